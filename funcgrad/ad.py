@@ -1,0 +1,590 @@
+"""Automatic differentiation: forward mode by a JVP trace, reverse mode by a tape.
+
+Forward mode (``jvp``): every value carries a tangent; each primitive's ``jvp`` rule maps
+(primals, tangents) to (output, output tangent). ``None`` is a tangent known to be zero.
+
+Reverse mode (``vjp``): the forward pass runs on tracers that record, for every primitive
+applied, a ``Node`` (the primitive, its inputs' nodes, its primal inputs and output). The
+backward pass walks the nodes in reverse topological order and applies each primitive's ``vjp``
+rule. Rules are written in traceable operations, so the backward pass is itself traced by any
+transformation underneath: that is what makes ``grad(grad(f))``, ``jit(grad(f))`` and
+``hessian`` work without special cases. Each transformation has its own level in the trace stack,
+so nested derivatives never confuse their perturbations.
+"""
+import numpy as np
+
+from . import tree as pytree
+from .core.avals import is_float
+from .core.tracing import Trace, Tracer, get_aval, new_main
+from .errors import user_frame
+from .ops import elementwise as ew
+from .ops import shape as sh
+
+
+def _as_primal(x):
+    """Python scalars become 0-d arrays, so every primal has a dtype."""
+    return np.asarray(x) if isinstance(x, (bool, int, float)) else x
+
+
+def _concrete(x):
+    return x.concrete_value() if isinstance(x, Tracer) else np.asarray(x)
+
+
+def zeros_like_aval(aval):
+    return np.zeros(aval.shape, aval.dtype)
+
+
+def add_cotangents(a, b):
+    return b if a is None else ew.add(a, b)
+
+
+# ---------------------------------------------------------------------------------------------
+# Forward mode
+
+class JVPTracer(Tracer):
+    __slots__ = ("primal", "tangent")
+
+    def __init__(self, trace, primal, tangent):
+        self._trace, self.primal, self.tangent = trace, primal, tangent
+
+    @property
+    def aval(self):
+        return get_aval(self.primal)
+
+    def concrete_value(self):
+        return _concrete(self.primal)
+
+    def full_lower(self):
+        # A value with a zero tangent is just its primal to the levels below.
+        return self.primal if self.tangent is None else self
+
+
+class JVPTrace(Trace):
+    __slots__ = ()
+
+    def pure(self, val):
+        return JVPTracer(self, val, None)
+
+    lift = pure
+
+    def process_primitive(self, prim, tracers, params):
+        primals = [t.primal for t in tracers]
+        tangents = [t.tangent for t in tracers]
+        if not prim.differentiable or all(t is None for t in tangents):
+            out = prim.bind(*primals, **params)
+            if prim.multiple_results:
+                return [JVPTracer(self, o, None) for o in out]
+            return JVPTracer(self, out, None)
+        out, t_out = prim.jvp(primals, tangents, **params)
+        if prim.multiple_results:
+            return [JVPTracer(self, o, _float_tangent(o, t)) for o, t in zip(out, t_out)]
+        return JVPTracer(self, out, _float_tangent(out, t_out))
+
+
+def _float_tangent(out, t):
+    return t if t is not None and get_aval(out).dtype.kind == "f" else None
+
+
+def jvp_flat(fun, primals, tangents):
+    """Forward mode on flat lists: returns (primal outputs, tangent outputs)."""
+    primals = [_as_primal(p) for p in primals]
+    with new_main(JVPTrace) as main:
+        trace = JVPTrace(main)
+        tracers_in = [JVPTracer(trace, p, t if is_float(get_aval(p).dtype) else None)
+                      for p, t in zip(primals, tangents)]
+        outs = [trace.full_raise(o) for o in fun(*tracers_in)]
+    primals_out = [o.primal for o in outs]
+    tangents_out = [o.tangent if o.tangent is not None else zeros_like_aval(get_aval(o.primal))
+                    for o in outs]
+    return primals_out, tangents_out
+
+
+def jvp(fun, primals, tangents):
+    """Forward-mode derivative: ``(fun(*primals), J @ tangents)``.
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> y, t = jvp(fnp.sin, (0.0,), (2.0,))
+    >>> float(y), float(t)
+    (0.0, 2.0)
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp(fun, primals, tangents): primals and tangents must be tuples or "
+                        f"lists of arguments, got {type(primals).__name__} and "
+                        f"{type(tangents).__name__}. Write jvp(f, (x,), (v,)).")
+    p_leaves, p_tree = pytree.tree_flatten(tuple(primals))
+    t_leaves, t_tree = pytree.tree_flatten(tuple(tangents))
+    if p_tree != t_tree:
+        raise ValueError(f"jvp: primals have structure {p_tree} but tangents have {t_tree}; "
+                         "they must match.")
+    _check_leaves(p_leaves, "jvp")
+    for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
+        pa, ta = get_aval(p), get_aval(t)
+        if pa.shape != ta.shape:
+            raise ValueError(f"jvp: tangent {i} has shape {ta.shape} but its primal has shape "
+                             f"{pa.shape}; each tangent must have its primal's shape.")
+    out_tree = []
+
+    def flat_fun(*leaves):
+        out = fun(*pytree.tree_unflatten(p_tree, leaves))
+        leaves_out, td = pytree.tree_flatten(out)
+        out_tree.append(td)
+        return leaves_out
+
+    t_leaves = [_as_tangent(t, p) for t, p in zip(t_leaves, p_leaves)]
+    po, to = jvp_flat(flat_fun, p_leaves, t_leaves)
+    return (pytree.tree_unflatten(out_tree[0], [_to_user(x) for x in po]),
+            pytree.tree_unflatten(out_tree[0], [_to_user(x) for x in to]))
+
+
+def _as_tangent(t, p):
+    if isinstance(t, Tracer):
+        return t
+    dtype = get_aval(p).dtype
+    return np.asarray(t, dtype=dtype if is_float(dtype) else np.float64)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reverse mode
+
+class Node:
+    """One recorded primitive application (``prim is None`` marks an input)."""
+
+    __slots__ = ("prim", "params", "parents", "primals", "out")
+
+    def __init__(self, prim, params, parents, primals, out):
+        self.prim, self.params, self.parents, self.primals, self.out = (
+            prim, params, parents, primals, out)
+
+
+class VJPTracer(Tracer):
+    __slots__ = ("primal", "node", "index")
+
+    def __init__(self, trace, primal, node, index=0):
+        self._trace, self.primal, self.node, self.index = trace, primal, node, index
+
+    @property
+    def aval(self):
+        return get_aval(self.primal)
+
+    def concrete_value(self):
+        return _concrete(self.primal)
+
+    def full_lower(self):
+        return self.primal if self.node is None else self
+
+
+class VJPTrace(Trace):
+    __slots__ = ()
+
+    def pure(self, val):
+        return VJPTracer(self, val, None)
+
+    lift = pure
+
+    def process_primitive(self, prim, tracers, params):
+        primals = [t.primal for t in tracers]
+        out = prim.bind(*primals, **params)
+        parents = [None if t.node is None else (t.node, t.index) for t in tracers]
+        if not prim.differentiable or all(p is None for p in parents):
+            node = None
+        else:
+            node = Node(prim, params, parents, primals, out)
+        if prim.multiple_results:
+            return [VJPTracer(self, o, node if o.dtype.kind == "f" else None, i)
+                    for i, o in enumerate(out)]
+        return VJPTracer(self, out, node if out.dtype.kind == "f" else None)
+
+
+def _toposort(roots):
+    """Nodes reachable from ``roots``, every node after all of its parents."""
+    order, seen = [], set()
+    for root in roots:
+        if root is None or id(root) in seen:
+            continue
+        seen.add(id(root))
+        stack = [(root, iter(root.parents))]
+        while stack:
+            node, it = stack[-1]
+            for p in it:
+                if p is not None and id(p[0]) not in seen:
+                    seen.add(id(p[0]))
+                    stack.append((p[0], iter(p[0].parents)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+def backward_pass(roots, cts, leaves):
+    """Propagate cotangents ``cts`` from ``roots`` (list of (node, index) or None) to ``leaves``.
+
+    Returns one cotangent (or None for zero) per leaf node.
+    """
+    acc = {}
+    for r, ct in zip(roots, cts):
+        if r is not None and ct is not None:
+            node, i = r
+            slot = acc.setdefault(id(node), [None] * _num_outs(node))
+            slot[i] = add_cotangents(slot[i], ct)
+    for node in reversed(_toposort([r[0] for r in roots if r is not None])):
+        if node.prim is None:
+            continue
+        cts_out = acc.pop(id(node), None)
+        if cts_out is None:
+            continue
+        if node.prim.multiple_results:
+            ct = [c if c is not None else zeros_like_aval(get_aval(o))
+                  for c, o in zip(cts_out, node.out)]
+        else:
+            ct = cts_out[0]
+        cts_in = node.prim.vjp(ct, node.primals, node.out, **node.params)
+        for parent, c in zip(node.parents, cts_in):
+            if parent is None or c is None:
+                continue
+            if callable(c):
+                c = c()  # rules return thunks so unneeded cotangents are never computed
+            pnode, i = parent
+            slot = acc.setdefault(id(pnode), [None] * _num_outs(pnode))
+            slot[i] = add_cotangents(slot[i], c)
+    return [None if leaf is None else (acc.get(id(leaf)) or [None])[0] for leaf in leaves]
+
+
+def _num_outs(node):
+    return len(node.out) if node.prim is not None and node.prim.multiple_results else 1
+
+
+def vjp_flat(fun, primals):
+    """Reverse mode on flat lists. Returns (primal outputs, vjp_fn, aux) where ``fun`` returns
+    ``(list_of_outputs, aux)`` and ``vjp_fn(cts)`` returns one cotangent per primal."""
+    primals = [_as_primal(p) for p in primals]
+    with new_main(VJPTrace) as main:
+        trace = VJPTrace(main)
+        leaves, tracers_in = [], []
+        for p in primals:
+            if is_float(get_aval(p).dtype):
+                leaf = Node(None, None, (), (), None)
+                tracers_in.append(VJPTracer(trace, p, leaf))
+            else:
+                leaf = None
+                tracers_in.append(p)
+            leaves.append(leaf)
+        outs, aux = fun(*tracers_in)
+        outs = [trace.full_raise(o) for o in outs]
+        aux = pytree.tree_map(lambda x: _lower_out(x, main), aux)
+    primals_out = [o.primal for o in outs]
+    roots = [None if o.node is None else (o.node, o.index) for o in outs]
+    out_avals = [get_aval(p) for p in primals_out]
+    in_avals = [get_aval(p) for p in primals]
+
+    def vjp_fn(cts):
+        for i, (ct, a) in enumerate(zip(cts, out_avals)):
+            if ct is not None and tuple(np.shape(ct)) != a.shape:
+                raise ValueError(f"vjp: cotangent {i} has shape {tuple(np.shape(ct))} but the "
+                                 f"output it belongs to has shape {a.shape}.")
+        cts = [None if ct is None else _typed_ct(ct, a) for ct, a in zip(cts, out_avals)]
+        cts_in = backward_pass(roots, cts, leaves)
+        return [zeros_like_aval(a) if c is None else _typed_ct(c, a)
+                for c, a in zip(cts_in, in_avals)]
+
+    return primals_out, vjp_fn, aux
+
+
+def _lower_out(x, main):
+    if isinstance(x, VJPTracer) and x._trace.main is main:
+        return x.primal
+    return x
+
+
+def _typed_ct(ct, aval):
+    dtype = aval.dtype if is_float(aval.dtype) else np.float64
+    if isinstance(ct, Tracer):
+        return ct if ct.dtype == dtype else ew.convert_element_type(ct, dtype=dtype)
+    return np.asarray(ct, dtype=dtype)
+
+
+def _check_leaves(leaves, where, names=None):
+    for i, x in enumerate(leaves):
+        if isinstance(x, (Tracer, np.ndarray, np.generic, bool, int, float)):
+            if isinstance(x, (np.ndarray, np.generic)):
+                from .core.avals import check_dtype
+                check_dtype(x.dtype, f"argument {i} of {where}")
+            continue
+        what = names[i] if names else f"leaf {i} of the arguments"
+        raise TypeError(
+            f"{where}: {what} is a {type(x).__name__} ({x!r:.60}), which is neither an array "
+            "nor a pytree of arrays. Pass NumPy arrays, Python numbers, or dicts/lists/tuples "
+            "of them; pass configuration through a closure or static_argnums.")
+
+
+def vjp(fun, *primals, has_aux=False):
+    """Reverse-mode derivative: ``(fun(*primals), vjp_fn)``; ``vjp_fn(ct)`` returns a tuple
+    with one cotangent pytree per primal. With ``has_aux`` returns ``(out, vjp_fn, aux)``.
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> y, f_vjp = vjp(lambda x: x ** 2, 3.0)
+    >>> float(y), float(f_vjp(1.0)[0])
+    (9.0, 6.0)
+    """
+    p_leaves, p_tree = pytree.tree_flatten(primals)
+    _check_leaves(p_leaves, "vjp")
+    out_tree = []
+
+    def flat_fun(*leaves):
+        res = fun(*pytree.tree_unflatten(p_tree, leaves))
+        if has_aux:
+            if not (isinstance(res, tuple) and len(res) == 2):
+                raise TypeError("with has_aux=True the function must return a pair (output, "
+                                f"aux), got {type(res).__name__}")
+            res, aux = res
+        else:
+            aux = None
+        leaves_out, td = pytree.tree_flatten(res)
+        out_tree.append(td)
+        return leaves_out, aux
+
+    po, flat_vjp, aux = vjp_flat(flat_fun, p_leaves)
+    (otree,) = out_tree
+
+    def vjp_fn(ct):
+        ct_leaves, ct_tree = pytree.tree_flatten(ct)
+        if ct_tree != otree:
+            raise ValueError(f"vjp: the cotangent has structure {ct_tree} but the function's "
+                             f"output has structure {otree}; pass a cotangent shaped like the "
+                             "output.")
+        cts = flat_vjp(ct_leaves)
+        return pytree.tree_unflatten(p_tree, [_to_user(c) for c in cts])
+
+    out = pytree.tree_unflatten(otree, [_to_user(x) for x in po])
+    return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
+
+
+def _to_user(x):
+    """Concrete results are returned as NumPy arrays (NumPy scalars for 0-d)."""
+    if isinstance(x, Tracer):
+        return x
+    x = np.asarray(x)
+    return x[()] if x.ndim == 0 else x
+
+
+def _argnums_tuple(argnums, nargs, where):
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    for a in nums:
+        if not isinstance(a, int) or not -nargs <= a < nargs:
+            raise ValueError(f"{where}: argnums={argnums!r} is out of range for a call with "
+                             f"{nargs} positional argument(s).")
+    return single, tuple(a % nargs for a in nums)
+
+
+def _fun_name(fun):
+    return getattr(fun, "__name__", type(fun).__name__)
+
+
+def _split_args(fun, args, argnums, where, need_float=True):
+    single, nums = _argnums_tuple(argnums, len(args), where)
+    for a in nums:
+        leaves = pytree.tree_leaves(args[a])
+        _check_leaves(leaves, f"{where}({_fun_name(fun)})",
+                      [f"argument {a} (leaf {j})" for j in range(len(leaves))])
+        for x in leaves:
+            dt = get_aval(x).dtype
+            if need_float and not is_float(dt):
+                raise TypeError(
+                    f"{where} requires real floating-point inputs, but argument {a} of "
+                    f"{_fun_name(fun)} has dtype {dt}. Integer and boolean values have no "
+                    "gradient: pass a float (3.0 rather than 3, or x.astype(np.float64)), or "
+                    "choose other argnums.")
+
+    def partial(*diff_args):
+        full = list(args)
+        for a, v in zip(nums, diff_args):
+            full[a] = v
+        return full
+
+    return single, nums, partial
+
+
+def value_and_grad(fun, argnums=0, has_aux=False):
+    """Return a function computing ``fun``'s value and its gradient w.r.t. ``argnums``.
+
+    ``fun`` must return a real scalar (or ``(scalar, aux)`` with ``has_aux=True``).
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> v, g = value_and_grad(lambda w: fnp.sum(w ** 2))(np.array([1.0, 2.0]))
+    >>> float(v), g.tolist()
+    (5.0, [2.0, 4.0])
+    """
+    def vg(*args, **kwargs):
+        single, nums, partial = _split_args(fun, args, argnums, "grad")
+
+        def f(*diff_args):
+            return fun(*partial(*diff_args), **kwargs)
+
+        res = vjp(f, *[args[a] for a in nums], has_aux=has_aux)
+        out, vjp_fn = res[0], res[1]
+        aval = get_aval(out) if isinstance(out, (Tracer, np.ndarray, np.generic, float, int)) \
+            else None
+        if aval is None or aval.shape != () or not is_float(aval.dtype):
+            what = (f"an array of shape {aval.shape} and dtype {aval.dtype}" if aval is not None
+                    else f"a {type(out).__name__}")
+            raise TypeError(
+                f"grad requires {_fun_name(fun)} to return a real scalar, but it returned "
+                f"{what}. For vector outputs use fg.jacrev or fg.vjp; to differentiate a sum, "
+                "return fnp.sum(...); with extra outputs use has_aux=True.")
+        grads = vjp_fn(np.ones((), aval.dtype))
+        g = grads[0] if single else tuple(grads)
+        return ((out, res[2]), g) if has_aux else (out, g)
+
+    vg.__name__ = f"value_and_grad({_fun_name(fun)})"
+    vg.__doc__ = fun.__doc__
+    return vg
+
+
+def grad(fun, argnums=0, has_aux=False):
+    """Return a function computing the gradient of scalar-valued ``fun`` w.r.t. ``argnums``.
+
+    The gradient has the pytree structure of the differentiated argument(s).
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> float(grad(fnp.tanh)(0.0))
+    1.0
+    >>> float(grad(lambda x: x * grad(lambda y: x + y)(1.0))(2.0))
+    1.0
+    """
+    vg = value_and_grad(fun, argnums, has_aux)
+
+    def g(*args, **kwargs):
+        res, grads = vg(*args, **kwargs)
+        return (grads, res[1]) if has_aux else grads
+
+    g.__name__ = f"grad({_fun_name(fun)})"
+    g.__doc__ = fun.__doc__
+    return g
+
+
+# ---------------------------------------------------------------------------------------------
+# Jacobians and Hessians
+
+def _stack_last(xs, shape, dtype):
+    """Stack equal-shaped values along a new last axis (traceable)."""
+    if not xs:
+        return np.zeros(shape + (0,), dtype)
+    return sh.concatenate([sh.reshape(x, tuple(shape) + (1,)) for x in xs], axis=len(shape))
+
+
+def jacrev(fun, argnums=0):
+    """Jacobian by reverse mode: result shape is ``out.shape + in.shape`` per leaf pair.
+
+    >>> import funcgrad.numpy as fnp
+    >>> jacrev(lambda x: x ** 2)(np.array([1.0, 2.0])).tolist()
+    [[2.0, 0.0], [0.0, 4.0]]
+    """
+    def jac(*args, **kwargs):
+        single, nums, partial = _split_args(fun, args, argnums, "jacrev")
+        diff = tuple(args[a] for a in nums)
+        out, vjp_fn = vjp(lambda *d: fun(*partial(*d), **kwargs), *diff)
+        out_leaves, out_tree = pytree.tree_flatten(out)
+        in_leaves, in_tree = pytree.tree_flatten(diff)
+        rows = []  # rows[j][k]: d out_j / d in_k
+        for j, o in enumerate(out_leaves):
+            oa = get_aval(o)
+            per_in = [[] for _ in in_leaves]
+            for e in range(oa.size):
+                cts = [np.zeros(get_aval(x).shape, _ct_dtype(get_aval(x).dtype))
+                       for x in out_leaves]
+                cts[j].reshape(-1)[e] = 1.0
+                g = pytree.tree_leaves(vjp_fn(pytree.tree_unflatten(out_tree, cts)))
+                for k, gk in enumerate(g):
+                    per_in[k].append(gk)
+            block = []
+            for k, x in enumerate(in_leaves):
+                xa = get_aval(x)
+                st = _stack_last([sh.reshape(gk, (xa.size,)) for gk in per_in[k]], (xa.size,),
+                                 xa.dtype)  # (in.size, out.size)
+                block.append(_to_user(sh.reshape(sh.transpose(st, perm=(1, 0)),
+                                                 oa.shape + xa.shape)))
+            rows.append(_pick(pytree.tree_unflatten(in_tree, block), single))
+        return pytree.tree_unflatten(out_tree, rows)
+
+    jac.__name__ = f"jacrev({_fun_name(fun)})"
+    return jac
+
+
+def _ct_dtype(dtype):
+    return dtype if is_float(dtype) else np.float64
+
+
+def _pick(diff_tree, single):
+    return diff_tree[0] if single else diff_tree
+
+
+def jacfwd(fun, argnums=0):
+    """Jacobian by forward mode: result shape is ``out.shape + in.shape`` per leaf pair.
+
+    >>> import funcgrad.numpy as fnp
+    >>> jacfwd(lambda x: fnp.sin(x))(np.zeros(2)).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    def jac(*args, **kwargs):
+        single, nums, partial = _split_args(fun, args, argnums, "jacfwd")
+        diff = tuple(args[a] for a in nums)
+        in_leaves, in_tree = pytree.tree_flatten(diff)
+        in_avals = [get_aval(x) for x in in_leaves]
+        out_tree = []
+
+        def flat_fun(*leaves):
+            out = fun(*partial(*pytree.tree_unflatten(in_tree, leaves)), **kwargs)
+            ol, td = pytree.tree_flatten(out)
+            out_tree.append(td)
+            return ol
+
+        cols = [[] for _ in in_leaves]  # cols[k]: list over in_k elements of out-leaf tangents
+        out_leaves = None
+        for k, xa in enumerate(in_avals):
+            for e in range(xa.size):
+                ts = [np.zeros(a.shape, a.dtype) for a in in_avals]
+                ts[k].reshape(-1)[e] = 1.0
+                out_leaves, t_out = jvp_flat(flat_fun, in_leaves, ts)
+                cols[k].append(t_out)
+        if out_leaves is None:  # no input elements at all
+            out_leaves = flat_fun(*in_leaves)
+        rows = []
+        for j, o in enumerate(out_leaves):
+            oa = get_aval(o)
+            block = []
+            for k, xa in enumerate(in_avals):
+                st = _stack_last([sh.reshape(c[j], (oa.size,)) for c in cols[k]], (oa.size,),
+                                 oa.dtype)
+                block.append(_to_user(sh.reshape(st, oa.shape + xa.shape)))
+            rows.append(_pick(pytree.tree_unflatten(in_tree, block), single))
+        return pytree.tree_unflatten(out_tree[0], rows)
+
+    jac.__name__ = f"jacfwd({_fun_name(fun)})"
+    return jac
+
+
+jacobian = jacrev
+
+
+def hessian(fun, argnums=0):
+    """Hessian by forward-over-reverse: ``jacfwd(jacrev(fun))``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> hessian(lambda x: fnp.sum(x ** 3))(np.array([1.0, 2.0])).tolist()
+    [[6.0, 0.0], [0.0, 12.0]]
+    """
+    return jacfwd(jacrev(fun, argnums), argnums)
+
+
+def stop_gradient(x):
+    """Identity whose derivative is zero, at every order.
+
+    >>> float(grad(lambda x: x * stop_gradient(x))(3.0))
+    3.0
+    """
+    return pytree.tree_map(lambda v: ew.stop_gradient_p.bind(v), x)
+
+
+__all__ = ["jvp", "vjp", "grad", "value_and_grad", "jacrev", "jacfwd", "jacobian", "hessian",
+           "stop_gradient", "user_frame"]

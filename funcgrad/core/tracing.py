@@ -1,0 +1,306 @@
+"""Traces and tracers: how a Python function is run on stand-in values.
+
+A stack of ``MainTrace``s, one per active transformation, gives each a *level*; a primitive
+applied to tracers is handled by the trace of the highest level among them (so nested
+transformations never confuse their perturbations). The bottom level evaluates with NumPy.
+``make_ir`` pushes an ``IRTrace`` that records equations on abstract values.
+"""
+from contextlib import contextmanager
+
+import numpy as np
+
+from ..errors import ConcretizationError, user_frame
+from .avals import ShapedArray, check_dtype
+from .ir import IR, Eqn, Lit, Var
+
+
+class MainTrace:
+    __slots__ = ("level", "trace_type", "global_data")
+
+    def __init__(self, level, trace_type, global_data):
+        self.level, self.trace_type, self.global_data = level, trace_type, global_data
+
+
+class Trace:
+    """How one transformation interprets primitives: ``process_primitive`` is its rule."""
+
+    __slots__ = ("main",)
+
+    def __init__(self, main):
+        self.main = main
+
+    def pure(self, val):
+        raise NotImplementedError
+
+    lift = pure
+
+    def full_raise(self, val):
+        if not isinstance(val, Tracer):
+            return self.pure(val)
+        vmain = val._trace.main
+        if vmain is self.main:
+            return val
+        if vmain.level < self.main.level:
+            return self.lift(val)
+        raise TypeError(
+            "A traced value escaped the transformation that created it (a 'leaked tracer'): "
+            f"it was created at transformation level {vmain.level} and used at level "
+            f"{self.main.level}{' (at ' + user_frame() + ')'}. Do not store traced values in "
+            "globals or closures that outlive the transformed function; return them instead.")
+
+    def process_primitive(self, prim, tracers, params):
+        raise NotImplementedError
+
+
+class EvalTrace(Trace):
+    """The bottom of the stack: apply each primitive's NumPy implementation."""
+
+    __slots__ = ()
+
+    def pure(self, val):
+        return val
+
+    lift = pure
+
+    def process_primitive(self, prim, vals, params):
+        return prim.impl(*vals, **params)
+
+
+_stack = [MainTrace(0, EvalTrace, None)]
+_dynamic = [_stack[0]]  # the innermost IR-building trace; every bind goes at least this high
+
+
+@contextmanager
+def new_main(trace_type, global_data=None, dynamic=False):
+    """Push a transformation level for the duration of the ``with`` block."""
+    main = MainTrace(len(_stack), trace_type, global_data)
+    _stack.append(main)
+    if dynamic:
+        _dynamic.append(main)
+    try:
+        yield main
+    finally:
+        if dynamic:
+            _dynamic.pop()
+        _stack.pop()
+
+
+def tracing_abstractly():
+    """True inside make_ir/jit tracing (values have shapes and dtypes only)."""
+    return _dynamic[-1].level > 0
+
+
+class Tracer:
+    """A stand-in for an array during a transformation.
+
+    Operators, methods and NumPy protocols are installed by ``funcgrad.numpy._methods``.
+    """
+
+    __slots__ = ("_trace",)
+    __array_priority__ = 1000
+
+    @property
+    def aval(self):
+        raise NotImplementedError
+
+    shape = property(lambda self: self.aval.shape)
+    dtype = property(lambda self: self.aval.dtype)
+    ndim = property(lambda self: len(self.aval.shape))
+    size = property(lambda self: self.aval.size)
+
+    def __len__(self):
+        if not self.aval.shape:
+            raise TypeError("len() of a 0-d array")
+        return self.aval.shape[0]
+
+    def full_lower(self):
+        return self
+
+    def concrete_value(self):
+        """The NumPy value behind this tracer, or ConcretizationError if it has none."""
+        raise ConcretizationError(concretization_message(self))
+
+    def __bool__(self):
+        return bool(self.concrete_value())
+
+    def __int__(self):
+        return int(self.concrete_value())
+
+    def __float__(self):
+        return float(self.concrete_value())
+
+    def __index__(self):
+        v = self.concrete_value()
+        if np.dtype(v.dtype).kind not in "iub":
+            raise TypeError(f"only integer arrays can be used as an index, got {self.aval}")
+        return int(v)
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(
+            f"A traced array {self.aval} cannot be converted to a NumPy array (np.asarray, "
+            f"np.array or a NumPy routine funcgrad has no rule for){' at ' + user_frame()}: "
+            "the conversion would drop it from the computation and lose its gradient. Use "
+            "funcgrad.numpy functions, or fg.stop_gradient if dropping the gradient is intended.")
+
+    def __hash__(self):
+        raise TypeError(f"traced arrays are not hashable ({self.aval})")
+
+    def __repr__(self):
+        return f"{type(self).__name__}<{self.aval}>"
+
+
+def concretization_message(tracer):
+    return (f"A traced value {tracer.aval} was used where a concrete Python value is needed "
+            f"(an if/while condition, bool(), int(), float() or a shape), at {user_frame()}. "
+            "Under fg.jit and fg.make_ir values are abstract: only their shape and dtype are "
+            "known. Use fg.cond / fg.where for data-dependent choices, or mark the argument "
+            "static with static_argnums=... if it is a configuration value.")
+
+
+def get_aval(x):
+    """Abstract value of a tracer, array or Python scalar."""
+    if isinstance(x, Tracer):
+        return x.aval
+    if isinstance(x, np.ndarray):
+        return ShapedArray(x.shape, check_dtype(x.dtype))
+    if isinstance(x, (bool, int, float, np.generic)):
+        a = np.asarray(x)
+        return ShapedArray((), check_dtype(a.dtype))
+    raise TypeError(f"{type(x).__name__} is not an array type funcgrad can trace: got {x!r}")
+
+
+def find_top_trace(xs):
+    top = _dynamic[-1]
+    for x in xs:
+        if isinstance(x, Tracer) and x._trace.main.level > top.level:
+            top = x._trace.main
+    return top.trace_type(top)
+
+
+def full_lower(val):
+    return val.full_lower() if isinstance(val, Tracer) else val
+
+
+def bind(prim, *args, **params):
+    """Apply a primitive: the highest trace among the arguments interprets it."""
+    if _dynamic[-1].level == 0 and len(_stack) == 1:
+        return prim.impl(*args, **params)  # eager fast path: nothing is being traced
+    trace = find_top_trace(args)
+    tracers = [trace.full_raise(a) for a in args]
+    out = trace.process_primitive(prim, tracers, params)
+    if prim.multiple_results:
+        return [full_lower(o) for o in out]
+    return full_lower(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Building IRs: the IR trace records equations on abstract values.
+
+class IRTracer(Tracer):
+    __slots__ = ("_aval",)
+
+    def __init__(self, trace, aval):
+        self._trace = trace
+        self._aval = aval
+
+    @property
+    def aval(self):
+        return self._aval
+
+
+class IRBuilder:
+    def __init__(self):
+        self.eqns = []
+        self.tracer_to_var = {}
+        self.const_tracers = {}  # id(value) -> tracer
+        self.constvals = {}  # var -> value
+        self.tracers = []  # keep tracers alive so id() keys stay unique
+
+    def new_tracer(self, trace, aval):
+        t = IRTracer(trace, aval)
+        self.tracers.append(t)
+        return t
+
+    def add_var(self, tracer):
+        v = self.tracer_to_var[id(tracer)] = Var(tracer.aval)
+        return v
+
+    def getvar(self, tracer):
+        return self.tracer_to_var[id(tracer)]
+
+    def add_const(self, tracer, val):
+        var = self.add_var(tracer)
+        self.const_tracers[id(val)] = tracer
+        self.constvals[var] = val
+        return var
+
+    def build(self, in_tracers, out_tracers):
+        in_vars = [self.tracer_to_var[id(t)] for t in in_tracers]
+        outs = [self.tracer_to_var[id(t)] for t in out_tracers]
+        const_vars = list(self.constvals)
+        consts = [self.constvals[v] for v in const_vars]
+        ir = IR(in_vars, self.eqns, outs, const_vars, consts)
+        return _inline_scalar_consts(ir)
+
+
+def _inline_scalar_consts(ir):
+    """0-d constants become literals in the equations that use them (readable, and typed)."""
+    lits = {v: Lit(c) for v, c in zip(ir.const_vars, ir.consts) if np.ndim(c) == 0}
+    if not lits:
+        return ir
+    for e in ir.eqns:
+        e.inputs = [lits.get(x, x) if isinstance(x, Var) else x for x in e.inputs]
+    outs = [lits.get(o, o) for o in ir.outs]
+    keep = [(v, c) for v, c in zip(ir.const_vars, ir.consts) if v not in lits]
+    return IR(ir.in_vars, ir.eqns, outs, [v for v, _ in keep], [c for _, c in keep])
+
+
+class IRTrace(Trace):
+    __slots__ = ()
+
+    @property
+    def builder(self):
+        return self.main.global_data
+
+    def new_arg(self, aval):
+        t = self.builder.new_tracer(self, aval)
+        self.builder.add_var(t)
+        return t
+
+    def pure(self, val):
+        # Arrays are deduplicated by identity (the builder keeps them alive, so ids stay
+        # unique); scalars are cheap and become literals.
+        if isinstance(val, np.ndarray):
+            tracer = self.builder.const_tracers.get(id(val))
+            if tracer is not None:
+                return tracer
+        else:
+            val = np.asarray(val)
+        tracer = self.builder.new_tracer(self, get_aval(val))
+        self.builder.add_const(tracer, val)
+        return tracer
+
+    lift = pure
+
+    def process_primitive(self, prim, tracers, params):
+        avals_in = [t.aval for t in tracers]
+        avals_out = prim.abstract_eval(*avals_in, **params)
+        multiple = prim.multiple_results
+        avals_out = avals_out if multiple else [avals_out]
+        outs = [self.builder.new_tracer(self, a) for a in avals_out]
+        inputs = [self.builder.getvar(t) for t in tracers]
+        outvars = [self.builder.add_var(t) for t in outs]
+        self.builder.eqns.append(Eqn(prim, inputs, params, outvars))
+        return outs if multiple else outs[0]
+
+
+def trace_to_ir(flat_fun, in_avals):
+    """Trace ``flat_fun`` (lists in, list out) on abstract inputs; returns (IR, out_avals)."""
+    builder = IRBuilder()
+    with new_main(IRTrace, builder, dynamic=True) as main:
+        trace = IRTrace(main)
+        tracers_in = [trace.new_arg(a) for a in in_avals]
+        outs = flat_fun(*tracers_in)
+        tracers_out = [trace.full_raise(o) for o in outs]
+        ir = builder.build(tracers_in, tracers_out)
+    return ir

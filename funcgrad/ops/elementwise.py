@@ -1,0 +1,277 @@
+"""Elementwise primitives.
+
+Operands of an elementwise primitive have equal shapes, except that a 0-d *constant* (a literal)
+may stand beside an array; the NumPy layer inserts ``broadcast_in_dim`` for everything else, so
+rules never "unbroadcast". Operands share one dtype (the NumPy layer promotes).
+
+Family helpers ``unary`` and ``binary`` derive the routine slots: a unary op declares its NumPy
+function, its derivative in traceable ops and its scalar expression for code generation.
+"""
+import numpy as np
+
+from ..core.avals import ShapedArray
+from ..core.primitive import Primitive
+from ..core.tracing import Tracer
+from ..errors import user_frame
+
+
+def elementwise_shape(name, *avals):
+    shape = ()
+    for a in avals:
+        if a.shape:
+            if shape and a.shape != shape:
+                shapes = ", ".join(str(b.shape) for b in avals)
+                raise ValueError(f"{name}: operands have incompatible shapes {shapes} "
+                                 f"(at {user_frame()}).")
+            shape = a.shape
+    return shape
+
+
+def elementwise_abstract(name, out_dtype=None):
+    def rule(*avals, **params):
+        shape = elementwise_shape(name, *avals)
+        dtype = avals[-1].dtype if out_dtype is None else out_dtype
+        return ShapedArray(shape, dtype)
+    return rule
+
+
+def elementwise_batch(prim):
+    """Batch rule for elementwise ops: move batch axes to 0 and broadcast unbatched operands."""
+    def rule(args, dims, **params):
+        from .shape import batch_align
+        args, out_dim = batch_align(args, dims)
+        return prim.bind(*args, **params), out_dim
+    return rule
+
+
+def _as_scalar_fn(ufunc):
+    return lambda *xs: ufunc(*xs)
+
+
+def unary(name, ufunc, deriv=None, scalar=None, differentiable=True, out_dtype=None):
+    """Declare a unary elementwise primitive.
+
+    ``deriv(x, out)`` gives d out / d x in traceable ops; ``None`` with ``differentiable=False``
+    declares a zero derivative (floor, sign, comparisons).
+    """
+    prim = Primitive(name, impl=_as_scalar_fn(ufunc),
+                     abstract_eval=elementwise_abstract(name, out_dtype),
+                     scalar=scalar, differentiable=differentiable)
+    if deriv is not None:
+        def jvp(primals, tangents):
+            (x,), (t,) = primals, tangents
+            out = prim.bind(x)
+            return out, t * deriv(x, out)
+
+        def vjp(ct, primals, out):
+            (x,) = primals
+            return (lambda: ct * deriv(x, out),)
+
+        prim.jvp, prim.vjp = jvp, vjp
+    elif not differentiable:
+        prim.jvp = prim.vjp = _zero_rule
+    prim.batch = elementwise_batch(prim)
+    return prim
+
+
+def _zero_rule(*args, **kwargs):
+    raise AssertionError("never called: a non-differentiable primitive has no tangent")
+
+
+def binary(name, ufunc, scalar=None, differentiable=True, out_dtype=None):
+    prim = Primitive(name, impl=_as_scalar_fn(ufunc),
+                     abstract_eval=elementwise_abstract(name, out_dtype),
+                     scalar=scalar, differentiable=differentiable)
+    if not differentiable:
+        prim.jvp = prim.vjp = _zero_rule
+    prim.batch = elementwise_batch(prim)
+    return prim
+
+
+def _tsum(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
+def jvp_from_partials(prim, partials):
+    """JVP rule from ``partials(x, y, out) -> (d out/dx, d out/dy)``, each a thunk."""
+    def jvp(primals, tangents):
+        x, y = primals
+        tx, ty = tangents
+        out = prim.bind(x, y)
+        dx, dy = partials(x, y, out)
+        return out, _tsum(None if tx is None else tx * dx(),
+                          None if ty is None else ty * dy())
+
+    def vjp(ct, primals, out):
+        x, y = primals
+        dx, dy = partials(x, y, out)
+        return (lambda: ct * dx()), (lambda: ct * dy())
+
+    prim.jvp, prim.vjp = jvp, vjp
+    return prim
+
+
+# --- arithmetic -------------------------------------------------------------------------------
+
+add_p = binary("add", np.add, scalar="({0} + {1})")
+add_p.jvp = lambda primals, tangents: (add_p.bind(*primals), _tsum(*tangents))
+add_p.vjp = lambda ct, primals, out: (ct, ct)
+
+sub_p = binary("sub", np.subtract, scalar="({0} - {1})")
+sub_p.jvp = lambda primals, tangents: (sub_p.bind(*primals), _tsum(
+    tangents[0], None if tangents[1] is None else -tangents[1]))
+sub_p.vjp = lambda ct, primals, out: (ct, lambda: -ct)
+
+mul_p = jvp_from_partials(binary("mul", np.multiply, scalar="({0} * {1})"),
+                          lambda x, y, out: (lambda: y, lambda: x))
+
+div_p = jvp_from_partials(binary("div", np.true_divide, scalar="({0} / {1})"),
+                          lambda x, y, out: (lambda: 1.0 / y, lambda: -out / y))
+
+neg_p = unary("neg", np.negative, scalar="(-{0})")
+neg_p.jvp = lambda primals, tangents: (neg_p.bind(primals[0]), -tangents[0])
+neg_p.vjp = lambda ct, primals, out: (lambda: -ct,)
+
+
+def _pow_partials(x, y, out):
+    def dx():
+        return y * pow_p.bind(x, y - 1.0)
+
+    def dy():
+        # d/dy x**y = x**y log x, defined as 0 where x <= 0 (as JAX does) rather than NaN.
+        pos = x > 0.0
+        return select_p.bind(pos, out * log_p.bind(select_p.bind(pos, x, ones_like(x))),
+                             zeros_like(out))
+    return dx, dy
+
+
+pow_p = jvp_from_partials(binary("pow", np.power, scalar="pow_({0}, {1})"), _pow_partials)
+
+
+def _max_partials(x, y, out):
+    # Ties split the gradient evenly, as JAX does (max(x, x) has derivative 1).
+    def dx():
+        return select_p.bind(x > y, ones_like(x), select_p.bind(x == y, half_like(x),
+                                                                zeros_like(x)))
+
+    def dy():
+        return select_p.bind(y > x, ones_like(x), select_p.bind(x == y, half_like(x),
+                                                                zeros_like(x)))
+    return dx, dy
+
+
+def _min_partials(x, y, out):
+    dx, dy = _max_partials(y, x, out)
+    return dy, dx
+
+
+def full_like(x, value):
+    """An array of ``value`` shaped like ``x`` (a broadcast scalar, never ``x * 0``: inf*0=nan)."""
+    if isinstance(x, Tracer):
+        from .shape import broadcast_in_dim_p
+        return broadcast_in_dim_p.bind(np.asarray(value, x.dtype), shape=x.shape, dims=())
+    return np.full(np.shape(x), value, np.asarray(x).dtype)
+
+
+def ones_like(x):
+    return full_like(x, 1)
+
+
+def zeros_like(x):
+    return full_like(x, 0)
+
+
+def half_like(x):
+    return full_like(x, 0.5)
+
+
+max_p = jvp_from_partials(binary("max", np.maximum, scalar="max_({0}, {1})"), _max_partials)
+min_p = jvp_from_partials(binary("min", np.minimum, scalar="min_({0}, {1})"), _min_partials)
+
+# --- transcendental ---------------------------------------------------------------------------
+
+exp_p = unary("exp", np.exp, lambda x, out: out, scalar="exp_({0})")
+log_p = unary("log", np.log, lambda x, out: 1.0 / x, scalar="log_({0})")
+tanh_p = unary("tanh", np.tanh, lambda x, out: 1.0 - out * out, scalar="tanh_({0})")
+sin_p = unary("sin", np.sin, lambda x, out: cos_p.bind(x), scalar="sin_({0})")
+cos_p = unary("cos", np.cos, lambda x, out: -sin_p.bind(x), scalar="cos_({0})")
+sqrt_p = unary("sqrt", np.sqrt, lambda x, out: 0.5 / out, scalar="sqrt_({0})")
+
+# --- comparison and selection -----------------------------------------------------------------
+
+BOOL = np.dtype(bool)
+gt_p = binary("gt", np.greater, "({0} > {1})", differentiable=False, out_dtype=BOOL)
+ge_p = binary("ge", np.greater_equal, "({0} >= {1})", differentiable=False, out_dtype=BOOL)
+lt_p = binary("lt", np.less, "({0} < {1})", differentiable=False, out_dtype=BOOL)
+le_p = binary("le", np.less_equal, "({0} <= {1})", differentiable=False, out_dtype=BOOL)
+eq_p = binary("eq", np.equal, "({0} == {1})", differentiable=False, out_dtype=BOOL)
+ne_p = binary("ne", np.not_equal, "({0} != {1})", differentiable=False, out_dtype=BOOL)
+
+
+def _select_abstract(pred, x, y):
+    shape = elementwise_shape("select", pred, x, y)
+    if pred.dtype != BOOL:
+        raise TypeError(f"select: the condition must be boolean, got {pred.dtype}")
+    return ShapedArray(shape, y.dtype)
+
+
+def _select_jvp(primals, tangents):
+    pred, x, y = primals
+    _, tx, ty = tangents
+    out = select_p.bind(pred, x, y)
+    if tx is None and ty is None:
+        return out, None
+    tx = zeros_like(out) if tx is None else tx
+    ty = zeros_like(out) if ty is None else ty
+    return out, select_p.bind(pred, tx, ty)
+
+
+def _select_vjp(ct, primals, out):
+    pred = primals[0]
+    z = zeros_like(ct)
+    return None, (lambda: select_p.bind(pred, ct, z)), (lambda: select_p.bind(pred, z, ct))
+
+
+select_p = Primitive("select", impl=np.where, abstract_eval=_select_abstract,
+                     jvp=_select_jvp, vjp=_select_vjp, scalar="({1} if {0} else {2})")
+select_p.batch = elementwise_batch(select_p)
+
+# --- dtype and gradient control ---------------------------------------------------------------
+
+
+def _convert_jvp(primals, tangents, dtype):
+    out = convert_element_type_p.bind(primals[0], dtype=dtype)
+    t = tangents[0]
+    return out, None if t is None else convert_element_type_p.bind(t, dtype=dtype)
+
+
+def _convert_vjp(ct, primals, out, dtype):
+    x = primals[0]
+    return (lambda: convert_element_type_p.bind(ct, dtype=x.dtype),)
+
+
+convert_element_type_p = Primitive(
+    "convert_element_type",
+    impl=lambda x, dtype: np.asarray(x).astype(dtype),
+    abstract_eval=lambda a, dtype: ShapedArray(a.shape, dtype),
+    jvp=_convert_jvp, vjp=_convert_vjp, scalar="{dtype}({0})")
+convert_element_type_p.batch = lambda args, dims, dtype: (
+    convert_element_type_p.bind(args[0], dtype=dtype), dims[0])
+
+stop_gradient_p = Primitive("stop_gradient", impl=lambda x: x, abstract_eval=lambda a: a,
+                            differentiable=False, scalar="{0}")
+stop_gradient_p.jvp = stop_gradient_p.vjp = _zero_rule
+stop_gradient_p.batch = lambda args, dims: (stop_gradient_p.bind(args[0]), dims[0])
+
+
+# Functions that bind, for use by other modules' rules.
+def add(x, y):
+    return add_p.bind(x, y)
+
+
+def convert_element_type(x, dtype):
+    return convert_element_type_p.bind(x, dtype=np.dtype(dtype))

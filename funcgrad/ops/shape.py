@@ -1,0 +1,257 @@
+"""Shape primitives: broadcasting, reshaping, permuting, joining and slicing arrays."""
+import numpy as np
+
+from ..core.avals import ShapedArray
+from ..core.primitive import Primitive
+from ..errors import user_frame
+from .elementwise import zeros_like
+
+
+def _linear_jvp(prim):
+    """JVP of a primitive linear in its (single array) input: apply it to the tangent."""
+    def jvp(primals, tangents, **params):
+        out = prim.bind(*primals, **params)
+        t = tangents[0]
+        return out, None if t is None else prim.bind(t, *primals[1:], **params)
+    return jvp
+
+
+# --- broadcast_in_dim -------------------------------------------------------------------------
+
+def _bcast_impl(x, shape, dims):
+    x = np.asarray(x)
+    expanded = [1] * len(shape)
+    for i, d in enumerate(dims):
+        expanded[d] = x.shape[i]
+    return np.broadcast_to(x.reshape(expanded), shape)
+
+
+def _bcast_abstract(x, shape, dims):
+    ok = len(dims) == x.ndim and all(x.shape[i] in (1, shape[d]) for i, d in enumerate(dims))
+    if not ok:
+        raise ValueError(f"cannot broadcast an array of shape {x.shape} to shape {shape} "
+                         f"(at {user_frame()}).")
+    return ShapedArray(shape, x.dtype)
+
+
+def _bcast_vjp(ct, primals, out, shape, dims):
+    x = primals[0]
+    xshape = np.shape(x)
+    new_axes = tuple(d for d in range(len(shape)) if d not in dims)
+    stretched = tuple(d for i, d in enumerate(dims) if xshape[i] == 1 and shape[d] != 1)
+
+    def ct_x():
+        from .reductions import reduce_sum
+        s = reduce_sum(ct, tuple(sorted(new_axes + stretched)))
+        return reshape(s, xshape)
+    return (ct_x,)
+
+
+broadcast_in_dim_p = Primitive("broadcast_in_dim", impl=_bcast_impl,
+                               abstract_eval=_bcast_abstract, vjp=_bcast_vjp)
+broadcast_in_dim_p.jvp = _linear_jvp(broadcast_in_dim_p)
+
+
+def broadcast_in_dim(x, shape, dims):
+    return broadcast_in_dim_p.bind(x, shape=tuple(shape), dims=tuple(dims))
+
+
+# --- reshape ----------------------------------------------------------------------------------
+
+def _reshape_abstract(x, shape):
+    if int(np.prod(shape, dtype=np.int64)) != x.size:
+        raise ValueError(f"cannot reshape an array of shape {x.shape} ({x.size} elements) into "
+                         f"shape {shape} (at {user_frame()}).")
+    return ShapedArray(shape, x.dtype)
+
+
+reshape_p = Primitive("reshape", impl=lambda x, shape: np.reshape(x, shape),
+                      abstract_eval=_reshape_abstract,
+                      vjp=lambda ct, primals, out, shape: (
+                          lambda: reshape(ct, np.shape(primals[0])),))
+reshape_p.jvp = _linear_jvp(reshape_p)
+
+
+def reshape(x, shape):
+    shape = tuple(int(d) for d in shape)
+    if tuple(np.shape(x)) == shape:
+        return x
+    return reshape_p.bind(x, shape=shape)
+
+
+# --- transpose --------------------------------------------------------------------------------
+
+def _transpose_abstract(x, perm):
+    if sorted(perm) != list(range(x.ndim)):
+        raise ValueError(f"transpose: axes {perm} are not a permutation of the {x.ndim} axes "
+                         f"of an array of shape {x.shape} (at {user_frame()}).")
+    return ShapedArray(tuple(x.shape[p] for p in perm), x.dtype)
+
+
+transpose_p = Primitive("transpose", impl=lambda x, perm: np.transpose(x, perm),
+                        abstract_eval=_transpose_abstract,
+                        vjp=lambda ct, primals, out, perm: (
+                            lambda: transpose(ct, tuple(np.argsort(perm))),))
+transpose_p.jvp = _linear_jvp(transpose_p)
+
+
+def transpose(x, perm):
+    perm = tuple(int(p) for p in perm)
+    if perm == tuple(range(len(perm))):
+        return x
+    return transpose_p.bind(x, perm=perm)
+
+
+# --- concatenate ------------------------------------------------------------------------------
+
+def _concat_abstract(*xs, axis):
+    first = xs[0]
+    for x in xs:
+        if (x.ndim != first.ndim or x.shape[:axis] != first.shape[:axis]
+                or x.shape[axis + 1:] != first.shape[axis + 1:]):
+            shapes = ", ".join(str(a.shape) for a in xs)
+            raise ValueError(f"concatenate: shapes {shapes} differ outside axis {axis} "
+                             f"(at {user_frame()}).")
+    size = sum(x.shape[axis] for x in xs)
+    return ShapedArray(first.shape[:axis] + (size,) + first.shape[axis + 1:], first.dtype)
+
+
+def _concat_vjp(ct, primals, out, axis):
+    cts, start = [], 0
+    for x in primals:
+        n = np.shape(x)[axis]
+        cts.append(_slice_thunk(ct, axis, start, start + n))
+        start += n
+    return cts
+
+
+def _slice_thunk(ct, axis, start, stop):
+    def f():
+        nd = len(np.shape(ct))
+        starts = [0] * nd
+        limits = list(np.shape(ct))
+        starts[axis], limits[axis] = start, stop
+        return slice_p.bind(ct, start=tuple(starts), limit=tuple(limits), step=(1,) * nd)
+    return f
+
+
+def _concat_jvp(primals, tangents, axis):
+    out = concatenate_p.bind(*primals, axis=axis)
+    if all(t is None for t in tangents):
+        return out, None
+    ts = [zeros_like(p) if t is None else t for p, t in zip(primals, tangents)]
+    return out, concatenate_p.bind(*ts, axis=axis)
+
+
+concatenate_p = Primitive("concatenate", impl=lambda *xs, axis: np.concatenate(xs, axis),
+                          abstract_eval=_concat_abstract, jvp=_concat_jvp, vjp=_concat_vjp)
+
+
+def concatenate(xs, axis):
+    return xs[0] if len(xs) == 1 else concatenate_p.bind(*xs, axis=axis)
+
+
+# --- slice and pad (each other's transpose) ---------------------------------------------------
+
+def _slice_impl(x, start, limit, step):
+    return np.asarray(x)[tuple(slice(a, b, s) for a, b, s in zip(start, limit, step))]
+
+
+def _slice_abstract(x, start, limit, step):
+    shape = tuple(len(range(a, b, s)) for a, b, s in zip(start, limit, step))
+    return ShapedArray(shape, x.dtype)
+
+
+def _slice_vjp(ct, primals, out, start, limit, step):
+    xshape = np.shape(primals[0])
+
+    def f():
+        # Zero-pad the cotangent back to x's shape: low = start, interior = step - 1.
+        config = []
+        for n, a, s, m in zip(xshape, start, step, np.shape(ct)):
+            used = a + (m - 1) * s + 1 if m else a
+            config.append((a, n - used, s - 1))
+        return pad_p.bind(ct, config=tuple(config))
+    return (f,)
+
+
+slice_p = Primitive("slice", impl=_slice_impl, abstract_eval=_slice_abstract, vjp=_slice_vjp)
+slice_p.jvp = _linear_jvp(slice_p)
+
+
+def _pad_impl(x, config):
+    x = np.asarray(x)
+    shape = tuple(lo + n + hi + max(n - 1, 0) * it for n, (lo, hi, it) in zip(x.shape, config))
+    out = np.zeros(shape, x.dtype)
+    out[tuple(slice(lo, lo + (n - 1) * (it + 1) + 1 if n else lo, it + 1)
+              for n, (lo, hi, it) in zip(x.shape, config))] = x
+    return out
+
+
+def _pad_abstract(x, config):
+    if any(lo < 0 or hi < 0 or it < 0 for lo, hi, it in config):
+        raise ValueError(f"pad: negative padding {config} (at {user_frame()})")
+    return ShapedArray(tuple(lo + n + hi + max(n - 1, 0) * it
+                             for n, (lo, hi, it) in zip(x.shape, config)), x.dtype)
+
+
+def _pad_vjp(ct, primals, out, config):
+    xshape = np.shape(primals[0])
+    start = tuple(lo for lo, _, _ in config)
+    step = tuple(it + 1 for _, _, it in config)
+    limit = tuple(lo + (n - 1) * s + 1 if n else lo
+                  for n, lo, s in zip(xshape, start, step))
+    return (lambda: slice_p.bind(ct, start=start, limit=limit, step=step),)
+
+
+pad_p = Primitive("pad", impl=_pad_impl, abstract_eval=_pad_abstract, vjp=_pad_vjp)
+pad_p.jvp = _linear_jvp(pad_p)
+
+
+# --- batching helper shared by the elementwise family ------------------------------------------
+
+def batch_align(args, dims):
+    """Move each batched operand's batch axis to 0; broadcast unbatched non-scalar operands.
+
+    ``dims[i]`` is the batch axis of ``args[i]`` or ``None``. Returns (args, 0).
+    """
+    size = next(np.shape(a)[d] for a, d in zip(args, dims) if d is not None)
+    out = []
+    for a, d in zip(args, dims):
+        if d is None:
+            shape = np.shape(a)
+            if len(shape) == 0 and not _is_traced(a):
+                out.append(a)  # a literal scalar stays a scalar
+            else:
+                out.append(broadcast_in_dim(a, (size,) + tuple(shape),
+                                            tuple(range(1, len(shape) + 1))))
+        else:
+            nd = len(np.shape(a))
+            out.append(transpose(a, (d,) + tuple(i for i in range(nd) if i != d)))
+    # every operand now has the batch axis first; unify ranks of scalars-with-batch
+    rank = max(len(np.shape(a)) for a in out)
+    out = [a if len(np.shape(a)) in (0, rank) or not _is_traced(a) and np.ndim(a) == 0
+           else broadcast_in_dim(a, (size,) + _rest_shape(out, rank), (0,) + tuple(
+               range(rank - len(np.shape(a)) + 1, rank)))
+           for a in out]
+    return out, 0
+
+
+def _rest_shape(arrays, rank):
+    for a in arrays:
+        if len(np.shape(a)) == rank:
+            return tuple(np.shape(a)[1:])
+    return ()
+
+
+def _is_traced(x):
+    from ..core.tracing import Tracer
+    return isinstance(x, Tracer)
+
+
+# --- rev (flip) -------------------------------------------------------------------------------
+
+rev_p = Primitive("rev", impl=lambda x, axes: np.flip(x, axes),
+                  abstract_eval=lambda x, axes: x,
+                  vjp=lambda ct, primals, out, axes: (lambda: rev_p.bind(ct, axes=axes),))
+rev_p.jvp = _linear_jvp(rev_p)
