@@ -51,6 +51,11 @@ class JVPTracer(Tracer):
     def aval(self):
         return get_aval(self.primal)
 
+    # shape/dtype straight from the primal: the NumPy layer asks for them on every operation.
+    shape = property(lambda self: self.primal.shape)
+    dtype = property(lambda self: self.primal.dtype)
+    ndim = property(lambda self: self.primal.ndim)
+
     def concrete_value(self):
         return _concrete(self.primal)
 
@@ -165,6 +170,11 @@ class VJPTracer(Tracer):
     @property
     def aval(self):
         return get_aval(self.primal)
+
+    # shape/dtype straight from the primal: the NumPy layer asks for them on every operation.
+    shape = property(lambda self: self.primal.shape)
+    dtype = property(lambda self: self.primal.dtype)
+    ndim = property(lambda self: self.primal.ndim)
 
     def concrete_value(self):
         return _concrete(self.primal)

@@ -183,9 +183,13 @@ def full_lower(val):
 
 def bind(prim, *args, **params):
     """Apply a primitive: the highest trace among the arguments interprets it."""
-    if _dynamic[-1].level == 0 and len(_stack) == 1:
-        return prim.impl(*args, **params)  # eager fast path: nothing is being traced
-    trace = find_top_trace(args)
+    top = _dynamic[-1]
+    for x in args:
+        if isinstance(x, Tracer) and x._trace.main.level > top.level:
+            top = x._trace.main
+    if top.level == 0:
+        return prim.impl(*args, **params)  # nothing is being traced: plain NumPy
+    trace = top.trace_type(top)
     tracers = [trace.full_raise(a) for a in args]
     out = trace.process_primitive(prim, tracers, params)
     if prim.multiple_results:

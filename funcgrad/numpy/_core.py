@@ -2,7 +2,7 @@
 Python scalars weakly typed) and broadcasting, done here once so primitives see equal shapes."""
 import numpy as np
 
-from ..core.avals import check_dtype
+from ..core.avals import SUPPORTED_KINDS, check_dtype
 from ..core.tracing import Tracer
 from ..errors import user_frame
 from ..ops.elementwise import convert_element_type_p
@@ -80,6 +80,14 @@ def broadcast_to_shape(x, shape):
 
 def prepare(name, xs, dtype=None):
     """Convert, promote to a common dtype (or ``dtype``) and broadcast operands."""
+    if dtype is None and len(xs) == 2:
+        # Fast path for the common case: two arrays/tracers of one dtype and shape.
+        x, y = xs
+        if (isinstance(x, (Tracer, np.ndarray)) and isinstance(y, (Tracer, np.ndarray))
+                and x.dtype == y.dtype and x.shape == y.shape):
+            if x.dtype.kind not in SUPPORTED_KINDS:
+                check_dtype(x.dtype)
+            return [x, y]
     xs = operands(xs)
     dt = np.dtype(dtype) if dtype is not None else result_dtype(*xs)
     xs = [cast(x, dt) for x in xs]

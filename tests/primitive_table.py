@@ -1,0 +1,52 @@
+"""The shared table of differentiable functions: one row per primitive / funcgrad.numpy function.
+
+Every row gets the same checks (tests/test_table.py): value against NumPy, JVP and VJP against
+central finite differences at order 1 and 2, in float64 and float32, eager and (tests/
+test_jit_table.py) under jit. Rows live next to their topic in ``table_*.py`` modules and are
+collected here.
+
+A row:
+    Row(name, fun, args, np_ref=None, order=2, dtypes=("float64", "float32"), grad=True,
+        atol=None, rtol=None, prims=())
+``fun`` is written with funcgrad.numpy; ``args(rng, dtype)`` returns a tuple of arguments (draw
+inputs away from kinks unless the row is about a kink); ``np_ref`` is the NumPy function with
+the same meaning (defaults to ``fun`` applied to NumPy arrays, i.e. checked by the eager fast
+path); ``prims`` names the primitives the row exercises (the meta-test checks each registered
+primitive appears in some row).
+"""
+import dataclasses
+from typing import Callable, Optional
+
+
+@dataclasses.dataclass
+class Row:
+    name: str
+    fun: Callable
+    args: Callable
+    np_ref: Optional[Callable] = None
+    order: int = 2
+    dtypes: tuple = ("float64", "float32")
+    grad: bool = True
+    atol: Optional[float] = None
+    rtol: Optional[float] = None
+    prims: tuple = ()
+
+    def __repr__(self):
+        return self.name
+
+
+def _collect():
+    rows = []
+    import importlib
+    for mod in ("table_math", "table_shapes", "table_linalg"):
+        try:
+            m = importlib.import_module(mod)
+        except ModuleNotFoundError as e:
+            if e.name != mod:
+                raise
+            continue
+        rows.extend(m.ROWS)
+    return rows
+
+
+ROWS = _collect()

@@ -1,0 +1,100 @@
+"""The errors users meet: each says what was wrong, where in their code, and what to do."""
+import numpy as np
+import pytest
+
+import funcgrad as fg
+import funcgrad.numpy as fnp
+
+HERE = __file__.rsplit("/", 1)[-1]
+
+
+def test_grad_of_non_scalar_output():
+    with pytest.raises(TypeError) as e:
+        fg.grad(lambda x: x * 2.0)(np.ones(3))
+    msg = str(e.value)
+    assert "scalar" in msg and "(3,)" in msg and "jacrev" in msg and "vjp" in msg
+
+
+def test_grad_with_respect_to_integer_argument():
+    with pytest.raises(TypeError) as e:
+        fg.grad(lambda x, n: x * n, argnums=1)(2.0, 3)
+    msg = str(e.value)
+    assert "argument 1" in msg and "int" in msg and "float" in msg
+
+
+def test_shape_mismatch_names_op_shapes_and_user_line():
+    def f(x):
+        return fnp.sum(x + np.ones(4))  # (3,) + (4,) cannot broadcast
+    with pytest.raises(ValueError) as e:
+        fg.grad(f)(np.ones(3))
+    msg = str(e.value)
+    assert "add" in msg and "(3,)" in msg and "(4,)" in msg and HERE in msg
+
+
+def test_matmul_mismatch_names_shapes_and_line():
+    with pytest.raises(ValueError) as e:
+        fg.grad(lambda w: fnp.sum(np.ones((2, 3)) @ w))(np.ones((4, 5)))
+    msg = str(e.value)
+    assert "matmul" in msg and "(2, 3)" in msg and "(4, 5)" in msg and HERE in msg
+
+
+def test_unsupported_numpy_function_is_named():
+    with pytest.raises(NotImplementedError) as e:
+        fg.grad(lambda x: np.sum(np.fft.fft(x).real))(np.ones(4))
+    assert "fft" in str(e.value)
+    with pytest.raises(NotImplementedError) as e:
+        fg.grad(lambda x: np.sum(np.polyval(x, 2.0)))(np.ones(4))
+    assert "polyval" in str(e.value) and HERE in str(e.value)
+
+
+def test_cotangent_structure_mismatch():
+    out, f_vjp = fg.vjp(lambda x: {"a": x, "b": 2.0 * x}, np.ones(2))
+    with pytest.raises(ValueError) as e:
+        f_vjp({"a": np.ones(2)})
+    msg = str(e.value)
+    assert "structure" in msg and "'b'" in msg
+    with pytest.raises(ValueError) as e:
+        f_vjp({"a": np.ones(3), "b": np.ones(2)})
+    assert "(3,)" in str(e.value) and "(2,)" in str(e.value)
+
+
+def test_bool_of_tracer_under_make_ir():
+    def f(x):
+        if x > 0:  # branching on an abstract value
+            return x
+        return -x
+    with pytest.raises(fg.ConcretizationError) as e:
+        fg.make_ir(f)(1.0)
+    msg = str(e.value)
+    assert f"{HERE}:" in msg and "cond" in msg and "static_argnums" in msg
+    assert isinstance(e.value, TypeError)
+
+
+def test_non_array_argument_says_type_and_which():
+    with pytest.raises(TypeError) as e:
+        fg.grad(lambda s: 1.0)("relu")
+    assert "str" in str(e.value) and "argument 0" in str(e.value)
+    # non-differentiated arguments are passed through untouched, as in JAX
+    assert fg.grad(lambda x, s: x * len(s))(1.0, "relu") == 4.0
+    with pytest.raises(TypeError) as e:
+        fg.grad(lambda p: p["w"])({"w": 1.0, "act": object()})
+    msg = str(e.value)
+    assert "object" in msg and "argument 0" in msg
+
+
+def test_complex_dtype_is_refused_clearly():
+    with pytest.raises(TypeError) as e:
+        fg.grad(lambda x: fnp.sum(x))(np.ones(2, complex))
+    assert "complex" in str(e.value)
+
+
+def test_np_asarray_of_tracer_is_refused():
+    with pytest.raises(TypeError) as e:
+        fg.grad(lambda x: float(np.asarray(x).sum()))(np.ones(2))
+    assert "stop_gradient" in str(e.value)
+
+
+def test_jvp_tangent_shape_mismatch():
+    with pytest.raises(ValueError) as e:
+        fg.jvp(fnp.sin, (np.ones(3),), (np.ones(2),))
+    assert "(2,)" in str(e.value) and "(3,)" in str(e.value)
