@@ -22,3 +22,4 @@ from .tree import (  # noqa: F401
 )
 
 __version__ = "0.1.0"
+from .control import cond, fori_loop, scan, while_loop  # noqa: E402,F401

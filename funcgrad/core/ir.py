@@ -133,7 +133,9 @@ def fmt_param(v):
     if isinstance(v, np.dtype):
         return v.name
     if isinstance(v, IR):
-        return "{...}"
+        return f"{{{len(v.eqns)} eqns}}"
+    if isinstance(v, tuple) and any(isinstance(x, IR) for x in v):
+        return "(" + ", ".join(fmt_param(x) for x in v) + ")"
     return repr(v)
 
 

@@ -249,7 +249,8 @@ class IRBuilder:
 
 def _inline_scalar_consts(ir):
     """0-d constants become literals in the equations that use them (readable, and typed)."""
-    lits = {v: Lit(c) for v, c in zip(ir.const_vars, ir.consts) if np.ndim(c) == 0}
+    lits = {v: Lit(c) for v, c in zip(ir.const_vars, ir.consts)
+            if not isinstance(c, Tracer) and np.ndim(c) == 0}
     if not lits:
         return ir
     for e in ir.eqns:
@@ -274,7 +275,9 @@ class IRTrace(Trace):
     def pure(self, val):
         # Arrays are deduplicated by identity (the builder keeps them alive, so ids stay
         # unique); scalars are cheap and become literals.
-        if isinstance(val, np.ndarray):
+        if isinstance(val, (np.ndarray, Tracer)):
+            # A Tracer here is a value of an enclosing transformation that a nested IR (a
+            # branch or loop body) closes over; it stays a tracer and becomes an operand.
             tracer = self.builder.const_tracers.get(id(val))
             if tracer is not None:
                 return tracer
