@@ -11,6 +11,7 @@ the result equals NumPy's.
 import numpy as np
 
 from ._base import _ret, array, asarray, astype  # noqa: F401
+from ._creation import *  # noqa: F401,F403
 from ._math import *  # noqa: F401,F403
 from ._products import *  # noqa: F401,F403
 from ._shapes import *  # noqa: F401,F403

@@ -28,10 +28,11 @@ def normalize_index(idx, ndim):
         else:
             out.append(i)
     consumed = sum(1 for i in out if i is not None and i is not Ellipsis)
-    if out.count(Ellipsis) > 1:
+    ell = [k for k, i in enumerate(out) if i is Ellipsis]
+    if len(ell) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
-    if Ellipsis in out:
-        k = out.index(Ellipsis)
+    if ell:
+        k = ell[0]
         out[k:k + 1] = [slice(None)] * (ndim - consumed)
     else:
         out += [slice(None)] * (ndim - consumed)

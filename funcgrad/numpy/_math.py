@@ -1,4 +1,10 @@
-"""Elementwise functions and reductions of funcgrad.numpy."""
+"""Elementwise functions and reductions of funcgrad.numpy.
+
+NumPy's names shadow Python's builtins here (sum, max, any, abs, round...): Python's own are
+reached as ``builtins.NAME``.
+"""
+import builtins
+
 import numpy as np
 
 from ..core.tracing import Tracer
@@ -13,6 +19,7 @@ from ._core import (
     cast,
     float_dtype,
     normalize_axes,
+    normalize_axis,
     operands,
     prepare,
     result_dtype,
@@ -23,14 +30,14 @@ from ._core import (
 def _doc(name, args):
     """Docstring of a generated function: what it is, and a doctest against NumPy."""
     return (f"Elementwise ``np.{name}``, traceable by every transformation.\n\n"
-            f">>> bool(np.allclose({name}({args}), np.{name}({args})))\nTrue\n")
+            f">>> bool(np.allclose({name}({args}), np.{name}({args}), equal_nan=True))\nTrue\n")
 
 
-def _binary(prim, name):
+def _binary(prim, name, example="6.0, 3.0"):
     def f(x, y):
         return _ret(prim.bind(*prepare(name, (x, y))))
     f.__name__ = name
-    f.__doc__ = _doc(name, "6.0, 3.0")
+    f.__doc__ = _doc(name, example)
     return f
 
 
@@ -192,7 +199,7 @@ def _extremum(prim, name):
     def f(a, axis=None, keepdims=False):
         a = asarray_or_tracer(a)
         axes = normalize_axes(axis, a.ndim)
-        if any(a.shape[i] == 0 for i in axes):
+        if builtins.any(a.shape[i] == 0 for i in axes):
             raise ValueError(f"zero-size array to reduction operation {name} which has no "
                              "identity")
         out = prim.bind(a, axes=axes) if axes else a
@@ -207,4 +214,363 @@ def _extremum(prim, name):
 max = amax = _extremum(red.reduce_max_p, "max")
 min = amin = _extremum(red.reduce_min_p, "min")
 
+
+
+
+# --- more elementwise functions ---------------------------------------------------------------
+
+def _same_dtype_unary(prim, name):
+    """Unary ops that keep integer dtypes (abs, sign) but promote bool to int like NumPy."""
+    f = _unary(prim, name)
+    return f
+
+
+abs = absolute = _unary(ew.abs_p, "abs")
+sign = _unary(ew.sign_p, "sign")
+floor = _float_unary(ew.floor_p, "floor")
+ceil = _float_unary(ew.ceil_p, "ceil")
+rint = _float_unary(ew.round_p, "rint")
+trunc = fix = _float_unary(ew.trunc_p, "trunc")
+log1p = _float_unary(ew.log1p_p, "log1p")
+expm1 = _float_unary(ew.expm1_p, "expm1")
+tan = _float_unary(ew.tan_p, "tan")
+arcsin = _float_unary(ew.arcsin_p, "arcsin")
+arccos = _float_unary(ew.arccos_p, "arccos")
+arctan = _float_unary(ew.arctan_p, "arctan")
+sinh = _float_unary(ew.sinh_p, "sinh")
+cosh = _float_unary(ew.cosh_p, "cosh")
+arcsinh = _float_unary(ew.arcsinh_p, "arcsinh")
+arccosh = _float_unary(ew.arccosh_p, "arccosh")
+arccosh.__doc__ = _doc("arccosh", "1.5")
+arctanh = _float_unary(ew.arctanh_p, "arctanh")
+arctan2 = _float_binary(ew.atan2_p, "arctan2")
+logaddexp = _float_binary(ew.logaddexp_p, "logaddexp")
+mod = remainder = _binary(ew.rem_p, "mod")
+floor_divide = _binary(ew.floor_divide_p, "floor_divide")
+bitwise_and = _binary(ew.and_p, "bitwise_and", "12, 3")
+bitwise_or = _binary(ew.or_p, "bitwise_or", "12, 3")
+bitwise_xor = _binary(ew.xor_p, "bitwise_xor", "12, 3")
+left_shift = _binary(ew.shift_left_p, "left_shift", "12, 3")
+right_shift = _binary(ew.shift_right_p, "right_shift", "12, 3")
+
+
+def invert(x):
+    """Bitwise NOT (logical NOT on booleans), like ``np.invert`` / ``~x``.
+
+    >>> invert(np.array([True, False])).tolist()
+    [False, True]
+    """
+    return _ret(ew.not_p.bind(asarray_or_tracer(x)))
+
+
+bitwise_not = invert
+
+
+def _bool(x):
+    x = asarray_or_tracer(x)
+    return x if x.dtype == np.bool_ else not_equal(x, 0)
+
+
+def logical_not(x):
+    """Elementwise NOT of truth values.
+
+    >>> logical_not(np.array([0.0, 2.0])).tolist()
+    [True, False]
+    """
+    return _ret(ew.not_p.bind(_bool(x)))
+
+
+def logical_and(x, y):
+    """Elementwise AND of truth values.
+
+    >>> logical_and(np.array([1, 0]), True).tolist()
+    [True, False]
+    """
+    return bitwise_and(_bool(x), _bool(y))
+
+
+def logical_or(x, y):
+    """Elementwise OR of truth values.
+
+    >>> logical_or(np.array([1, 0]), False).tolist()
+    [True, False]
+    """
+    return bitwise_or(_bool(x), _bool(y))
+
+
+def logical_xor(x, y):
+    """Elementwise XOR of truth values.
+
+    >>> logical_xor(np.array([1, 0]), True).tolist()
+    [False, True]
+    """
+    return bitwise_xor(_bool(x), _bool(y))
+
+
+def _float_pred(prim, name):
+    def f(x):
+        x = asarray_or_tracer(x)
+        if x.dtype.kind != "f":
+            return _ret(np.zeros(x.shape, bool) if name != "isfinite" else np.ones(x.shape, bool))
+        return _ret(prim.bind(x))
+    f.__name__ = name
+    f.__doc__ = _doc(name, "np.array([1.0, np.inf, np.nan])")
+    return f
+
+
+isnan = _float_pred(ew.isnan_p, "isnan")
+isinf = _float_pred(ew.isinf_p, "isinf")
+isfinite = _float_pred(ew.isfinite_p, "isfinite")
+
+
+def exp2(x):
+    """``2 ** x``.
+
+    >>> float(exp2(3.0))
+    8.0
+    """
+    x = asarray_or_tracer(x)
+    return power(2.0, astype(x, float_dtype(x.dtype)))
+
+
+def log2(x):
+    """Base-2 logarithm.
+
+    >>> float(log2(8.0))
+    3.0
+    """
+    return divide(log(x), float(np.log(2.0)))
+
+
+def log10(x):
+    """Base-10 logarithm.
+
+    >>> builtins.round(float(log10(1000.0)), 12)
+    3.0
+    """
+    return divide(log(x), float(np.log(10.0)))
+
+
+def cbrt(x):
+    """Real cube root (negative inputs give negative roots).
+
+    >>> builtins.round(float(cbrt(-8.0)), 12)
+    -2.0
+    """
+    x = asarray_or_tracer(x)
+    return multiply(sign(x), power(abs(x), 1.0 / 3.0))
+
+
+def hypot(x1, x2):
+    """``sqrt(x1**2 + x2**2)``, scaled so that large inputs do not overflow.
+
+    >>> float(hypot(3.0, 4.0))
+    5.0
+    """
+    a, b = abs(asarray_or_tracer(x1)), abs(asarray_or_tracer(x2))
+    m = maximum(a, b)
+    safe = where(m > 0, m, 1.0)
+    return multiply(m, sqrt(square(a / safe) + square(b / safe)))
+
+
+def fmax(x1, x2):
+    """Elementwise maximum that ignores NaNs (returns the other operand).
+
+    >>> fmax(np.array([np.nan, 1.0]), np.array([2.0, np.nan])).tolist()
+    [2.0, 1.0]
+    """
+    return where(isnan(x2), x1, where(isnan(x1), x2, maximum(x1, x2)))
+
+
+def fmin(x1, x2):
+    """Elementwise minimum that ignores NaNs (returns the other operand).
+
+    >>> fmin(np.array([np.nan, 1.0]), np.array([2.0, np.nan])).tolist()
+    [2.0, 1.0]
+    """
+    return where(isnan(x2), x1, where(isnan(x1), x2, minimum(x1, x2)))
+
+
+def clip(a, a_min=None, a_max=None):
+    """Limit values to ``[a_min, a_max]``; the gradient passes where the value is inside.
+
+    >>> clip(np.array([-2.0, 0.5, 3.0]), 0.0, 1.0).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    out = asarray_or_tracer(a)
+    if a_min is not None:
+        out = where(less(out, a_min), a_min, out)
+    if a_max is not None:
+        out = where(greater(out, a_max), a_max, out)
+    return out
+
+
+def round(a, decimals=0):
+    """Round half to even to ``decimals`` places (zero gradient), like ``np.round``.
+
+    >>> round(np.array([0.5, 1.5, 2.675]), 2).tolist()
+    [0.5, 1.5, 2.68]
+    """
+    a = asarray_or_tracer(a)
+    if a.dtype.kind != "f":
+        return a
+    if decimals == 0:
+        return rint(a)
+    scale = 10.0 ** decimals
+    return divide(rint(multiply(a, scale)), scale)
+
+
+around = round
+
+
+# --- more reductions --------------------------------------------------------------------------
+
+def prod(a, axis=None, dtype=None, keepdims=False):
+    """Product over ``axis``; its gradient is exact also when entries are zero.
+
+    >>> float(prod(np.array([1.0, 2.0, 3.0])))
+    6.0
+    """
+    a = asarray_or_tracer(a)
+    if dtype is not None:
+        a = astype(a, dtype)
+    elif a.dtype.kind == "b":
+        a = astype(a, np.int64)
+    axes = normalize_axes(axis, a.ndim)
+    out = red.reduce_prod_p.bind(a, axes=axes) if axes else a
+    return _ret(_keep(out, a, axes, keepdims))
+
+
+def _arg(prim, name):
+    def f(a, axis=None, keepdims=False):
+        a = asarray_or_tracer(a)
+        if axis is None:
+            flat = sh.reshape(a, (a.size,))
+            out = prim.bind(flat, axis=0)
+            return _ret(sh.reshape(out, (1,) * a.ndim) if keepdims else out)
+        ax = normalize_axis(axis, a.ndim)
+        out = prim.bind(a, axis=ax)
+        return _ret(_keep(out, a, (ax,), keepdims))
+    f.__name__ = name
+    f.__doc__ = (f"Index of the {name[3:]}imum along ``axis`` (flattened if None).\n\n"
+                 f">>> int({name}(np.array([1.0, 3.0, 2.0])))\n"
+                 f"{int(getattr(np, name)(np.array([1.0, 3.0, 2.0])))}\n")
+    return f
+
+
+argmax = _arg(red.argmax_p, "argmax")
+argmin = _arg(red.argmin_p, "argmin")
+
+
+def var(a, axis=None, dtype=None, ddof=0, keepdims=False):
+    """Variance over ``axis`` with ``ddof`` delta degrees of freedom.
+
+    >>> float(var(np.array([1.0, 2.0, 3.0, 4.0])))
+    1.25
+    """
+    a = asarray_or_tracer(a)
+    a = astype(a, dtype if dtype is not None else float_dtype(a.dtype))
+    axes = normalize_axes(axis, a.ndim)
+    n = 1
+    for i in axes:
+        n *= a.shape[i]
+    centered = subtract(a, mean(a, axes, keepdims=True))
+    return divide(sum(square(centered), axes, keepdims=keepdims), float(builtins.max(n - ddof, 0)))
+
+
+def std(a, axis=None, dtype=None, ddof=0, keepdims=False):
+    """Standard deviation over ``axis``.
+
+    >>> float(std(np.array([1.0, 3.0])))
+    1.0
+    """
+    return sqrt(var(a, axis, dtype, ddof, keepdims))
+
+
+def all(a, axis=None, keepdims=False):
+    """Whether all entries (along ``axis``) are true.
+
+    >>> bool(all(np.array([1.0, 2.0])))
+    True
+    """
+    b = _bool(a)
+    axes = normalize_axes(axis, b.ndim)
+    out = red.reduce_min_p.bind(b, axes=axes) if axes and b.size else (
+        np.ones(tuple(d for i, d in enumerate(b.shape) if i not in axes), bool) if axes else b)
+    return _ret(_keep(out, b, axes, keepdims))
+
+
+def any(a, axis=None, keepdims=False):
+    """Whether any entry (along ``axis``) is true.
+
+    >>> bool(any(np.array([0.0, 2.0])))
+    True
+    """
+    b = _bool(a)
+    axes = normalize_axes(axis, b.ndim)
+    out = red.reduce_max_p.bind(b, axes=axes) if axes and b.size else (
+        np.zeros(tuple(d for i, d in enumerate(b.shape) if i not in axes), bool) if axes else b)
+    return _ret(_keep(out, b, axes, keepdims))
+
+
+def cumsum(a, axis=None, dtype=None):
+    """Cumulative sum along ``axis`` (of the flattened array if None).
+
+    >>> cumsum(np.array([1.0, 2.0, 3.0])).tolist()
+    [1.0, 3.0, 6.0]
+    """
+    a = asarray_or_tracer(a)
+    if dtype is not None:
+        a = astype(a, dtype)
+    elif a.dtype.kind == "b":
+        a = astype(a, np.int64)
+    if axis is None:
+        a, axis = sh.reshape(a, (a.size,)), 0
+    return _ret(red.cumsum_p.bind(a, axis=normalize_axis(axis, a.ndim), reverse=False))
+
+
+def cumprod(a, axis=None, dtype=None):
+    """Cumulative product along ``axis``. Traced, it is a ``scan`` of multiplications, so its
+    gradient is exact also where entries are zero.
+
+    >>> cumprod(np.array([1.0, 2.0, 3.0])).tolist()
+    [1.0, 2.0, 6.0]
+    """
+    a = asarray_or_tracer(a)
+    if dtype is not None:
+        a = astype(a, dtype)
+    if axis is None:
+        a, axis = sh.reshape(a, (a.size,)), 0
+    axis = normalize_axis(axis, a.ndim)
+    if not isinstance(a, Tracer):
+        return np.cumprod(a, axis=axis)
+    from ..control import scan
+    perm = (axis,) + tuple(i for i in range(a.ndim) if i != axis)
+    moved = sh.transpose(a, perm)
+    one = np.ones(moved.shape[1:], a.dtype)
+    _, ys = scan(lambda c, x: (multiply(c, x), multiply(c, x)), one, moved)
+    return sh.transpose(ys, tuple(np.argsort(perm)))
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise ``|a - b| <= atol + rtol * |b|``, like ``np.isclose``.
+
+    >>> isclose(np.array([1.0, 1.1]), 1.0).tolist()
+    [True, False]
+    """
+    close = less_equal(abs(subtract(a, b)), add(atol, multiply(rtol, abs(b))))
+    same = equal(a, b)  # exact equality, including equal infinities
+    out = logical_or(close, same)
+    if equal_nan:
+        out = logical_or(out, logical_and(isnan(a), isnan(b)))
+    return out
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether all entries are close (see ``isclose``).
+
+    >>> bool(allclose(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-9])))
+    True
+    """
+    return all(isclose(a, b, rtol, atol, equal_nan))
 

@@ -4,10 +4,7 @@ import numpy as np
 from ..ops import linalg as la
 from ..ops import shape as sh
 from ._base import _ret, astype
-from ._core import (
-    asarray_or_tracer,
-    result_dtype,
-)
+from ._core import asarray_or_tracer, normalize_axis, result_dtype
 from ._math import multiply
 from ._shapes import broadcast_to, moveaxis, reshape
 
@@ -62,3 +59,156 @@ def dot(a, b):
     bt = moveaxis(b, -2, 0)
     return reshape(matmul(reshape(a, (-1, a.shape[-1])), reshape(bt, (bt.shape[0], -1))),
                    a.shape[:-1] + bt.shape[1:])
+
+
+def inner(a, b):
+    """Inner product over the last axes.
+
+    >>> float(inner(np.ones(3), np.arange(3.0)))
+    3.0
+    """
+    a, b = asarray_or_tracer(a), asarray_or_tracer(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return multiply(a, b)
+    return tensordot(a, b, axes=([-1], [-1]))
+
+
+def outer(a, b):
+    """Outer product of two vectors (flattened).
+
+    >>> outer(np.ones(2), np.arange(3.0)).shape
+    (2, 3)
+    """
+    a, b = reshape(a, (-1, 1)), reshape(b, (1, -1))
+    return multiply(a, b)
+
+
+def tensordot(a, b, axes=2):
+    """Sum products over the given axes of ``a`` and ``b`` (by transpose, reshape, matmul).
+
+    >>> tensordot(np.ones((2, 3)), np.ones((3, 4)), axes=1).shape
+    (2, 4)
+    """
+    from ._shapes import transpose
+    a, b = asarray_or_tracer(a), asarray_or_tracer(b)
+    if isinstance(axes, (int, np.integer)):
+        ax_a = list(range(a.ndim - int(axes), a.ndim))
+        ax_b = list(range(int(axes)))
+    else:
+        ax_a, ax_b = axes
+        ax_a = [ax_a] if isinstance(ax_a, (int, np.integer)) else list(ax_a)
+        ax_b = [ax_b] if isinstance(ax_b, (int, np.integer)) else list(ax_b)
+    ax_a = [normalize_axis(x, a.ndim) for x in ax_a]
+    ax_b = [normalize_axis(x, b.ndim) for x in ax_b]
+    for i, j in zip(ax_a, ax_b):
+        if a.shape[i] != b.shape[j]:
+            raise ValueError(f"tensordot: shape mismatch for sum: axis {i} of {a.shape} vs "
+                             f"axis {j} of {b.shape}")
+    free_a = [i for i in range(a.ndim) if i not in ax_a]
+    free_b = [i for i in range(b.ndim) if i not in ax_b]
+    k = int(np.prod([a.shape[i] for i in ax_a], dtype=np.int64))
+    a2 = reshape(transpose(a, free_a + ax_a), (-1, k))
+    b2 = reshape(transpose(b, ax_b + free_b), (k, -1))
+    out = matmul(a2, b2)
+    return reshape(out, tuple(a.shape[i] for i in free_a) + tuple(b.shape[i] for i in free_b))
+
+
+def einsum(subscripts, *operands, optimize=False):
+    """Einstein summation, composed from transpose, broadcast, multiply, sum and matmul.
+
+    Supports explicit (``"ij,jk->ik"``) and implicit (``"ij,jk"``) forms and ``...``.
+
+    >>> einsum("ij,jk->ik", np.ones((2, 3)), np.ones((3, 4))).shape
+    (2, 4)
+    """
+    from ._math import sum
+    from ._shapes import transpose
+    ops = [asarray_or_tracer(x) for x in operands]
+    spec = subscripts.replace(" ", "")
+    if "->" in spec:
+        ins, out = spec.split("->")
+    else:
+        ins, out = spec, None
+    ins = ins.split(",")
+    if len(ins) != len(ops):
+        raise ValueError(f"einsum: {len(ins)} operand specs for {len(ops)} operands")
+    # expand ellipses into fresh letters
+    used = set("".join(ins))
+    fresh = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used]
+    ell_nd = max([x.ndim - (len(s) - 3) for s, x in zip(ins, ops) if "..." in s], default=0)
+    ell = "".join(fresh[:ell_nd])
+    ins = [s.replace("...", ell[ell_nd - (x.ndim - (len(s) - 3)):]) if "..." in s else s
+           for s, x in zip(ins, ops)]
+    if out is None:
+        counts = {}
+        for s in ins:
+            for c in s:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    sizes = {}
+    for s, x in zip(ins, ops):
+        if len(s) != x.ndim:
+            raise ValueError(f"einsum: operand spec {s!r} has {len(s)} letters but the operand "
+                             f"has shape {x.shape}")
+        for c, d in zip(s, x.shape):
+            if sizes.get(c, d) != d and 1 not in (d, sizes[c]):
+                raise ValueError(f"einsum: size of label {c!r} differs: {sizes[c]} vs {d}")
+            sizes[c] = max(sizes.get(c, 1), d)
+
+    def diag_reduce(x, s):
+        # repeated letters within one operand: take the diagonal
+        from ._shapes import diagonal
+        while len(set(s)) < len(s):
+            c = next(c for c in s if s.count(c) > 1)
+            i = s.index(c)
+            j = s.index(c, i + 1)
+            x = diagonal(x, 0, i, j)
+            s = s[:i] + s[i + 1:j] + s[j + 1:] + c
+        return x, s
+
+    terms = [diag_reduce(x, s) for x, s in zip(ops, ins)]
+    # contract pairwise, left to right; a letter is summed once no later term or the output
+    # needs it
+    x, s = terms[0]
+    for k in range(1, len(terms)):
+        y, t = terms[k]
+        later = set(out) | set("".join(u for _, u in terms[k + 1:]))
+        x, s = _contract_pair(x, s, y, t, later, sizes)
+    # sum letters not in the output, then order as the output
+    drop = [i for i, c in enumerate(s) if c not in out]
+    if drop:
+        x = sum(x, axis=tuple(drop))
+        s = "".join(c for c in s if c in out)
+    return transpose(x, [s.index(c) for c in out]) if s != out else x
+
+
+def _contract_pair(x, s, y, t, keep, sizes):
+    """Contract two labelled operands with one batched matmul."""
+    from ._math import sum
+    from ._shapes import broadcast_to, transpose
+    # sum away letters only one side has and nobody needs later
+    only_x = [c for c in s if c not in t and c not in keep]
+    if only_x:
+        x = sum(x, axis=tuple(s.index(c) for c in only_x))
+        s = "".join(c for c in s if c not in only_x)
+    only_y = [c for c in t if c not in s and c not in keep]
+    if only_y:
+        y = sum(y, axis=tuple(t.index(c) for c in only_y))
+        t = "".join(c for c in t if c not in only_y)
+    batch = [c for c in s if c in t and c in keep]
+    contract = [c for c in s if c in t and c not in keep]
+    free_x = [c for c in s if c not in t]
+    free_y = [c for c in t if c not in s]
+    bshape = tuple(sizes[c] for c in batch)
+    xs = tuple(sizes[c] for c in batch + free_x + contract)
+    ys = tuple(sizes[c] for c in batch + contract + free_y)
+    x = broadcast_to(transpose(x, [s.index(c) for c in batch + free_x + contract]), xs)
+    y = broadcast_to(transpose(y, [t.index(c) for c in batch + contract + free_y]), ys)
+    nfx = int(np.prod([sizes[c] for c in free_x], dtype=np.int64))
+    nfy = int(np.prod([sizes[c] for c in free_y], dtype=np.int64))
+    nc = int(np.prod([sizes[c] for c in contract], dtype=np.int64))
+    out = matmul(reshape(x, bshape + (nfx, nc)), reshape(y, bshape + (nc, nfy)))
+    out = reshape(out, bshape + tuple(sizes[c] for c in free_x + free_y))
+    return out, "".join(batch + free_x + free_y)

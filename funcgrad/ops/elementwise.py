@@ -275,3 +275,72 @@ def add(x, y):
 
 def convert_element_type(x, dtype):
     return convert_element_type_p.bind(x, dtype=np.dtype(dtype))
+
+
+# --- more unary math --------------------------------------------------------------------------
+# Zero-derivative ops (piecewise constant): their outputs carry no gradient.
+
+sign_p = unary("sign", np.sign, scalar="sign_({0})", differentiable=False)
+floor_p = unary("floor", np.floor, scalar="floor_({0})", differentiable=False)
+ceil_p = unary("ceil", np.ceil, scalar="ceil_({0})", differentiable=False)
+round_p = unary("round", np.rint, scalar="rint_({0})", differentiable=False)  # half to even
+trunc_p = unary("trunc", np.trunc, scalar="trunc_({0})", differentiable=False)
+
+# abs'(0) = 0: the subgradient autograd and PyTorch use.
+abs_p = unary("abs", np.abs, lambda x, out: sign_p.bind(x), scalar="abs_({0})")
+log1p_p = unary("log1p", np.log1p, lambda x, out: 1.0 / (1.0 + x), scalar="log1p_({0})")
+expm1_p = unary("expm1", np.expm1, lambda x, out: out + 1.0, scalar="expm1_({0})")
+tan_p = unary("tan", np.tan, lambda x, out: 1.0 + out * out, scalar="tan_({0})")
+arcsin_p = unary("arcsin", np.arcsin, lambda x, out: 1.0 / sqrt_p.bind(1.0 - x * x),
+                 scalar="asin_({0})")
+arccos_p = unary("arccos", np.arccos, lambda x, out: -1.0 / sqrt_p.bind(1.0 - x * x),
+                 scalar="acos_({0})")
+arctan_p = unary("arctan", np.arctan, lambda x, out: 1.0 / (1.0 + x * x), scalar="atan_({0})")
+sinh_p = unary("sinh", np.sinh, lambda x, out: cosh_p.bind(x), scalar="sinh_({0})")
+cosh_p = unary("cosh", np.cosh, lambda x, out: sinh_p.bind(x), scalar="cosh_({0})")
+arcsinh_p = unary("arcsinh", np.arcsinh, lambda x, out: 1.0 / sqrt_p.bind(x * x + 1.0),
+                  scalar="asinh_({0})")
+arccosh_p = unary("arccosh", np.arccosh, lambda x, out: 1.0 / sqrt_p.bind(x * x - 1.0),
+                  scalar="acosh_({0})")
+arctanh_p = unary("arctanh", np.arctanh, lambda x, out: 1.0 / (1.0 - x * x),
+                  scalar="atanh_({0})")
+
+
+def _logistic_impl(x):
+    # exp of a non-positive number only: no overflow warnings for large |x|.
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype)
+
+
+logistic_p = unary("logistic", _logistic_impl, lambda x, out: out * (1.0 - out),
+                   scalar="logistic_({0})")
+
+isnan_p = unary("isnan", np.isnan, scalar="isnan_({0})", differentiable=False, out_dtype=BOOL)
+isinf_p = unary("isinf", np.isinf, scalar="isinf_({0})", differentiable=False, out_dtype=BOOL)
+isfinite_p = unary("isfinite", np.isfinite, scalar="isfinite_({0})", differentiable=False,
+                   out_dtype=BOOL)
+not_p = unary("not", np.invert, scalar="invert_({0})", differentiable=False)  # logical on bool
+
+# --- more binary math -------------------------------------------------------------------------
+
+atan2_p = jvp_from_partials(
+    binary("atan2", np.arctan2, scalar="atan2_({0}, {1})"),
+    lambda x, y, out: (lambda: y / (x * x + y * y), lambda: -x / (x * x + y * y)))
+# Python-style remainder (sign of the divisor), like np.mod.
+rem_p = jvp_from_partials(
+    binary("rem", np.mod, scalar="mod_({0}, {1})"),
+    lambda x, y, out: (lambda: ones_like(x), lambda: -floor_p.bind(div_p.bind(x, y))))
+floor_divide_p = binary("floor_divide", np.floor_divide, scalar="floordiv_({0}, {1})",
+                        differentiable=False)
+# logaddexp is a primitive for its numerics: log(exp(x) + exp(y)) overflows.
+logaddexp_p = jvp_from_partials(
+    binary("logaddexp", np.logaddexp, scalar="logaddexp_({0}, {1})"),
+    lambda x, y, out: (lambda: exp_p.bind(x - out), lambda: exp_p.bind(y - out)))
+
+and_p = binary("and", np.bitwise_and, scalar="({0} & {1})", differentiable=False)
+or_p = binary("or", np.bitwise_or, scalar="({0} | {1})", differentiable=False)
+xor_p = binary("xor", np.bitwise_xor, scalar="({0} ^ {1})", differentiable=False)
+shift_left_p = binary("shift_left", np.left_shift, scalar="({0} << {1})", differentiable=False)
+shift_right_p = binary("shift_right", np.right_shift, scalar="({0} >> {1})",
+                       differentiable=False)

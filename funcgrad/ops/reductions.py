@@ -87,3 +87,66 @@ argmin_p = Primitive("argmin", impl=lambda x, axis: np.argmin(x, axis=axis).asty
 
 __all__ = ["reduce_sum", "reduce_sum_p", "reduce_max_p", "reduce_min_p", "argmax_p", "argmin_p",
            "select_p", "zeros_like"]
+
+
+# --- reduce_prod ------------------------------------------------------------------------------
+
+def _prod_grad(x, axes):
+    """d prod / d x without dividing by x: exact when entries are zero.
+
+    With no zero in a reduced slice the partial is prod/x; with one zero, only that entry has a
+    nonzero partial (the product of the others); with two or more, all partials are zero.
+    """
+    from .elementwise import convert_element_type, ne_p
+    xshape = np.shape(x)
+    kept = _kept_dims(len(xshape), axes)
+    dtype = x.dtype
+    nonzero = ne_p.bind(x, np.zeros((), dtype))
+    ones = broadcast_in_dim(np.ones((), dtype), xshape, ())
+    safe = select_p.bind(nonzero, x, ones)
+    prod_nz = reduce_prod_p.bind(safe, axes=axes)
+    zeros_f = convert_element_type(nonzero, dtype)
+    n_zero = reduce_sum(1.0 - zeros_f, axes)
+    b = lambda v: broadcast_in_dim(v, xshape, kept)  # noqa: E731
+    no_zero = eq_p.bind(b(n_zero), np.zeros((), dtype))
+    one_zero = eq_p.bind(b(n_zero), np.ones((), dtype))
+    zero = zeros_like(x)
+    return select_p.bind(no_zero, b(prod_nz) / safe,
+                         select_p.bind(one_zero, select_p.bind(nonzero, zero, b(prod_nz)), zero))
+
+
+def _prod_vjp(ct, primals, out, axes):
+    x = primals[0]
+    kept = _kept_dims(len(np.shape(x)), axes)
+    return (lambda: broadcast_in_dim(ct, np.shape(x), kept) * _prod_grad(x, axes),)
+
+
+def _prod_jvp(primals, tangents, axes):
+    x, t = primals[0], tangents[0]
+    return reduce_prod_p.bind(x, axes=axes), reduce_sum(t * _prod_grad(x, axes), axes)
+
+
+reduce_prod_p = Primitive("reduce_prod", impl=lambda x, axes: np.prod(x, axis=axes),
+                          abstract_eval=_reduce_abstract, vjp=_prod_vjp, jvp=_prod_jvp)
+
+
+# --- cumsum -----------------------------------------------------------------------------------
+
+def _cumsum_impl(x, axis, reverse):
+    x = np.asarray(x)
+    if reverse:
+        return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
+    return np.cumsum(x, axis=axis)
+
+
+def _cumsum_jvp(primals, tangents, axis, reverse):
+    t = tangents[0]
+    out = cumsum_p.bind(primals[0], axis=axis, reverse=reverse)
+    return out, cumsum_p.bind(t, axis=axis, reverse=reverse)
+
+
+cumsum_p = Primitive(
+    "cumsum", impl=_cumsum_impl, abstract_eval=lambda x, axis, reverse: x,
+    jvp=_cumsum_jvp,
+    vjp=lambda ct, primals, out, axis, reverse: (
+        lambda: cumsum_p.bind(ct, axis=axis, reverse=not reverse),))

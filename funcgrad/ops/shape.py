@@ -255,3 +255,64 @@ rev_p = Primitive("rev", impl=lambda x, axes: np.flip(x, axes),
                   abstract_eval=lambda x, axes: x,
                   vjp=lambda ct, primals, out, axes: (lambda: rev_p.bind(ct, axes=axes),))
 rev_p.jvp = _linear_jvp(rev_p)
+
+
+# --- gather along one axis, and its transpose --------------------------------------------------
+# ``take(x, idx, axis)``: out[..., i..., ...] = x[..., idx[i...], ...]; the index is an operand
+# (it may be traced under jit), already normalized to [0, n) by the NumPy layer; the impl clamps.
+
+def _take_abstract(x, idx, axis):
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"take: indices must be integers, got {idx.dtype} (at {user_frame()})")
+    return ShapedArray(x.shape[:axis] + idx.shape + x.shape[axis + 1:], x.dtype)
+
+
+def _take_vjp(ct, primals, out, axis):
+    x, idx = primals
+
+    def ct_x():
+        return scatter_add_p.bind(zeros_like_shape(np.shape(x), ct.dtype), idx, ct, axis=axis)
+    return ct_x, None
+
+
+def _take_jvp(primals, tangents, axis):
+    x, idx = primals
+    out = take_p.bind(x, idx, axis=axis)
+    t = tangents[0]
+    return out, None if t is None else take_p.bind(t, idx, axis=axis)
+
+
+take_p = Primitive("take", impl=lambda x, idx, axis: np.take(x, idx, axis=axis, mode="clip"),
+                   abstract_eval=_take_abstract, jvp=_take_jvp, vjp=_take_vjp)
+
+
+def _scatter_add_impl(operand, idx, updates, axis):
+    out = np.array(operand, copy=True)
+    np.add.at(out, (slice(None),) * axis + (np.clip(idx, 0, out.shape[axis] - 1),), updates)
+    return out
+
+
+def _scatter_add_vjp(ct, primals, out, axis):
+    idx = primals[1]
+    return ct, None, (lambda: take_p.bind(ct, idx, axis=axis))
+
+
+def _scatter_add_jvp(primals, tangents, axis):
+    operand, idx, updates = primals
+    out = scatter_add_p.bind(operand, idx, updates, axis=axis)
+    t_op, _, t_up = tangents
+    if t_op is None and t_up is None:
+        return out, None
+    t_op = zeros_like(operand) if t_op is None else t_op
+    t_up = zeros_like(updates) if t_up is None else t_up
+    return out, scatter_add_p.bind(t_op, idx, t_up, axis=axis)
+
+
+scatter_add_p = Primitive("scatter_add", impl=_scatter_add_impl,
+                          abstract_eval=lambda operand, idx, updates, axis: operand,
+                          jvp=_scatter_add_jvp, vjp=_scatter_add_vjp)
+
+
+def zeros_like_shape(shape, dtype):
+    """Zeros of ``shape``: a broadcast 0-d constant (no large captured array under jit)."""
+    return broadcast_in_dim(np.zeros((), dtype), tuple(shape), ())
