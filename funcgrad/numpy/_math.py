@@ -426,7 +426,8 @@ around = round
 # --- more reductions --------------------------------------------------------------------------
 
 def prod(a, axis=None, dtype=None, keepdims=False):
-    """Product over ``axis``; its gradient is exact also when entries are zero.
+    """Product over ``axis``. Its gradient is exact also when entries are zero (no division
+    by x); second derivatives are exact where no entry is zero.
 
     >>> float(prod(np.array([1.0, 2.0, 3.0])))
     6.0

@@ -165,8 +165,8 @@ def _max_partials(x, y, out):
 
 
 def _min_partials(x, y, out):
-    dx, dy = _max_partials(y, x, out)
-    return dy, dx
+    # min(x, y) = max with the comparison reversed: d/dx is 1 where x < y, i.e. y > x
+    return _max_partials(y, x, out)
 
 
 def full_like(x, value):
