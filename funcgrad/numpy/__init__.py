@@ -22,5 +22,3 @@ uint8, uint32, int8, int16, float16 = np.uint8, np.uint32, np.int8, np.int16, np
 pi, e, inf, nan, newaxis = np.pi, np.e, np.inf, np.nan, None
 
 from . import _methods, linalg  # noqa: E402,F401  (_methods installs the Tracer protocols)
-    linalg,  # noqa: E402,F401
-)
