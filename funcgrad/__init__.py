@@ -9,7 +9,8 @@ from . import (
                  ops,  # noqa: F401
 )
 from .ad import grad, hessian, jacfwd, jacobian, jacrev, jvp, stop_gradient, value_and_grad, vjp  # noqa: F401
-from .api import make_ir  # noqa: F401
+from .api import jit, make_ir  # noqa: F401
+from .backend.compile import clear_cache  # noqa: F401
 from .errors import ConcretizationError  # noqa: F401
 from .testing import check_grads  # noqa: F401
 from .tree import (  # noqa: F401

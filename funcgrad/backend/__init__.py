@@ -1,0 +1,4 @@
+"""The Numba backend: IR -> readable Python source (codegen) -> module file -> numba.njit.
+
+Only this package imports numba.
+"""

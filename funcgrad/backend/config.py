@@ -1,0 +1,29 @@
+"""The FUNCGRAD_* environment variables, read in this one place.
+
+- ``FUNCGRAD_CACHE_DIR``: where compiled code is cached on disk (default: the user's cache dir,
+  ``$XDG_CACHE_HOME/funcgrad`` or ``~/.cache/funcgrad``).
+- ``FUNCGRAD_CACHE_MAX_MB``: size cap of that cache (default 512); oldest entries go first.
+- ``FUNCGRAD_LOG_COMPILES=1``: log every compilation, with its reason, to stderr.
+- ``FUNCGRAD_DISABLE_JIT=1``: run ``jit`` functions with the NumPy evaluator (debugging).
+"""
+import os
+
+
+def cache_dir():
+    d = os.environ.get("FUNCGRAD_CACHE_DIR")
+    if d:
+        return d
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "funcgrad")
+
+
+def cache_max_bytes():
+    return int(float(os.environ.get("FUNCGRAD_CACHE_MAX_MB", "512")) * 2**20)
+
+
+def log_compiles():
+    return os.environ.get("FUNCGRAD_LOG_COMPILES", "") not in ("", "0")
+
+
+def jit_disabled():
+    return os.environ.get("FUNCGRAD_DISABLE_JIT", "") not in ("", "0")
