@@ -24,7 +24,9 @@ test-all: $(STAMP) lint
 	$(BIN)/python -m pytest
 
 demo: $(STAMP)
-	$(BIN)/python examples/micrograd_readme.py
+	$(BIN)/python examples/moons.py out
+	$(BIN)/python examples/digits.py out
+	@echo "plots written to out/"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -7,7 +7,7 @@ collected here.
 
 A row:
     Row(name, fun, args, np_ref=None, order=2, dtypes=("float64", "float32"), grad=True,
-        atol=None, rtol=None, prims=())
+        atol=None, rtol=None, prims=(), jit=True)
 ``fun`` is written with funcgrad.numpy; ``args(rng, dtype)`` returns a tuple of arguments (draw
 inputs away from kinks unless the row is about a kink); ``np_ref`` is the NumPy function with
 the same meaning (defaults to ``fun`` applied to NumPy arrays, i.e. checked by the eager fast
@@ -30,6 +30,7 @@ class Row:
     atol: Optional[float] = None
     rtol: Optional[float] = None
     prims: tuple = ()
+    jit: bool = True  # False: needs concrete values (e.g. a boolean mask's shape)
 
     def __repr__(self):
         return self.name

@@ -1,0 +1,98 @@
+"""``fit``: the training loop, one jit-compiled step (loss, gradient, optimizer update) per
+mini-batch, with a progress bar, a history, a stop on NaN/inf, and Ctrl-C returning the
+parameters trained so far."""
+import time
+
+import numpy as np
+
+from . import random as fr
+from .ad import value_and_grad
+from .api import jit
+from .data import batches
+from .optim import apply_updates
+
+
+class NonFiniteLossError(ValueError):
+    """The loss became NaN or infinite during training."""
+
+
+def make_step(loss_fn, optimizer):
+    """The compiled training step ``(params, opt_state, *batch) -> (params, opt_state, loss)``.
+
+    >>> import funcgrad.optim as optim
+    >>> step = make_step(lambda p, x: ((p - x) ** 2).sum(), optim.sgd(0.25))
+    >>> p, s, loss = step(np.zeros(2), optim.sgd(0.25).init(np.zeros(2)), np.ones(2))
+    >>> p.tolist(), float(loss)
+    ([0.5, 0.5], 2.0)
+    """
+    def step(params, opt_state, *batch):
+        loss, grads = value_and_grad(loss_fn)(params, *batch)
+        updates, opt_state = optimizer.update(grads, opt_state, params)
+        return apply_updates(params, updates), opt_state, loss
+
+    return jit(step)
+
+
+def fit(loss_fn, params, optimizer, data, *, epochs, batch_size, key=None, progress=True,
+        metrics=None):
+    """Train ``params`` to minimize ``loss_fn(params, *batch)`` over mini-batches of ``data``.
+
+    ``data`` is a tuple of arrays split along axis 0 (shuffled each epoch when ``key`` is
+    given). ``metrics`` maps names to functions of ``params`` evaluated after each epoch.
+    Returns ``(params, history)`` with ``history["loss"]`` per step, each metric per epoch,
+    ``history["epoch_time"]`` and ``history["interrupted"]``.
+
+    >>> import funcgrad.optim as optim
+    >>> X = np.linspace(-1, 1, 20)[:, None]; y = 3.0 * X
+    >>> loss = lambda w, x, t: ((x * w - t) ** 2).mean()
+    >>> w, hist = fit(loss, np.zeros(1), optim.sgd(0.5), (X, y), epochs=30, batch_size=20,
+    ...               progress=False)
+    >>> round(float(w[0]), 3)
+    3.0
+    """
+    data = tuple(np.asarray(d) for d in data)
+    step = make_step(loss_fn, optimizer)
+    opt_state = optimizer.init(params)
+    history = {"loss": [], "epoch_time": [], "interrupted": False}
+    for name in metrics or {}:
+        history[name] = []
+    n_batches = -(-len(data[0]) // batch_size)
+    bar = _progress(epochs * n_batches, progress)
+    last_finite, k = None, 0
+    try:
+        for epoch in range(epochs):
+            t0 = time.perf_counter()
+            ekey = fr.fold_in(key, epoch) if key is not None else None
+            for batch in batches(*data, batch_size=batch_size, key=ekey):
+                new_params, new_state, loss = step(params, opt_state, *batch)
+                loss = float(loss)
+                if not np.isfinite(loss):
+                    raise NonFiniteLossError(
+                        f"the loss became {loss} at step {k} (epoch {epoch}); the last finite "
+                        f"loss was {last_finite}. Lower the learning rate, clip gradients "
+                        "(optim.clip_by_global_norm) or check the data for NaN/inf.")
+                params, opt_state, last_finite = new_params, new_state, loss
+                history["loss"].append(loss)
+                k += 1
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
+            history["epoch_time"].append(time.perf_counter() - t0)
+            for name, fn in (metrics or {}).items():
+                history[name].append(float(fn(params)))
+    except KeyboardInterrupt:
+        history["interrupted"] = True
+    finally:
+        if bar is not None:
+            bar.close()
+    return params, history
+
+
+def _progress(total, enabled):
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="step", leave=False)
