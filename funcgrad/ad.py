@@ -18,7 +18,6 @@ from .core.avals import is_float
 from .core.tracing import Trace, Tracer, get_aval, new_main
 from .errors import user_frame
 from .ops import elementwise as ew
-from .ops import shape as sh
 
 
 def _as_primal(x):
@@ -473,120 +472,6 @@ def grad(fun, argnums=0, has_aux=False):
     return g
 
 
-# ---------------------------------------------------------------------------------------------
-# Jacobians and Hessians
-
-def _stack_last(xs, shape, dtype):
-    """Stack equal-shaped values along a new last axis (traceable)."""
-    if not xs:
-        return np.zeros(shape + (0,), dtype)
-    return sh.concatenate([sh.reshape(x, tuple(shape) + (1,)) for x in xs], axis=len(shape))
-
-
-def jacrev(fun, argnums=0):
-    """Jacobian by reverse mode: result shape is ``out.shape + in.shape`` per leaf pair.
-
-    >>> import funcgrad.numpy as fnp
-    >>> jacrev(lambda x: x ** 2)(np.array([1.0, 2.0])).tolist()
-    [[2.0, 0.0], [0.0, 4.0]]
-    """
-    def jac(*args, **kwargs):
-        single, nums, partial = _split_args(fun, args, argnums, "jacrev")
-        diff = tuple(args[a] for a in nums)
-        out, vjp_fn = vjp(lambda *d: fun(*partial(*d), **kwargs), *diff)
-        out_leaves, out_tree = pytree.tree_flatten(out)
-        in_leaves, in_tree = pytree.tree_flatten(diff)
-        rows = []  # rows[j][k]: d out_j / d in_k
-        for j, o in enumerate(out_leaves):
-            oa = get_aval(o)
-            per_in = [[] for _ in in_leaves]
-            for e in range(oa.size):
-                cts = [np.zeros(get_aval(x).shape, _ct_dtype(get_aval(x).dtype))
-                       for x in out_leaves]
-                cts[j].reshape(-1)[e] = 1.0
-                g = pytree.tree_leaves(vjp_fn(pytree.tree_unflatten(out_tree, cts)))
-                for k, gk in enumerate(g):
-                    per_in[k].append(gk)
-            block = []
-            for k, x in enumerate(in_leaves):
-                xa = get_aval(x)
-                st = _stack_last([sh.reshape(gk, (xa.size,)) for gk in per_in[k]], (xa.size,),
-                                 xa.dtype)  # (in.size, out.size)
-                block.append(_to_user(sh.reshape(sh.transpose(st, perm=(1, 0)),
-                                                 oa.shape + xa.shape)))
-            rows.append(_pick(pytree.tree_unflatten(in_tree, block), single))
-        return pytree.tree_unflatten(out_tree, rows)
-
-    jac.__name__ = f"jacrev({_fun_name(fun)})"
-    return jac
-
-
-def _ct_dtype(dtype):
-    return dtype if is_float(dtype) else np.float64
-
-
-def _pick(diff_tree, single):
-    return diff_tree[0] if single else diff_tree
-
-
-def jacfwd(fun, argnums=0):
-    """Jacobian by forward mode: result shape is ``out.shape + in.shape`` per leaf pair.
-
-    >>> import funcgrad.numpy as fnp
-    >>> jacfwd(lambda x: fnp.sin(x))(np.zeros(2)).tolist()
-    [[1.0, 0.0], [0.0, 1.0]]
-    """
-    def jac(*args, **kwargs):
-        single, nums, partial = _split_args(fun, args, argnums, "jacfwd")
-        diff = tuple(args[a] for a in nums)
-        in_leaves, in_tree = pytree.tree_flatten(diff)
-        in_avals = [get_aval(x) for x in in_leaves]
-        out_tree = []
-
-        def flat_fun(*leaves):
-            out = fun(*partial(*pytree.tree_unflatten(in_tree, leaves)), **kwargs)
-            ol, td = pytree.tree_flatten(out)
-            out_tree.append(td)
-            return ol
-
-        cols = [[] for _ in in_leaves]  # cols[k]: list over in_k elements of out-leaf tangents
-        out_leaves = None
-        for k, xa in enumerate(in_avals):
-            for e in range(xa.size):
-                ts = [np.zeros(a.shape, a.dtype) for a in in_avals]
-                ts[k].reshape(-1)[e] = 1.0
-                out_leaves, t_out = jvp_flat(flat_fun, in_leaves, ts)
-                cols[k].append(t_out)
-        if out_leaves is None:  # no input elements at all
-            out_leaves = flat_fun(*in_leaves)
-        rows = []
-        for j, o in enumerate(out_leaves):
-            oa = get_aval(o)
-            block = []
-            for k, xa in enumerate(in_avals):
-                st = _stack_last([sh.reshape(c[j], (oa.size,)) for c in cols[k]], (oa.size,),
-                                 oa.dtype)
-                block.append(_to_user(sh.reshape(st, oa.shape + xa.shape)))
-            rows.append(_pick(pytree.tree_unflatten(in_tree, block), single))
-        return pytree.tree_unflatten(out_tree[0], rows)
-
-    jac.__name__ = f"jacfwd({_fun_name(fun)})"
-    return jac
-
-
-jacobian = jacrev
-
-
-def hessian(fun, argnums=0):
-    """Hessian by forward-over-reverse: ``jacfwd(jacrev(fun))``.
-
-    >>> import funcgrad.numpy as fnp
-    >>> hessian(lambda x: fnp.sum(x ** 3))(np.array([1.0, 2.0])).tolist()
-    [[6.0, 0.0], [0.0, 12.0]]
-    """
-    return jacfwd(jacrev(fun, argnums), argnums)
-
-
 def stop_gradient(x):
     """Identity whose derivative is zero, at every order.
 
@@ -596,5 +481,4 @@ def stop_gradient(x):
     return pytree.tree_map(lambda v: ew.stop_gradient_p.bind(v), x)
 
 
-__all__ = ["jvp", "vjp", "grad", "value_and_grad", "jacrev", "jacfwd", "jacobian", "hessian",
-           "stop_gradient", "user_frame"]
+__all__ = ["jvp", "vjp", "grad", "value_and_grad", "stop_gradient", "user_frame"]

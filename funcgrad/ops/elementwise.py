@@ -261,6 +261,7 @@ convert_element_type_p = Primitive(
     jvp=_convert_jvp, vjp=_convert_vjp, scalar="{dtype}({0})")
 convert_element_type_p.batch = lambda args, dims, dtype: (
     convert_element_type_p.bind(args[0], dtype=dtype), dims[0])
+# (select, stop_gradient and the unary/binary families get elementwise_batch)
 
 stop_gradient_p = Primitive("stop_gradient", impl=lambda x: x, abstract_eval=lambda a: a,
                             differentiable=False, scalar="{0}")

@@ -4,7 +4,7 @@ import numpy as np
 from ..core.avals import ShapedArray
 from ..core.primitive import Primitive
 from ..errors import user_frame
-from .shape import transpose
+from .shape import all_front, transpose
 
 
 def _swap_last(x):
@@ -179,3 +179,17 @@ def _cholesky_abstract(a):
 
 cholesky_p = Primitive("cholesky", impl=lambda a: np.linalg.cholesky(a),
                        abstract_eval=_cholesky_abstract, vjp=_cholesky_vjp, jvp=_cholesky_jvp)
+
+
+# --- batch rules: these primitives take leading batch dimensions already ------------------------
+
+def _front_rule(prim):
+    def rule(vals, dims):
+        out = prim.bind(*all_front(vals, dims))
+        return out, ([0] * len(out) if prim.multiple_results else 0)
+    return rule
+
+
+for _p in (matmul_p, solve_p, slogdet_p, cholesky_p):
+    _p.batch = _front_rule(_p)
+del _p

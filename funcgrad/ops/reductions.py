@@ -4,7 +4,7 @@ import numpy as np
 from ..core.avals import ShapedArray
 from ..core.primitive import Primitive
 from .elementwise import convert_element_type, eq_p, select_p, zeros_like
-from .shape import broadcast_in_dim
+from .shape import broadcast_in_dim, move_to_front
 
 
 def _reduce_abstract(x, axes):
@@ -150,3 +150,26 @@ cumsum_p = Primitive(
     jvp=_cumsum_jvp,
     vjp=lambda ct, primals, out, axis, reverse: (
         lambda: cumsum_p.bind(ct, axis=axis, reverse=not reverse),))
+
+
+# --- batch rules ------------------------------------------------------------------------------
+
+def _axes_rule(prim):
+    def rule(vals, dims, axes):
+        x = move_to_front(vals[0], dims[0], np.shape(vals[0])[dims[0]])
+        return prim.bind(x, axes=tuple(a + 1 for a in axes)), 0
+    return rule
+
+
+def _axis_rule(prim, **extra):
+    def rule(vals, dims, axis, **params):
+        x = move_to_front(vals[0], dims[0], np.shape(vals[0])[dims[0]])
+        return prim.bind(x, axis=axis + 1, **params), 0
+    return rule
+
+
+for _p in (reduce_sum_p, reduce_max_p, reduce_min_p, reduce_prod_p):
+    _p.batch = _axes_rule(_p)
+for _p in (argmax_p, argmin_p, cumsum_p):
+    _p.batch = _axis_rule(_p)
+del _p

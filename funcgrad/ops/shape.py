@@ -208,45 +208,50 @@ pad_p = Primitive("pad", impl=_pad_impl, abstract_eval=_pad_abstract, vjp=_pad_v
 pad_p.jvp = _linear_jvp(pad_p)
 
 
-# --- batching helper shared by the elementwise family ------------------------------------------
+# --- batching helpers (used by every primitive's batch rule) -----------------------------------
+
+def batch_size(vals, dims):
+    return next(np.shape(v)[d] for v, d in zip(vals, dims) if d is not None)
+
+
+def move_to_front(x, d, size):
+    """``x`` with its batch axis first (broadcast along a new axis if unbatched)."""
+    if d is None:
+        shape = tuple(np.shape(x))
+        return broadcast_in_dim(x, (size,) + shape, tuple(range(1, len(shape) + 1)))
+    if d == 0:
+        return x
+    nd = len(np.shape(x))
+    return transpose(x, (d,) + tuple(i for i in range(nd) if i != d))
+
+
+def all_front(vals, dims):
+    size = batch_size(vals, dims)
+    return [move_to_front(v, d, size) for v, d in zip(vals, dims)]
+
 
 def batch_align(args, dims):
-    """Move each batched operand's batch axis to 0; broadcast unbatched non-scalar operands.
-
-    ``dims[i]`` is the batch axis of ``args[i]`` or ``None``. Returns (args, 0).
-    """
-    size = next(np.shape(a)[d] for a, d in zip(args, dims) if d is not None)
-    out = []
-    for a, d in zip(args, dims):
-        if d is None:
-            shape = np.shape(a)
-            if len(shape) == 0 and not _is_traced(a):
-                out.append(a)  # a literal scalar stays a scalar
-            else:
-                out.append(broadcast_in_dim(a, (size,) + tuple(shape),
-                                            tuple(range(1, len(shape) + 1))))
-        else:
-            nd = len(np.shape(a))
-            out.append(transpose(a, (d,) + tuple(i for i in range(nd) if i != d)))
-    # every operand now has the batch axis first; unify ranks of scalars-with-batch
-    rank = max(len(np.shape(a)) for a in out)
-    out = [a if len(np.shape(a)) in (0, rank) or not _is_traced(a) and np.ndim(a) == 0
-           else broadcast_in_dim(a, (size,) + _rest_shape(out, rank), (0,) + tuple(
-               range(rank - len(np.shape(a)) + 1, rank)))
-           for a in out]
+    """Elementwise operands with the batch axis first; unbatched literals stay scalars."""
+    size = batch_size(args, dims)
+    out = [a if d is None and np.ndim(a) == 0 and not _is_traced(a)
+           else move_to_front(a, d, size) for a, d in zip(args, dims)]
     return out, 0
-
-
-def _rest_shape(arrays, rank):
-    for a in arrays:
-        if len(np.shape(a)) == rank:
-            return tuple(np.shape(a)[1:])
-    return ()
 
 
 def _is_traced(x):
     from ..core.tracing import Tracer
     return isinstance(x, Tracer)
+
+
+def shifted_rule(prim, shift):
+    """Batch rule for a one-operand primitive: batch axis first, axis params shifted by one.
+
+    ``shift(params, size)`` returns the params for the batched operand."""
+    def rule(vals, bdims, **params):  # not "dims": broadcast_in_dim has a param of that name
+        (x,) = all_front(vals, bdims)
+        size = np.shape(x)[0]
+        return prim.bind(x, **shift(params, size)), 0
+    return rule
 
 
 # --- rev (flip) -------------------------------------------------------------------------------
@@ -316,3 +321,39 @@ scatter_add_p = Primitive("scatter_add", impl=_scatter_add_impl,
 def zeros_like_shape(shape, dtype):
     """Zeros of ``shape``: a broadcast 0-d constant (no large captured array under jit)."""
     return broadcast_in_dim(np.zeros((), dtype), tuple(shape), ())
+
+
+# --- batch rules ------------------------------------------------------------------------------
+
+broadcast_in_dim_p.batch = shifted_rule(broadcast_in_dim_p, lambda p, n: dict(
+    shape=(n,) + tuple(p["shape"]), dims=(0,) + tuple(d + 1 for d in p["dims"])))
+reshape_p.batch = shifted_rule(reshape_p, lambda p, n: dict(shape=(n,) + tuple(p["shape"])))
+transpose_p.batch = shifted_rule(transpose_p, lambda p, n: dict(
+    perm=(0,) + tuple(q + 1 for q in p["perm"])))
+slice_p.batch = shifted_rule(slice_p, lambda p, n: dict(
+    start=(0,) + p["start"], limit=(n,) + p["limit"], step=(1,) + p["step"]))
+pad_p.batch = shifted_rule(pad_p, lambda p, n: dict(config=((0, 0, 0),) + p["config"]))
+rev_p.batch = shifted_rule(rev_p, lambda p, n: dict(axes=tuple(a + 1 for a in p["axes"])))
+concatenate_p.batch = lambda vals, dims, axis: (
+    concatenate_p.bind(*all_front(vals, dims), axis=axis + 1), 0)
+
+
+def _take_batch(vals, dims, axis):
+    x, idx = vals
+    dx, di = dims
+    if di is not None:
+        raise NotImplementedError("batched indices")  # falls back to a loop (see below)
+    return take_p.bind(move_to_front(x, dx, np.shape(x)[dx]), idx, axis=axis + 1), 0
+
+
+def _scatter_batch(vals, dims, axis):
+    if dims[1] is not None:
+        raise NotImplementedError("batched indices")
+    size = batch_size(vals, dims)
+    op = move_to_front(vals[0], dims[0], size)
+    upd = move_to_front(vals[2], dims[2], size)
+    return scatter_add_p.bind(op, vals[1], upd, axis=axis + 1), 0
+
+
+take_p.batch = _take_batch
+scatter_add_p.batch = _scatter_batch
