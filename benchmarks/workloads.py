@@ -1,0 +1,391 @@
+"""The benchmark workloads, each a function ``(have, timer) -> ({impl: seconds}, note)``."""
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+import numpy as np
+
+import funcgrad as fg
+import funcgrad.numpy as fnp
+import funcgrad.optim as optim
+
+RNG = np.random.default_rng(0)
+
+
+# --- W0 / W1: the micrograd moons MLP 2-16-16-1 on 100 points ---------------------------------
+
+def moons_data():
+    import funcgrad.random as fr
+    from funcgrad import data
+    X, y = data.make_moons(100, noise=0.1, key=fr.key(1))
+    return X, 2.0 * y - 1.0
+
+
+def mlp_params(sizes, dtype=np.float64, seed=0):
+    rng = np.random.default_rng(seed)
+    return [{"w": (rng.normal(size=(a, b)) / np.sqrt(a)).astype(dtype),
+             "b": np.zeros(b, dtype)} for a, b in zip(sizes[:-1], sizes[1:])]
+
+
+def relu(m, h):
+    return m.relu(h) if m.__name__ == "torch" else m.maximum(h, 0.0)
+
+
+def svm_loss(m):
+    def loss(params, X, y):
+        h = X
+        for i, p in enumerate(params):
+            h = h @ p["w"] + p["b"]
+            if i < len(params) - 1:
+                h = relu(m, h)
+        data_loss = m.mean(relu(m, 1.0 - y * h[:, 0]))
+        return data_loss + 1e-4 * sum(m.sum(p["w"] * p["w"]) for p in params)
+    return loss
+
+
+def w0_eager_grad(have, timer):
+    X, y = moons_data()
+    params = mlp_params([2, 16, 16, 1])
+    res = {"funcgrad grad (eager)": timer(lambda: fg.grad(svm_loss(np))(params, X, y))}
+    if have["autograd"]:
+        import autograd
+        import autograd.numpy as anp
+        g = autograd.grad(svm_loss(anp))
+        res["autograd grad"] = timer(lambda: g(params, X, y))
+    if have["torch"]:
+        import torch
+        tp = [{k: torch.tensor(v, requires_grad=True) for k, v in p.items()} for p in params]
+        tX, ty = torch.tensor(X), torch.tensor(y)
+
+        def tgrad():
+            loss = svm_loss(torch)(tp, tX, ty)
+            return torch.autograd.grad(loss, [v for p in tp for v in p.values()])
+        res["torch autograd (eager)"] = timer(tgrad)
+    return res, "Eager (not compiled) gradient of the loss, the issue-2 figure."
+
+
+def w1_moons_step(have, timer):
+    X, y = moons_data()
+    params = mlp_params([2, 16, 16, 1])
+    lr = 0.5
+
+    @fg.jit
+    def step(params, X, y):
+        g = fg.grad(svm_loss(fnp))(params, X, y)
+        return fg.tree_map(lambda p, d: p - lr * d, params, g)
+
+    res = {"funcgrad jit": timer(lambda: step(params, X, y))}
+    res.update(_peer_steps(have, timer, params, X, y, lr))
+    res["numpy (hand-written)"] = timer(lambda: numpy_moons_step(params, X, y, lr))
+    # sanity: funcgrad's step equals the hand-written one
+    a = fg.tree_leaves(step(params, X, y))
+    b = fg.tree_leaves(numpy_moons_step(params, X, y, lr))
+    assert all(np.allclose(u, v, rtol=1e-10) for u, v in zip(a, b))
+    return res, "One SGD step: SVM loss + 1e-4 L2, forward, backward and update."
+
+
+def _peer_steps(have, timer, params, X, y, lr):
+    res = {}
+    if have["jax"]:
+        import jax
+        import jax.numpy as jnp
+
+        @jax.jit
+        def jstep(params, X, y):
+            g = jax.grad(svm_loss(jnp))(params, X, y)
+            return jax.tree_util.tree_map(lambda p, d: p - lr * d, params, g)
+        jp = jax.tree_util.tree_map(jnp.asarray, params)
+        jX, jy = jnp.asarray(X), jnp.asarray(y)
+        res["jax jit"] = timer(lambda: jax.block_until_ready(jstep(jp, jX, jy)))
+    if have["torch"]:
+        import torch
+        tp = [{k: torch.tensor(v, requires_grad=True) for k, v in p.items()} for p in params]
+        tX, ty = torch.tensor(X), torch.tensor(y)
+        flat = [v for p in tp for v in p.values()]
+
+        def tstep():
+            loss = svm_loss(torch)(tp, tX, ty)
+            gs = torch.autograd.grad(loss, flat)
+            with torch.no_grad():
+                return [v - lr * g for v, g in zip(flat, gs)]
+        res["torch eager"] = timer(tstep)
+    if have["autograd"]:
+        import autograd
+        import autograd.numpy as anp
+        g = autograd.grad(svm_loss(anp))
+        res["autograd"] = timer(lambda: [
+            {k: p[k] - lr * d[k] for k in p} for p, d in zip(params, g(params, X, y))])
+    return res
+
+
+def numpy_moons_step(params, X, y, lr):
+    hs, pre = [X], []
+    h = X
+    for i, p in enumerate(params):
+        z = h @ p["w"] + p["b"]
+        pre.append(z)
+        h = np.maximum(z, 0.0) if i < len(params) - 1 else z
+        hs.append(h)
+    s = h[:, 0]
+    margin = 1.0 - y * s
+    dscore = np.where(margin > 0, -y, 0.0) / len(y)
+    dh = dscore[:, None]
+    new = [None] * len(params)
+    for i in reversed(range(len(params))):
+        p = params[i]
+        if i < len(params) - 1:
+            dh = dh * (pre[i] > 0)
+        dw = hs[i].T @ dh + 2e-4 * p["w"]
+        db = dh.sum(0)
+        new[i] = {"w": p["w"] - lr * dw, "b": p["b"] - lr * db}
+        dh = dh @ p["w"].T
+    return new
+
+
+# --- W2: digits MLP 64-256-256-10, float32, batch 128, Adam -----------------------------------
+
+def ce_loss(m, log_softmax):
+    def loss(params, X, y_onehot):
+        h = X
+        for i, p in enumerate(params):
+            h = h @ p["w"] + p["b"]
+            if i < len(params) - 1:
+                h = relu(m, h)
+        return -m.mean(m.sum(y_onehot * log_softmax(h), axis=1))
+    return loss
+
+
+def fg_log_softmax(z):
+    import funcgrad.nn as nn
+    return nn.log_softmax(z)
+
+
+def digits_batch():
+    rng = np.random.default_rng(0)
+    X = rng.random((128, 64)).astype(np.float32)
+    y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 128)]
+    return X, y
+
+
+def w2_digits_step(have, timer):
+    X, y = digits_batch()
+    params = mlp_params([64, 256, 256, 10], np.float32)
+    opt = optim.adam(1e-3)
+    loss = ce_loss(fnp, fg_log_softmax)
+
+    @fg.jit
+    def step(params, state, X, y):
+        g = fg.grad(loss)(params, X, y)
+        u, state = opt.update(g, state, params)
+        return optim.apply_updates(params, u), state
+
+    state = opt.init(params)
+    res = {"funcgrad jit": timer(lambda: step(params, state, X, y))}
+    if have["jax"]:
+        import jax
+        import jax.numpy as jnp
+        jloss = ce_loss(jnp, jax.nn.log_softmax)
+
+        @jax.jit
+        def jstep(params, m, v, t, X, y):
+            g = jax.grad(jloss)(params, X, y)
+            m = jax.tree_util.tree_map(lambda a, b: 0.9 * a + 0.1 * b, m, g)
+            v = jax.tree_util.tree_map(lambda a, b: 0.999 * a + 0.001 * b * b, v, g)
+            t = t + 1
+            upd = jax.tree_util.tree_map(
+                lambda p, a, b: p - 1e-3 * (a / (1 - 0.9 ** t)) / (
+                    jnp.sqrt(b / (1 - 0.999 ** t)) + 1e-8), params, m, v)
+            return upd, m, v, t
+        jp = jax.tree_util.tree_map(jnp.asarray, params)
+        zeros = jax.tree_util.tree_map(jnp.zeros_like, jp)
+        jX, jy = jnp.asarray(X), jnp.asarray(y)
+        t0 = jnp.asarray(0.0, jnp.float32)
+        res["jax jit"] = timer(lambda: jax.block_until_ready(
+            jstep(jp, zeros, zeros, t0, jX, jy)))
+    if have["torch"]:
+        import torch
+        tp = [{k: torch.tensor(v, requires_grad=True) for k, v in p.items()} for p in params]
+        flat = [v for p in tp for v in p.values()]
+        topt = torch.optim.Adam(flat, lr=1e-3)
+        tX, ty = torch.tensor(X), torch.tensor(y)
+        tloss = ce_loss(torch, lambda z: torch.log_softmax(z, 1))
+
+        def tstep():
+            topt.zero_grad()
+            tloss(tp, tX, ty).backward()
+            topt.step()
+        res["torch eager"] = timer(tstep)
+    if have["autograd"]:
+        import autograd
+        import autograd.numpy as anp
+        from autograd.scipy.special import logsumexp
+        aloss = ce_loss(anp, lambda z: z - logsumexp(z, axis=1, keepdims=True))
+        g = autograd.grad(aloss)
+        res["autograd + numpy adam"] = timer(lambda: g(params, X, y))
+    return res, "One Adam step of an MLP 64-256-256-10 in float32 on a batch of 128."
+
+
+# --- W3: elementwise value_and_grad on 1e6 float64 ------------------------------------------
+
+def w3_elementwise(have, timer):
+    x = RNG.normal(size=1_000_000)
+
+    def f(m):
+        return lambda x: m.sum(m.tanh(x) * m.sin(x) + m.exp(-x ** 2))
+
+    vg = fg.jit(fg.value_and_grad(f(fnp)))
+    res = {"funcgrad jit": timer(lambda: vg(x))}
+    if have["jax"]:
+        import jax
+        import jax.numpy as jnp
+        jvg = jax.jit(jax.value_and_grad(f(jnp)))
+        jx = jnp.asarray(x)
+        res["jax jit"] = timer(lambda: jax.block_until_ready(jvg(jx)))
+    if have["torch"]:
+        import torch
+        tx = torch.tensor(x, requires_grad=True)
+
+        def tvg():
+            v = f(torch)(tx)
+            return v, torch.autograd.grad(v, tx)
+        res["torch eager"] = timer(tvg)
+    if have["autograd"]:
+        import autograd
+        import autograd.numpy as anp
+        res["autograd"] = timer(lambda: autograd.value_and_grad(f(anp))(x))
+
+    def numpy_vg():
+        t, s, e = np.tanh(x), np.sin(x), np.exp(-x * x)
+        v = np.sum(t * s + e)
+        return v, (1 - t * t) * s + t * np.cos(x) - 2 * x * e
+    res["numpy (hand-written)"] = timer(numpy_vg)
+    np.testing.assert_allclose(vg(x)[1], numpy_vg()[1], rtol=1e-9, atol=1e-12)
+    return res, "value_and_grad of sum(tanh(x) sin(x) + exp(-x^2)), x of 1e6 float64."
+
+
+# --- W4: Hessian of Rosenbrock in 64 dimensions, jitted ---------------------------------------
+
+def rosen(m):
+    return lambda x: m.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+
+def w4_hessian(have, timer):
+    x = RNG.uniform(-1, 1, 64)
+    h = fg.jit(fg.hessian(rosen(fnp)))
+    res = {"funcgrad jit": timer(lambda: h(x))}
+    if have["jax"]:
+        import jax
+        import jax.numpy as jnp
+        jh = jax.jit(jax.hessian(rosen(jnp)))
+        jx = jnp.asarray(x)
+        res["jax jit"] = timer(lambda: jax.block_until_ready(jh(jx)))
+        np.testing.assert_allclose(h(x), np.asarray(jh(jx)), rtol=1e-10)
+    if have["torch"]:
+        import torch
+        tx = torch.tensor(x)
+        res["torch eager"] = timer(lambda: torch.autograd.functional.hessian(rosen(torch), tx))
+    if have["autograd"]:
+        import autograd
+        import autograd.numpy as anp
+        ah = autograd.hessian(rosen(anp))
+        res["autograd"] = timer(lambda: ah(x))
+    return res, "hessian(rosenbrock) at a 64-dim point (forward-over-reverse)."
+
+
+# --- W5: first-call latency of the W2 step in a fresh process ---------------------------------
+
+W5_FG = textwrap.dedent("""
+    import time; t0 = time.perf_counter()
+    import sys; sys.path.insert(0, %r)
+    import numpy as np, funcgrad as fg, funcgrad.optim as optim, funcgrad.numpy as fnp
+    from workloads import ce_loss, fg_log_softmax, mlp_params, digits_batch
+    X, y = digits_batch(); params = mlp_params([64, 256, 256, 10], np.float32)
+    opt = optim.adam(1e-3); loss = ce_loss(fnp, fg_log_softmax)
+    t1 = time.perf_counter()
+    @fg.jit
+    def step(params, state, X, y):
+        g = fg.grad(loss)(params, X, y)
+        u, state = opt.update(g, state, params)
+        return optim.apply_updates(params, u), state
+    step(params, opt.init(params), X, y)
+    print(time.perf_counter() - t1, t1 - t0)
+""")
+
+W5_JAX = textwrap.dedent("""
+    import time; t0 = time.perf_counter()
+    import sys; sys.path.insert(0, %r)
+    import jax, jax.numpy as jnp, numpy as np
+    from workloads import ce_loss, mlp_params, digits_batch
+    X, y = digits_batch(); params = mlp_params([64, 256, 256, 10], np.float32)
+    loss = ce_loss(jnp, jax.nn.log_softmax)
+    t1 = time.perf_counter()
+    @jax.jit
+    def step(params, X, y):
+        g = jax.grad(loss)(params, X, y)
+        return jax.tree_util.tree_map(lambda p, d: p - 1e-3 * d, params, g)
+    jax.block_until_ready(step(params, X, y))
+    print(time.perf_counter() - t1, t1 - t0)
+""")
+
+
+def _first_call(prog, env):
+    r = subprocess.run([sys.executable, "-c", prog], env=env, capture_output=True, text=True,
+                       timeout=600)
+    if r.returncode:
+        raise RuntimeError(r.stderr)
+    return float(r.stdout.split()[0])
+
+
+def w5_first_call(have, timer):
+    here = os.path.dirname(os.path.abspath(__file__))
+    res = {}
+    with tempfile.TemporaryDirectory() as d:
+        env = dict(os.environ, FUNCGRAD_CACHE_DIR=d)
+        res["funcgrad cold cache"] = _first_call(W5_FG % here, env)
+        res["funcgrad warm disk cache"] = float(np.median(
+            [_first_call(W5_FG % here, env) for _ in range(3)]))
+    if have["jax"]:
+        res["jax (no persistent cache)"] = float(np.median(
+            [_first_call(W5_JAX % here, dict(os.environ)) for _ in range(2)]))
+    return res, ("Seconds from defining the jitted W2 step to its first result, in a new "
+                 "process (imports excluded).")
+
+
+# --- W6: dispatch, jit(grad(f)) on Python floats ----------------------------------------------
+
+def w6_dispatch(have, timer):
+    f = lambda x, y: x * y + fnp.sin(x)  # noqa: E731
+    g = fg.jit(fg.grad(f))
+    res = {"funcgrad jit": timer(lambda: g(1.5, 2.0))}
+    assert abs(g(1.5, 2.0) - (2.0 + np.cos(1.5))) < 1e-12
+    if have["jax"]:
+        import jax
+        import jax.numpy as jnp
+        jg = jax.jit(jax.grad(lambda x, y: x * y + jnp.sin(x)))
+        res["jax jit"] = timer(lambda: jax.block_until_ready(jg(1.5, 2.0)))
+    if have["torch"]:
+        import torch
+
+        def tg():
+            x = torch.tensor(1.5, requires_grad=True)
+            return torch.autograd.grad(x * 2.0 + torch.sin(x), x)
+        res["torch eager"] = timer(tg)
+    if have["autograd"]:
+        import autograd
+        import autograd.numpy as anp
+        ag = autograd.grad(lambda x, y: x * y + anp.sin(x))
+        res["autograd"] = timer(lambda: ag(1.5, 2.0))
+    return res, "Per-call time of a compiled scalar gradient: dispatch overhead dominates."
+
+
+ALL = [
+    ("W0", "eager grad, micrograd moons MLP 2-16-16-1, 100 points", w0_eager_grad),
+    ("W1", "micrograd moons step (jit)", w1_moons_step),
+    ("W2", "digits step, MLP 64-256-256-10 f32, batch 128, Adam", w2_digits_step),
+    ("W3", "elementwise value_and_grad, 1e6 float64", w3_elementwise),
+    ("W4", "hessian of Rosenbrock, 64 dims, jitted", w4_hessian),
+    ("W5", "first-call latency of the W2 step", w5_first_call),
+    ("W6", "dispatch: jit(grad(f)) on Python floats", w6_dispatch),
+]
