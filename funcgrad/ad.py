@@ -15,7 +15,7 @@ import numpy as np
 
 from . import tree as pytree
 from .core.avals import is_float
-from .core.tracing import Trace, Tracer, get_aval, new_main
+from .core.tracing import Trace, Tracer, bind, get_aval, new_main
 from .errors import user_frame
 from .ops import elementwise as ew
 
@@ -153,11 +153,12 @@ def _as_tangent(t, p):
 class Node:
     """One recorded primitive application (``prim is None`` marks an input)."""
 
-    __slots__ = ("prim", "params", "parents", "primals", "out")
+    __slots__ = ("prim", "params", "parents", "primals", "out", "cts")
 
     def __init__(self, prim, params, parents, primals, out):
         self.prim, self.params, self.parents, self.primals, self.out = (
             prim, params, parents, primals, out)
+        self.cts = None
 
 
 class VJPTracer(Tracer):
@@ -192,7 +193,7 @@ class VJPTrace(Trace):
 
     def process_primitive(self, prim, tracers, params):
         primals = [t.primal for t in tracers]
-        out = prim.bind(*primals, **params)
+        out = bind(prim, *primals, **params)
         parents = [None if t.node is None else (t.node, t.index) for t in tracers]
         if not prim.differentiable or all(p is None for p in parents):
             node = None
@@ -228,39 +229,46 @@ def _toposort(roots):
 def backward_pass(roots, cts, leaves):
     """Propagate cotangents ``cts`` from ``roots`` (list of (node, index) or None) to ``leaves``.
 
-    Returns one cotangent (or None for zero) per leaf node.
+    Returns one cotangent (or None for zero) per leaf node. Cotangents accumulate on the
+    nodes themselves (``node.cts``) for the duration of the pass.
     """
-    acc = {}
-    for r, ct in zip(roots, cts):
-        if r is not None and ct is not None:
-            node, i = r
-            slot = acc.setdefault(id(node), [None] * _num_outs(node))
-            slot[i] = add_cotangents(slot[i], ct)
-    for node in reversed(_toposort([r[0] for r in roots if r is not None])):
-        if node.prim is None:
-            continue
-        cts_out = acc.pop(id(node), None)
-        if cts_out is None:
-            continue
-        if node.prim.multiple_results:
-            ct = [c if c is not None else zeros_like_aval(get_aval(o))
-                  for c, o in zip(cts_out, node.out)]
-        else:
-            ct = cts_out[0]
-        cts_in = node.prim.vjp(ct, node.primals, node.out, **node.params)
-        for parent, c in zip(node.parents, cts_in):
-            if parent is None or c is None:
+    order = _toposort([r[0] for r in roots if r is not None])
+    for node in order:
+        node.cts = None
+    try:
+        for r, ct in zip(roots, cts):
+            if r is not None and ct is not None:
+                _accumulate(r[0], r[1], ct)
+        for node in reversed(order):
+            cts_out = node.cts
+            if cts_out is None or node.prim is None:
                 continue
-            if callable(c):
-                c = c()  # rules return thunks so unneeded cotangents are never computed
-            pnode, i = parent
-            slot = acc.setdefault(id(pnode), [None] * _num_outs(pnode))
-            slot[i] = add_cotangents(slot[i], c)
-    return [None if leaf is None else (acc.get(id(leaf)) or [None])[0] for leaf in leaves]
+            node.cts = None
+            prim = node.prim
+            if prim.multiple_results:
+                ct = [c if c is not None else zeros_like_aval(get_aval(o))
+                      for c, o in zip(cts_out, node.out)]
+            else:
+                ct = cts_out[0]
+            cts_in = prim.vjp(ct, node.primals, node.out, **node.params)
+            for parent, c in zip(node.parents, cts_in):
+                if parent is None or c is None:
+                    continue
+                if callable(c):
+                    c = c()  # rules return thunks so unneeded cotangents are never computed
+                _accumulate(parent[0], parent[1], c)
+        return [None if leaf is None or leaf.cts is None else leaf.cts[0] for leaf in leaves]
+    finally:
+        for node in order:
+            node.cts = None
 
 
-def _num_outs(node):
-    return len(node.out) if node.prim is not None and node.prim.multiple_results else 1
+def _accumulate(node, i, ct):
+    slot = node.cts
+    if slot is None:
+        slot = node.cts = [None] * (len(node.out) if node.prim is not None
+                                    and node.prim.multiple_results else 1)
+    slot[i] = ct if slot[i] is None else ew.add(slot[i], ct)
 
 
 def vjp_flat(fun, primals):

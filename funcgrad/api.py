@@ -70,7 +70,6 @@ from .core.tracing import Tracer  # noqa: E402
 _JIT_DISABLED = config.jit_disabled()
 
 _all_jitted = []
-_FLAT = (np.ndarray, float, int, bool, np.float64, np.float32)
 
 
 def clear_memory_caches():
@@ -95,6 +94,26 @@ def _leaf_sig(x):
         return ((), "l")
     a = np.asarray(x)
     return (a.shape, a.dtype.char)
+
+
+def _walk(x, leaves):
+    """Collect the leaves of the common containers and return a hashable key of structure,
+    shapes and dtypes (None for anything else: the general path handles it)."""
+    t = type(x)
+    if t is np.ndarray:
+        leaves.append(x)
+        return (x.shape, x.dtype.char)
+    if t is float or t is int or t is bool:
+        leaves.append(x)
+        return t
+    if t is tuple or t is list:
+        parts = tuple(_walk(c, leaves) for c in x)
+        return None if None in parts else (t, parts)
+    if t is dict:
+        keys = tuple(sorted(x))
+        parts = tuple(_walk(x[k], leaves) for k in keys)
+        return None if None in parts else (keys, parts)
+    return None
 
 
 class Jitted:
@@ -133,12 +152,15 @@ class Jitted:
     def __call__(self, *args, **kwargs):
         if _JIT_DISABLED:
             return self.fun(*args, **kwargs)
-        if not kwargs and not self.static_argnums and all(type(a) in _FLAT for a in args):
-            # Fast path (the dispatch cost users feel in small steps): positional arrays and
-            # Python numbers need no pytree flattening; one dict lookup finds the plan.
-            plan = self._plans.get(tuple(map(_leaf_sig, args)))
+        if not kwargs and not self.static_argnums:
+            # Fast path (the dispatch cost users feel in small steps): one walk over the
+            # arguments collects the leaves and a key of structure, shapes and dtypes; one
+            # dict lookup finds the plan.
+            leaves = []
+            fast_key = _walk(args, leaves)
+            plan = self._plans.get(fast_key) if fast_key is not None else None
             if plan is not None:
-                return self._run(plan, args)
+                return self._run(plan, leaves)
         static, static_vals, static_kw, dyn_kwargs = self._split(args, kwargs)
         dyn_args = tuple(a for i, a in enumerate(args) if i not in static)
         leaves, treedef = pytree.tree_flatten((dyn_args, dyn_kwargs))
@@ -159,8 +181,10 @@ class Jitted:
                                                             static_kw, leaves)
             if plan is None:  # closes over a traced value: run through the transformation
                 return self.fun(*args, **kwargs)
-            if not kwargs and not self.static_argnums and all(type(a) in _FLAT for a in args):
-                self._plans[tuple(map(_leaf_sig, args))] = plan
+            if not kwargs and not self.static_argnums:
+                fast_key = _walk(args, [])
+                if fast_key is not None:
+                    self._plans[fast_key] = plan
         return self._run(plan, leaves)
 
     def _run(self, plan, leaves):
