@@ -80,7 +80,8 @@ def clear_memory_caches():
 class _Plan:
     """How to run one (structure, shapes, dtypes, static args) signature."""
 
-    __slots__ = ("fn", "consts", "P", "out_tree", "outs", "fallback_ir", "source")
+    __slots__ = ("fn", "consts", "P", "out_tree", "outs", "fallback_ir", "source", "direct",
+                 "single")
 
 
 def _leaf_sig(x):
@@ -157,7 +158,13 @@ class Jitted:
             # arguments collects the leaves and a key of structure, shapes and dtypes; one
             # dict lookup finds the plan.
             leaves = []
-            fast_key = _walk(args, leaves)
+            fast_key = []
+            for a in args:
+                k = _walk(a, leaves)
+                if k is None:
+                    break
+                fast_key.append(k)
+            fast_key = tuple(fast_key) if len(fast_key) == len(args) else None
             plan = self._plans.get(fast_key) if fast_key is not None else None
             if plan is not None:
                 return self._run(plan, leaves)
@@ -182,9 +189,9 @@ class Jitted:
             if plan is None:  # closes over a traced value: run through the transformation
                 return self.fun(*args, **kwargs)
             if not kwargs and not self.static_argnums:
-                fast_key = _walk(args, [])
-                if fast_key is not None:
-                    self._plans[fast_key] = plan
+                keys = [_walk(a, []) for a in args]
+                if None not in keys:
+                    self._plans[tuple(keys)] = plan
         return self._run(plan, leaves)
 
     def _run(self, plan, leaves):
@@ -200,6 +207,13 @@ class Jitted:
                 if isinstance(err, NUMBA_ERRORS):
                     raise explain_numba_error(err, plan.fn) from None
                 raise
+            if plan.direct:
+                if plan.single:
+                    r = res[0]
+                    return r[()] if r.ndim == 0 else r
+                flat = res
+                return pytree.tree_unflatten(plan.out_tree,
+                                             [r[()] if r.ndim == 0 else r for r in flat])
             flat = []
             for kind, v in plan.outs:
                 if kind == 0:
@@ -254,6 +268,8 @@ class Jitted:
                 outs.append((0, k))
                 k += 1
         plan.outs = outs
+        plan.direct = plan.fallback_ir is None and all(kind == 0 for kind, _ in outs)
+        plan.single = plan.direct and ir.out_tree == pytree.tree_structure(0)
         self._plans[sig] = plan
         return plan
 

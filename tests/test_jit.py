@@ -155,3 +155,19 @@ def test_integer_wraparound_matches_numpy():
     np.testing.assert_array_equal(f(u), (u * np.uint32(0x9E3779B9))
                                   ^ ((u >> np.uint32(7)) + u))
     assert f(u).dtype == np.uint32
+
+
+def test_control_flow_under_jit_runs_correctly_with_a_warning():
+    f = fg.jit(lambda x: fg.fori_loop(0, 4, lambda i, v: v * x + i, 1.0))
+    with pytest.warns(UserWarning, match="no code generator"):
+        assert f(1.5) == pytest.approx(1.5 ** 4 + 1.5 ** 2 + 2 * 1.5 + 3)
+    g = fg.jit(fg.grad(lambda x: fg.cond(x > 0, lambda v: v ** 2, lambda v: -v, x)))
+    with pytest.warns(UserWarning):
+        assert g(3.0) == 6.0 and g(-3.0) == -1.0
+
+
+def test_dispatch_fast_path_handles_new_structures():
+    f = fg.jit(lambda a, b: a * 2.0 + b)
+    assert f(1.0, 2.0) == 4.0
+    np.testing.assert_array_equal(f(np.ones(2), 1.0), [3.0, 3.0])
+    assert f(1, 2) == 4.0  # ints are traced as int64 and promoted like NumPy
