@@ -40,11 +40,10 @@ def add_cotangents(a, b):
 # ---------------------------------------------------------------------------------------------
 # Forward mode
 
-class JVPTracer(Tracer):
-    __slots__ = ("primal", "tangent")
+class PrimalTracer(Tracer):
+    """A tracer wrapping a value of the level below (its ``primal``), as both AD modes do."""
 
-    def __init__(self, trace, primal, tangent):
-        self._trace, self.primal, self.tangent = trace, primal, tangent
+    __slots__ = ("primal",)
 
     @property
     def aval(self):
@@ -57,6 +56,13 @@ class JVPTracer(Tracer):
 
     def concrete_value(self):
         return _concrete(self.primal)
+
+
+class JVPTracer(PrimalTracer):
+    __slots__ = ("tangent",)
+
+    def __init__(self, trace, primal, tangent):
+        self._trace, self.primal, self.tangent = trace, primal, tangent
 
     def full_lower(self):
         # A value with a zero tangent is just its primal to the levels below.
@@ -161,23 +167,11 @@ class Node:
         self.cts = None
 
 
-class VJPTracer(Tracer):
-    __slots__ = ("primal", "node", "index")
+class VJPTracer(PrimalTracer):
+    __slots__ = ("node", "index")
 
     def __init__(self, trace, primal, node, index=0):
         self._trace, self.primal, self.node, self.index = trace, primal, node, index
-
-    @property
-    def aval(self):
-        return get_aval(self.primal)
-
-    # shape/dtype straight from the primal: the NumPy layer asks for them on every operation.
-    shape = property(lambda self: self.primal.shape)
-    dtype = property(lambda self: self.primal.dtype)
-    ndim = property(lambda self: self.primal.ndim)
-
-    def concrete_value(self):
-        return _concrete(self.primal)
 
     def full_lower(self):
         return self.primal if self.node is None else self

@@ -488,17 +488,25 @@ def std(a, axis=None, dtype=None, ddof=0, keepdims=False):
     return sqrt(var(a, axis, dtype, ddof, keepdims))
 
 
+def _truth_reduction(prim, empty_value, a, axis, keepdims):
+    b = _bool(a)
+    axes = normalize_axes(axis, b.ndim)
+    if not axes:
+        out = b
+    elif b.size:
+        out = prim.bind(b, axes=axes)
+    else:  # NumPy: all([]) is True, any([]) is False
+        out = np.full(tuple(d for i, d in enumerate(b.shape) if i not in axes), empty_value)
+    return _ret(_keep(out, b, axes, keepdims))
+
+
 def all(a, axis=None, keepdims=False):
     """Whether all entries (along ``axis``) are true.
 
     >>> bool(all(np.array([1.0, 2.0])))
     True
     """
-    b = _bool(a)
-    axes = normalize_axes(axis, b.ndim)
-    out = red.reduce_min_p.bind(b, axes=axes) if axes and b.size else (
-        np.ones(tuple(d for i, d in enumerate(b.shape) if i not in axes), bool) if axes else b)
-    return _ret(_keep(out, b, axes, keepdims))
+    return _truth_reduction(red.reduce_min_p, True, a, axis, keepdims)
 
 
 def any(a, axis=None, keepdims=False):
@@ -507,11 +515,7 @@ def any(a, axis=None, keepdims=False):
     >>> bool(any(np.array([0.0, 2.0])))
     True
     """
-    b = _bool(a)
-    axes = normalize_axes(axis, b.ndim)
-    out = red.reduce_max_p.bind(b, axes=axes) if axes and b.size else (
-        np.zeros(tuple(d for i, d in enumerate(b.shape) if i not in axes), bool) if axes else b)
-    return _ret(_keep(out, b, axes, keepdims))
+    return _truth_reduction(red.reduce_max_p, False, a, axis, keepdims)
 
 
 def cumsum(a, axis=None, dtype=None):
