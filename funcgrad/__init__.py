@@ -12,6 +12,7 @@ from .api import jit, make_ir  # noqa: E402,F401
 from .backend.compile import clear_cache  # noqa: E402,F401
 from .batching import vmap  # noqa: E402,F401
 from .control import cond, fori_loop, scan, while_loop  # noqa: E402,F401
+from .custom import custom_vjp  # noqa: E402,F401
 from .errors import ConcretizationError  # noqa: E402,F401
 from .jacobians import hessian, jacfwd, jacobian, jacrev  # noqa: E402,F401
 from .testing import check_grads  # noqa: E402,F401

@@ -36,7 +36,7 @@ class Primitive:
     """
 
     def __init__(self, name, *, multiple_results=False, register=True, **slots):
-        unknown = set(slots) - set(SLOTS) - {"scalar", "differentiable"}
+        unknown = set(slots) - set(SLOTS) - {"scalar", "differentiable", "inline_when_staged"}
         if unknown:
             raise TypeError(f"unknown primitive slots {sorted(unknown)}")
         self.name = name
@@ -45,6 +45,8 @@ class Primitive:
         self.scalar = slots.pop("scalar", None)
         # differentiable=False: outputs carry no gradient (comparisons, argmax, floor, ...).
         self.differentiable = slots.pop("differentiable", True)
+        # inline_when_staged: make_ir/jit trace through impl instead of recording an equation.
+        self.inline_when_staged = slots.pop("inline_when_staged", False)
         for slot in SLOTS:
             rule = slots.get(slot)
             if rule is None or rule == NOT_SUPPORTED:

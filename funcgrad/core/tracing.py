@@ -290,6 +290,10 @@ class IRTrace(Trace):
     lift = pure
 
     def process_primitive(self, prim, tracers, params):
+        if prim.inline_when_staged:
+            # A primitive that only exists to carry a rule for another transformation (e.g. a
+            # user's custom VJP) is traced through: its impl runs on the tracers.
+            return prim.impl(*tracers, **params)
         avals_in = [t.aval for t in tracers]
         avals_out = prim.abstract_eval(*avals_in, **params)
         multiple = prim.multiple_results
