@@ -23,7 +23,8 @@ def test_every_elementwise_primitive_has_a_scalar_expression():
 def test_every_primitive_is_in_the_table():
     covered = {p for row in ROWS for p in row.prims}
     # integer/boolean-valued primitives have no derivative to check: tests/test_math.py
-    # compares them with NumPy (eager and staged); cond/while are in tests/test_control.py, custom_vjp_call in test_custom_vjp.py
+    # compares them with NumPy (eager and staged); cond/while are in tests/test_control.py,
+    # custom_vjp_call in tests/test_custom_vjp.py
     indirect = {"ge", "le", "ne", "lt", "not", "and", "or", "xor", "shift_left", "shift_right",
                 "floor_divide", "isinf", "isfinite", "argmax", "argmin", "while",
                 "cond", "custom_vjp_call"}
