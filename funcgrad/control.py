@@ -354,7 +354,10 @@ def _scan_vjp(cts, primals, out, body, num_consts, num_carry, length, reverse):
         rest = list(v[nk + nc + nk:])
         x_i, c_i, ct_y = rest[:nx], rest[nx:nx + nc], rest[nx + nc:]
         _, fn, _ = vjp_flat(lambda *a: (_ir_fun(body)(*a), None), k + c_i + x_i)
-        g = fn(ct_c + ct_y)
+        # integer inputs get float zeros: the cotangent carries are declared float (_ct_aval);
+        # broadcast from a 0-d literal, so the body IR captures no array constant
+        g = [c if is_float(a.dtype) else sh.zeros_like_shape(a.shape, np.float64)
+             for c, a in zip(fn(ct_c + ct_y), avals)]
         g_k, g_c, g_x = g[:nk], g[nk:nk + nc], g[nk + nc:]
         return g_c + [ew.add(a, b) for a, b in zip(acc, g_k)] + g_x
 
@@ -415,9 +418,14 @@ def while_loop(cond_fun, body_fun, init_val):
     """
     if not tracing_abstractly():
         val = init_val
-        while bool(_concrete_or_none(cond_fun(val))):
+        while True:
+            c = _concrete_or_none(cond_fun(val))
+            if c is None:  # no single value (batched under vmap): run as a primitive below
+                init_val = val
+                break
+            if not bool(c):
+                return val
             val = body_fun(val)
-        return val
     leaves, tree = pytree.tree_flatten(init_val)
     avals = [get_aval(v) for v in leaves]
 
@@ -506,3 +514,79 @@ def _while_vjp(*args, **kwargs):
 while_p = Primitive("while", multiple_results=True, impl=_while_impl,
                     abstract_eval=lambda *avals, body_ir, **kw: body_ir.out_avals,
                     jvp=_while_jvp, vjp=_while_vjp)
+
+
+# --- batch rules (vmap): one batched loop or branch, not one per example -----------------------
+
+def _batched_ir_fun(ir, in_axes, size):
+    from .batching import vmap
+    # (bodies re-traced by the jvp/vjp rules may keep array constants: pass them along)
+    return vmap(lambda *xs: eval_ir(ir, list(ir.consts), list(xs)), in_axes=tuple(in_axes),
+                axis_size=size)
+
+
+def _front(vals, dims, size):
+    """Batched values with the batch axis first, and their in_axes (0, or None if unbatched)."""
+    return ([v if d is None else sh.move_to_front(v, d, size) for v, d in zip(vals, dims)],
+            [None if d is None else 0 for d in dims])
+
+
+def _cond_batch(vals, dims, branches):
+    size = sh.batch_size(vals, dims)
+    pred, pdim = vals[0], dims[0]
+    args, axes = _front(vals[1:], dims[1:], size)
+    t_fun, f_fun = (_batched_ir_fun(b, axes, size) for b in branches)
+    if pdim is None:
+        outs = cond(pred, t_fun, f_fun, *args)
+    else:  # a predicate per example: evaluate both branches, then choose per example
+        pred = sh.move_to_front(pred, pdim, size)
+        outs = [ew.select_p.bind(sh.broadcast_in_dim(pred, np.shape(t), (0,)), t, f)
+                for t, f in zip(t_fun(*args), f_fun(*args))]
+    return outs, [0] * len(outs)
+
+
+def _scan_batch(vals, dims, body, num_consts, num_carry, length, reverse):
+    size = sh.batch_size(vals, dims)
+    nk, nc = num_consts, num_carry
+    consts, k_axes = _front(vals[:nk], dims[:nk], size)
+    carry = [sh.move_to_front(v, d, size) for v, d in zip(vals[nk:nk + nc], dims[nk:nk + nc])]
+    # xs keep the scanned axis first: their batch axis goes second
+    xs = [v if d is None else sh.move_batch_axis(v, d, 1, size)
+          for v, d in zip(vals[nk + nc:], dims[nk + nc:])]
+    x_axes = [None if d is None else 0 for d in dims[nk + nc:]]
+    body_b = _batched_ir_fun(body, k_axes + [0] * nc + x_axes, size)
+
+    def f(c, x):
+        outs = body_b(*consts, *c, *x)
+        return list(outs[:nc]), list(outs[nc:])
+
+    c_out, ys = scan(f, carry, xs, length=length, reverse=reverse)
+    return list(c_out) + list(ys), [0] * len(c_out) + [1] * len(ys)
+
+
+def _while_batch(vals, dims, cond_ir, body_ir, num_cond_consts, num_body_consts):
+    from .ops.reductions import reduce_max_p
+    size = sh.batch_size(vals, dims)
+    ncc, nbc = num_cond_consts, num_body_consts
+    cc, cc_axes = _front(vals[:ncc], dims[:ncc], size)
+    bc, bc_axes = _front(vals[ncc:ncc + nbc], dims[ncc:ncc + nbc], size)
+    init = [sh.move_to_front(v, d, size) for v, d in zip(vals[ncc + nbc:], dims[ncc + nbc:])]
+    cond_b = _batched_ir_fun(cond_ir, cc_axes + [0] * len(init), size)
+    body_b = _batched_ir_fun(body_ir, bc_axes + [0] * len(init), size)
+
+    # run while any example's condition holds; the others keep their values (as JAX does)
+    def cond_fun(v):
+        return reduce_max_p.bind(cond_b(*cc, *v)[0], axes=(0,))
+
+    def body_fun(v):
+        go = cond_b(*cc, *v)[0]
+        return [ew.select_p.bind(sh.broadcast_in_dim(go, np.shape(n), (0,)), n, o)
+                for n, o in zip(body_b(*bc, *v), v)]
+
+    outs = while_loop(cond_fun, body_fun, init)
+    return outs, [0] * len(outs)
+
+
+cond_p.batch = _cond_batch
+scan_p.batch = _scan_batch
+while_p.batch = _while_batch

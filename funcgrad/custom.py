@@ -1,9 +1,14 @@
 """``custom_vjp``: a function whose reverse-mode derivative is given by the user.
 
 Reverse mode records one node for the whole function and calls the user's ``bwd`` in the
-backward pass (recomputing ``fwd``'s residuals there). Forward mode differentiates the function
-itself. Under ``make_ir``/``jit`` the function is traced through, and under ``jit(grad(f))`` the
-backward pass traces ``bwd``, so the compiled gradient uses the custom rule.
+backward pass, recomputing ``fwd``'s residuals there (the forward pass runs ``fun`` itself,
+so every transformation level sees one primitive, and each level's backward pass gets
+residuals that are values of that level: that is what lets ``grad(grad(f))`` differentiate a
+traceable ``bwd``). Forward mode (``jvp``, ``jacfwd``) differentiates ``fun`` itself, where JAX
+raises: the custom rule is a reverse-mode rule. Under ``make_ir``/``jit`` the function is traced
+through, and under ``jit(grad(f))`` the backward pass traces ``bwd``, so the compiled gradient
+uses the custom rule. Under ``vmap`` the call stays one custom call whose ``fun``, ``fwd`` and
+``bwd`` are vmapped.
 """
 from . import tree as pytree
 from .ad import jvp_flat
@@ -37,36 +42,94 @@ def _jvp(primals, tangents, call):
     return jvp_flat(call.fun_flat, list(primals), list(tangents))
 
 
-def _vjp(cts, primals, out, call):
-    args = pytree.tree_unflatten(call.in_tree, list(primals))
-    res = call.cv.fwd(*args)
+def _residuals(cv, args):
+    res = cv.fwd(*args)
     if not (isinstance(res, tuple) and len(res) == 2):
-        raise TypeError(f"custom_vjp: fwd must return (output, residuals), got "
-                        f"{type(res).__name__} (at {user_frame()})")
-    ct_tree = pytree.tree_unflatten(call.out_tree, list(cts))
-    grads = call.cv.bwd(res[1], ct_tree)
+        raise TypeError(f"custom_vjp {cv.__name__}: fwd must return a pair (output, "
+                        f"residuals), got {type(res).__name__} (at {user_frame()})")
+    return res[1]
+
+
+def _flat_cotangents(cv, args, grads):
+    """Check ``bwd``'s result against the arguments; one cotangent (or None) per leaf."""
     if not isinstance(grads, tuple) or len(grads) != len(args):
-        raise TypeError(f"custom_vjp: bwd must return a tuple with one cotangent per argument "
-                        f"({len(args)}), got {type(grads).__name__} of length "
-                        f"{len(grads) if isinstance(grads, tuple) else '-'}")
+        got = f"a tuple of length {len(grads)}" if isinstance(grads, tuple) \
+            else f"a {type(grads).__name__}"
+        raise TypeError(f"custom_vjp {cv.__name__}: bwd must return a tuple with one "
+                        f"cotangent per argument ({len(args)}), got {got}. Write "
+                        "`return (ct_x,)` for a function of one argument.")
     flat = []
-    for a, g in zip(args, grads):
-        a_leaves = pytree.tree_leaves(a)
-        g_leaves = [None] * len(a_leaves) if g is None else pytree.tree_leaves(g)
-        if len(g_leaves) != len(a_leaves):
-            raise ValueError("custom_vjp: a cotangent returned by bwd does not have the "
-                             "structure of its argument")
+    for i, (a, g) in enumerate(zip(args, grads)):
+        a_leaves, a_tree = pytree.tree_flatten(a)
+        if g is None:
+            flat += [None] * len(a_leaves)
+            continue
+        g_leaves, g_tree = pytree.tree_flatten(g)
+        if g_tree != a_tree:
+            raise ValueError(f"custom_vjp {cv.__name__}: bwd's cotangent for argument {i} has "
+                             f"structure {g_tree}, but the argument has {a_tree}")
         for x, gl in zip(a_leaves, g_leaves):
             if gl is not None and tuple(get_aval(gl).shape) != get_aval(x).shape:
-                raise ValueError(f"custom_vjp: bwd returned a cotangent of shape "
-                                 f"{get_aval(gl).shape} for an argument of shape "
+                raise ValueError(f"custom_vjp {cv.__name__}: bwd returned a cotangent of "
+                                 f"shape {get_aval(gl).shape} for argument {i}, of shape "
                                  f"{get_aval(x).shape}")
         flat += g_leaves
     return flat
 
 
+def _vjp(cts, primals, out, call):
+    args = pytree.tree_unflatten(call.in_tree, list(primals))
+    res = _residuals(call.cv, args)
+    grads = call.cv.bwd(res, pytree.tree_unflatten(call.out_tree, list(cts)))
+    return _flat_cotangents(call.cv, args, grads)
+
+
+def _batch(vals, dims, call):
+    # The batched call is again one custom call, on the flat leaves, with fun, fwd and bwd
+    # vmapped: so grad(vmap(f)) still uses the user's rule, and under jit the IR does not grow
+    # with the batch size. Unbatched arguments stay unbatched (fun may need them concrete);
+    # their cotangents are summed over the batch.
+    from .batching import vmap
+    from .ops.reductions import reduce_sum_p
+    from .ops.shape import move_to_front
+
+    cv, in_tree = call.cv, call.in_tree
+    axes = tuple(None if d is None else 0 for d in dims)
+    size = next(get_aval(v).shape[d] for v, d in zip(vals, dims) if d is not None)
+
+    def fun(*leaves):
+        return cv.fun(*pytree.tree_unflatten(in_tree, leaves))
+
+    def residuals(*leaves):
+        return _residuals(cv, pytree.tree_unflatten(in_tree, leaves))
+
+    def bwd(res, leaves, ct):
+        args = pytree.tree_unflatten(in_tree, leaves)
+        return tuple(_flat_cotangents(cv, args, cv.bwd(res, ct)))
+
+    def fwd_batched(*leaves):
+        # _vjp uses only the residuals; the arguments ride along so bwd sees each example's
+        res = vmap(residuals, in_axes=axes)(*leaves)
+        return None, (res, leaves)
+
+    def bwd_batched(res_and_args, ct):
+        res, leaves = res_and_args
+        grads = vmap(bwd, in_axes=(0, axes, 0))(res, leaves, ct)
+        return tuple(g if g is None or d == 0 else reduce_sum_p.bind(g, axes=(0,))
+                     for g, d in zip(grads, axes))
+
+    batched = custom_vjp(vmap(fun, in_axes=axes))
+    batched.defvjp(fwd_batched, bwd_batched)
+    batched.__name__ = cv.__name__
+    inner = _Call(batched, pytree.tree_structure(tuple(vals)))
+    vals = [v if d is None else move_to_front(v, d, size) for v, d in zip(vals, dims)]
+    outs = custom_vjp_call_p.bind(*vals, call=inner)
+    call.out_tree = inner.out_tree
+    return outs, [0] * len(outs)
+
+
 custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True, impl=_impl,
-                              abstract_eval=_abstract, jvp=_jvp, vjp=_vjp,
+                              abstract_eval=_abstract, jvp=_jvp, vjp=_vjp, batch=_batch,
                               inline_when_staged=True)
 
 
@@ -74,7 +137,10 @@ class custom_vjp:
     """Give ``fun`` a custom reverse-mode derivative with ``.defvjp(fwd, bwd)``.
 
     ``fwd(*args) -> (out, residuals)``; ``bwd(residuals, ct) -> tuple`` with one cotangent
-    per argument (``None`` for zero).
+    (a pytree shaped like the argument, or ``None`` for zero) per argument. ``bwd`` written in
+    traceable operations can itself be differentiated (``grad(grad(f))``). Forward mode
+    (``jvp``, ``jacfwd``, ``hessian``'s outer pass) differentiates ``fun`` instead; JAX raises
+    there.
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp
     >>> @custom_vjp
@@ -92,6 +158,7 @@ class custom_vjp:
         self.__doc__ = getattr(fun, "__doc__", None)
 
     def defvjp(self, fwd, bwd):
+        """Set the rule: ``fwd(*args) -> (out, residuals)``, ``bwd(residuals, ct) -> tuple``."""
         self.fwd, self.bwd = fwd, bwd
 
     def __call__(self, *args):

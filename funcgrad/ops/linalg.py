@@ -193,3 +193,23 @@ def _front_rule(prim):
 for _p in (matmul_p, solve_p, slogdet_p, cholesky_p):
     _p.batch = _front_rule(_p)
 del _p
+
+
+def _matmul_batch(vals, dims):
+    # A batch of matrices times one shared matrix is one larger matrix product (the batch
+    # folded into the rows or columns), not a broadcast copy of the shared one per example.
+    from .shape import move_batch_axis, reshape
+    x, y = vals
+    dx, dy = dims
+    if dy is None and np.ndim(y) == 2:  # x: (B, m, k) -> (B*m, k)
+        b, m, k = (np.shape(x)[dx],) + tuple(s for i, s in enumerate(np.shape(x)) if i != dx)
+        x = reshape(move_batch_axis(x, dx, 0, b), (b * m, k))
+        return reshape(matmul_p.bind(x, y), (b, m, np.shape(y)[1])), 0
+    if dx is None and np.ndim(x) == 2:  # y: (B, k, n) -> (k, B*n)
+        b, k, n = (np.shape(y)[dy],) + tuple(s for i, s in enumerate(np.shape(y)) if i != dy)
+        y = reshape(move_batch_axis(y, dy, 1, b), (k, b * n))
+        return reshape(matmul_p.bind(x, y), (np.shape(x)[0], b, n)), 1
+    return _front_rule(matmul_p)(vals, dims)
+
+
+matmul_p.batch = _matmul_batch

@@ -225,17 +225,47 @@ def move_to_front(x, d, size):
     return transpose(x, (d,) + tuple(i for i in range(nd) if i != d))
 
 
+def move_batch_axis(x, d, to, size):
+    """``x`` with its batch axis (``d``; ``None``: broadcast a new one) at position ``to``."""
+    if d is None:
+        shape = tuple(np.shape(x))
+        return broadcast_in_dim(x, shape[:to] + (size,) + shape[to:],
+                                tuple(i if i < to else i + 1 for i in range(len(shape))))
+    if d == to:
+        return x
+    perm = [i for i in range(len(np.shape(x))) if i != d]
+    perm.insert(to, d)
+    return transpose(x, perm)
+
+
 def all_front(vals, dims):
     size = batch_size(vals, dims)
     return [move_to_front(v, d, size) for v, d in zip(vals, dims)]
 
 
 def batch_align(args, dims):
-    """Elementwise operands with the batch axis first; unbatched literals stay scalars."""
-    size = batch_size(args, dims)
-    out = [a if d is None and np.ndim(a) == 0 and not _is_traced(a)
-           else move_to_front(a, d, size) for a, d in zip(args, dims)]
-    return out, 0
+    """Elementwise operands with one batch axis position; unbatched constants stay scalars.
+
+    Operands of an elementwise primitive have equal shapes, except a 0-d constant literal
+    beside an array (``_core.prepare`` keeps those). So every batched operand has the same
+    rank, and when they agree on the batch axis it stays where it is (no transposes for
+    ``vmap(f, in_axes=1)``); otherwise it goes first. Unbatched arrays and tracers get a
+    broadcast batch axis; an unbatched 0-d constant stays a literal.
+    """
+    batched = {d for d in dims if d is not None}
+    to = batched.pop() if len(batched) == 1 else 0
+    k = next(i for i, d in enumerate(dims) if d is not None)
+    shape = tuple(np.shape(args[k]))
+    size, example = shape[dims[k]], shape[:dims[k]] + shape[dims[k] + 1:]
+    out = []
+    for a, d in zip(args, dims):
+        if d is not None or np.ndim(a) > 0:
+            out.append(move_batch_axis(a, d, to, size))
+        elif _is_traced(a):  # a 0-d value of an enclosing trace: spell out its broadcast
+            out.append(broadcast_in_dim(a, example[:to] + (size,) + example[to:], ()))
+        else:
+            out.append(a)
+    return out, to
 
 
 def _is_traced(x):
@@ -338,21 +368,54 @@ concatenate_p.batch = lambda vals, dims, axis: (
     concatenate_p.bind(*all_front(vals, dims), axis=axis + 1), 0)
 
 
+def _merged_indices(idx, di, size, n):
+    """Per-example indices into an axis of length ``n`` -> indices into the merged
+    (batch, axis) axis of length ``size * n``: clip each example's first (the impl clips),
+    then offset example ``b`` by ``b * n``."""
+    from .elementwise import add_p, max_p, min_p
+    idx = move_to_front(idx, di, size)
+    dt = idx.dtype
+    idx = min_p.bind(max_p.bind(idx, np.zeros((), dt)), np.asarray(max(n - 1, 0), dt))
+    offsets = broadcast_in_dim(np.arange(size, dtype=dt) * dt.type(n), np.shape(idx), (0,))
+    return add_p.bind(idx, offsets)
+
+
+def _merge_batch_into(x, d, axis, size):
+    """``x`` with its batch axis merged into ``axis`` (batch-major): one gather or scatter
+    serves every example."""
+    x = move_batch_axis(x, d, axis, size)
+    shape = tuple(np.shape(x))
+    return reshape(x, shape[:axis] + (shape[axis] * shape[axis + 1],) + shape[axis + 2:])
+
+
 def _take_batch(vals, dims, axis):
     x, idx = vals
     dx, di = dims
-    if di is not None:
-        raise NotImplementedError("batched indices")  # falls back to a loop (see below)
-    return take_p.bind(move_to_front(x, dx, np.shape(x)[dx]), idx, axis=axis + 1), 0
+    if di is None:
+        return take_p.bind(move_to_front(x, dx, np.shape(x)[dx]), idx, axis=axis + 1), 0
+    size = np.shape(idx)[di]
+    if dx is None:  # the batch axis of the indices lands where the indices do
+        return take_p.bind(x, move_to_front(idx, di, size), axis=axis), axis
+    n = np.shape(x)[axis + (dx <= axis)]
+    merged = _merge_batch_into(x, dx, axis, size)
+    return take_p.bind(merged, _merged_indices(idx, di, size, n), axis=axis), axis
 
 
 def _scatter_batch(vals, dims, axis):
-    if dims[1] is not None:
-        raise NotImplementedError("batched indices")
     size = batch_size(vals, dims)
-    op = move_to_front(vals[0], dims[0], size)
-    upd = move_to_front(vals[2], dims[2], size)
-    return scatter_add_p.bind(op, vals[1], upd, axis=axis + 1), 0
+    if dims[1] is None:
+        op = move_to_front(vals[0], dims[0], size)
+        upd = move_to_front(vals[2], dims[2], size)
+        return scatter_add_p.bind(op, vals[1], upd, axis=axis + 1), 0
+    operand, idx, updates = vals
+    op_shape = tuple(np.shape(operand))
+    if dims[0] is not None:
+        op_shape = op_shape[:dims[0]] + op_shape[dims[0] + 1:]
+    n = op_shape[axis]
+    merged = _merge_batch_into(operand, dims[0], axis, size)
+    upd = move_batch_axis(updates, dims[2], axis, size)
+    out = scatter_add_p.bind(merged, _merged_indices(idx, dims[1], size, n), upd, axis=axis)
+    return reshape(out, op_shape[:axis] + (size, n) + op_shape[axis + 1:]), axis
 
 
 take_p.batch = _take_batch
