@@ -41,13 +41,14 @@ def _retrace(fun, avals):
     """IR of ``fun`` (flat lists) on ``avals``, with no captured constants left over."""
     ir, consts = _closed(fun, avals)
     if consts:  # constants created inside rules (e.g. zeros): keep them as literals of an IR
-        ir2 = trace_to_ir(lambda *xs: eval_ir(ir, [], list(consts) + list(xs)), avals)
+        ir2 = trace_to_ir(lambda *xs: eval_ir(ir, ir.consts, list(consts) + list(xs)),
+                          avals)
         return ir2
     return ir
 
 
 def _ir_fun(ir):
-    return lambda *xs: eval_ir(ir, [], list(xs))
+    return lambda *xs: eval_ir(ir, ir.consts, list(xs))
 
 
 def _ct_aval(a):
@@ -107,9 +108,11 @@ def cond(pred, true_fun, false_fun, *operands):
             f"(at {user_frame()}). Both must return the same pytree of shapes and dtypes.")
     nt, nf = len(c_t), len(c_f)
     all_avals = [get_aval(c) for c in c_t + c_f] + avals
-    bt = trace_to_ir(lambda *xs: eval_ir(ir_t, [], list(xs[:nt]) + list(xs[nt + nf:])),
+    bt = trace_to_ir(lambda *xs: eval_ir(ir_t, ir_t.consts,
+                                         list(xs[:nt]) + list(xs[nt + nf:])),
                      all_avals)
-    bf = trace_to_ir(lambda *xs: eval_ir(ir_f, [], list(xs[nt:nt + nf]) + list(xs[nt + nf:])),
+    bf = trace_to_ir(lambda *xs: eval_ir(ir_f, ir_f.consts,
+                                         list(xs[nt:nt + nf]) + list(xs[nt + nf:])),
                      all_avals)
     outs = cond_p.bind(pred, *c_t, *c_f, *leaves, branches=(_noconst(bt), _noconst(bf)))
     return pytree.tree_unflatten(trees[0], outs)
@@ -122,7 +125,8 @@ def _noconst(ir):
 
 
 def _cond_impl(pred, *args, branches):
-    return eval_ir(branches[0] if bool(pred) else branches[1], [], list(args))
+    branch = branches[0] if bool(pred) else branches[1]
+    return eval_ir(branch, branch.consts, list(args))
 
 
 def _cond_jvp(primals, tangents, branches):
@@ -258,7 +262,7 @@ def _scan_impl(*args, body, num_consts, num_carry, length, reverse):
     ny = len(body.outs) - num_carry
     ys = [np.empty((length,) + a.shape, a.dtype) for a in body.out_avals[num_carry:]]
     for i in (range(length - 1, -1, -1) if reverse else range(length)):
-        out = eval_ir(body, [], consts + carry + [x[i] for x in xs])
+        out = eval_ir(body, body.consts, consts + carry + [x[i] for x in xs])
         carry = out[:num_carry]
         for k in range(ny):
             ys[k][i] = out[num_carry + k]
@@ -337,7 +341,7 @@ def _scan_vjp(cts, primals, out, body, num_consts, num_carry, length, reverse):
     xs = list(primals[nk + nc:])
     # 1. Forward again, also emitting the carry that enters each step (the residuals).
     res_body = _retrace(lambda *v: (lambda o: o[:nc] + o[nc:] + list(v[nk:nk + nc]))(
-        eval_ir(body, [], list(v))), avals)
+        eval_ir(body, body.consts, list(v))), avals)
     fwd = scan_p.bind(*consts, *init, *xs, body=res_body, num_consts=nk, num_carry=nc,
                       length=length, reverse=reverse)
     carries_in = fwd[len(out_avals):]
@@ -457,8 +461,8 @@ def _while_impl(*args, cond_ir, body_ir, num_cond_consts, num_body_consts):
     cc = list(args[:num_cond_consts])
     bc = list(args[num_cond_consts:num_cond_consts + num_body_consts])
     val = list(args[num_cond_consts + num_body_consts:])
-    while bool(eval_ir(cond_ir, [], cc + val)[0]):
-        val = eval_ir(body_ir, [], bc + val)
+    while bool(eval_ir(cond_ir, cond_ir.consts, cc + val)[0]):
+        val = eval_ir(body_ir, body_ir.consts, bc + val)
     return [np.asarray(v) for v in val]
 
 
@@ -492,7 +496,7 @@ def _while_jvp(primals, tangents, cond_ir, body_ir, num_cond_consts, num_body_co
                   + [b_avals[nbc + i] for i in fv])
     # the condition sees (val, val tangents) but ignores the tangents
     c_avals = cond_ir.in_avals
-    jc = _retrace(lambda *xs: eval_ir(cond_ir, [], list(xs[:ncc + nv])),
+    jc = _retrace(lambda *xs: eval_ir(cond_ir, cond_ir.consts, list(xs[:ncc + nv])),
                   c_avals + [b_avals[nbc + i] for i in fv])
     body_consts = bc + [tan(primals[ncc + i], tangents[ncc + i]) for i in fk]
     vt = [tan(val[i], tangents[ncc + nbc + i]) for i in fv]
