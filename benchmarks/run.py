@@ -63,6 +63,18 @@ def table(title, results, note=""):
     return "\n".join(lines) + "\n"
 
 
+def kernel_table(title, rows, note):
+    lines = [f"### {title}", "", note, "",
+             "| function | funcgrad (fg.jit) | NumPy | Numba + math.* | vs NumPy |",
+             "|---|---:|---:|---:|---:|"]
+    for name, (ours, npy, libm) in rows.items():
+        print(f"  {name:10s} funcgrad {fmt(ours)}  numpy {fmt(npy)}  math.* {fmt(libm)}",
+              flush=True)
+        lines.append(f"| {name} | {ours * 1e3:.2f} ms | {npy * 1e3:.2f} ms | "
+                     f"{libm * 1e3:.2f} ms | {npy / ours:.2f}x faster |")
+    return "\n".join(lines) + "\n"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer repeats")
@@ -85,6 +97,9 @@ def main():
             continue
         print(f"{name}: {title}", flush=True)
         res, note = fn(have, lambda f: median_time(f, repeat=repeat))
+        if isinstance(next(iter(res.values())), tuple):
+            sections.append(kernel_table(f"{name}: {title}", res, note))
+            continue
         for k, v in sorted(res.items(), key=lambda kv: kv[1]):
             print(f"  {k:28s} {fmt(v)}", flush=True)
         sections.append(table(f"{name}: {title}", res, note))

@@ -346,11 +346,16 @@ def w5_first_call(have, timer):
         res["funcgrad cold cache"] = _first_call(W5_FG % here, env)
         res["funcgrad warm disk cache"] = float(np.median(
             [_first_call(W5_FG % here, env) for _ in range(3)]))
+    with tempfile.TemporaryDirectory() as d:  # the first result while Numba compiles
+        env = dict(os.environ, FUNCGRAD_CACHE_DIR=d, FUNCGRAD_COMPILE_IN_BACKGROUND="1")
+        res["funcgrad cold, FUNCGRAD_COMPILE_IN_BACKGROUND=1"] = _first_call(W5_FG % here, env)
     if have["jax"]:
         res["jax (no persistent cache)"] = float(np.median(
             [_first_call(W5_JAX % here, dict(os.environ)) for _ in range(2)]))
     return res, ("Seconds from defining the jitted W2 step to its first result, in a new "
-                 "process (imports excluded).")
+                 "process (imports excluded; funcgrad imports Numba at the first jit call, so "
+                 "that is included). With FUNCGRAD_COMPILE_IN_BACKGROUND=1 the first calls run "
+                 "on the NumPy evaluator while Numba compiles in a thread.")
 
 
 # --- W6: dispatch, jit(grad(f)) on Python floats ----------------------------------------------
@@ -380,6 +385,45 @@ def w6_dispatch(have, timer):
     return res, "Per-call time of a compiled scalar gradient: dispatch overhead dominates."
 
 
+# --- K: the vectorizable math kernels on 1e6 float64 ------------------------------------------
+
+def k_kernels(have, timer):
+    """Each kernel as fg.jit compiles it (a loop calling funcgrad's kernel), against NumPy's
+    ufunc and a Numba loop calling libm (math.*), which does not vectorize."""
+    import math
+
+    from numba import njit
+
+    import funcgrad.nn as nn
+    x = RNG.uniform(-5, 5, 1_000_000)
+    pos = np.abs(x) + 1e-3
+    libm = {"exp": math.exp, "expm1": math.expm1, "log": math.log, "log1p": math.log1p,
+            "tanh": math.tanh, "sin": math.sin, "cos": math.cos,
+            "logistic": lambda v: 1.0 / (1.0 + math.exp(-v))}
+    fns = {"exp": (fnp.exp, np.exp), "expm1": (fnp.expm1, np.expm1), "log": (fnp.log, np.log),
+           "log1p": (fnp.log1p, np.log1p), "tanh": (fnp.tanh, np.tanh),
+           "logistic": (nn.sigmoid, lambda v: 1.0 / (1.0 + np.exp(-v))),
+           "sin": (fnp.sin, np.sin), "cos": (fnp.cos, np.cos)}
+    rows = {}
+    for name, (fg_fn, np_fn) in fns.items():
+        a = pos if name.startswith("log") else x
+        compiled = fg.jit(fg_fn)
+        m = njit(libm[name])
+
+        @njit
+        def loop(v, out, m=m):
+            for i in range(v.shape[0]):
+                out[i] = m(v[i])
+            return out
+
+        out = np.empty_like(a)
+        rows[name] = (timer(lambda: compiled(a)), timer(lambda: np_fn(a)),
+                      timer(lambda: loop(a, out)))
+    return rows, ("Milliseconds for 1e6 float64 values (sin/cos in [-5, 5], logs of positive "
+                  "values): funcgrad's kernel in compiled code (a fresh output array, as "
+                  "fg.jit returns), NumPy's ufunc, and a Numba loop over libm's math.*.")
+
+
 ALL = [
     ("W0", "eager grad, micrograd moons MLP 2-16-16-1, 100 points", w0_eager_grad),
     ("W1", "micrograd moons step (jit)", w1_moons_step),
@@ -388,4 +432,5 @@ ALL = [
     ("W4", "hessian of Rosenbrock, 64 dims, jitted", w4_hessian),
     ("W5", "first-call latency of the W2 step", w5_first_call),
     ("W6", "dispatch: jit(grad(f)) on Python floats", w6_dispatch),
+    ("K", "vectorizable math kernels, 1e6 float64", k_kernels),
 ]

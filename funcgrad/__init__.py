@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 from . import numpy, ops  # noqa: E402,F401  (numpy installs the NumPy protocols on tracers)
 from .ad import grad, jvp, stop_gradient, value_and_grad, vjp  # noqa: E402,F401
 from .api import jit, make_ir  # noqa: E402,F401
-from .backend.compile import clear_cache  # noqa: E402,F401
+from .backend.cache import clear_cache  # noqa: E402,F401
 from .batching import vmap  # noqa: E402,F401
 from .control import cond, fori_loop, scan, while_loop  # noqa: E402,F401
 from .custom import custom_vjp  # noqa: E402,F401

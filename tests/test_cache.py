@@ -1,77 +1,144 @@
 """The disk cache: a new process reuses compiled code; bad entries and directories never crash
-or give wrong results. Each subprocess costs seconds, so there are few."""
+or give wrong results. Subprocesses cost seconds each, so there are few; the rest runs in this
+process against a temporary FUNCGRAD_CACHE_DIR."""
 import os
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 import pytest
 
 import funcgrad as fg
-from funcgrad.backend import compile as comp
+from funcgrad.backend import cache
 
 PROG = textwrap.dedent("""
     import time, numpy as np, funcgrad as fg
-    t = time.perf_counter()
     f = fg.jit(lambda x, w: (np.tanh(x @ w) ** 2).sum())
+    t = time.perf_counter()
     v = f(np.ones((4, 3)), np.full((3, 2), 0.1))
     print(repr(float(v)), time.perf_counter() - t)
 """)
+WANT = float((np.tanh(np.ones((4, 3)) @ np.full((3, 2), 0.1)) ** 2).sum())
 
 
-def run(cache_dir, extra_env=None):
-    env = dict(os.environ, FUNCGRAD_CACHE_DIR=str(cache_dir), FUNCGRAD_LOG_COMPILES="1",
-               **(extra_env or {}))
-    r = subprocess.run([sys.executable, "-c", PROG], env=env, capture_output=True, text=True,
-                       timeout=300)
-    assert r.returncode == 0, r.stderr
-    value, seconds = r.stdout.split()
-    return float(value), float(seconds), r.stderr
+def start(cache_dir):
+    env = dict(os.environ, FUNCGRAD_CACHE_DIR=str(cache_dir), FUNCGRAD_LOG_COMPILES="1")
+    return subprocess.Popen([sys.executable, "-c", PROG], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
 
 
-def test_second_process_skips_compilation_and_corrupt_entry_recovers(tmp_path):
-    want = float((np.tanh(np.ones((4, 3)) @ np.full((3, 2), 0.1)) ** 2).sum())
-    v1, t1, _ = run(tmp_path)
-    v2, t2, _ = run(tmp_path)
-    assert v1 == v2 == pytest.approx(want, rel=1e-14)
-    assert t2 < t1  # loaded from disk instead of compiled
-    entries = [p for p in (tmp_path).rglob("fg_*.py")]
-    assert entries and all(oct(os.stat(p.parent).st_mode)[-3:] == "700" for p in entries)
-    # truncate the module: the next process warns, rewrites it and still gets the right value
-    entries[0].write_text(entries[0].read_text()[:40])
-    v3, _, err = run(tmp_path)
-    assert v3 == pytest.approx(want, rel=1e-14) and "corrupt" in err
+def finish(proc):
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    value, seconds = out.split()
+    return float(value), float(seconds), err
 
 
-def test_unwritable_cache_dir_falls_back_with_a_warning(tmp_path):
+def run(cache_dir):
+    return finish(start(cache_dir))
+
+
+def test_new_processes_load_from_disk_even_when_racing_and_recover_from_corruption(tmp_path):
+    # two processes compile the same entry at once: both finish with the right value
+    first = [start(tmp_path), start(tmp_path)]
+    for v, _, err in map(finish, first):
+        assert v == pytest.approx(WANT, rel=1e-14)
+        assert "funcgrad: compiled" in err
+    v, t, err = run(tmp_path)  # a third process skips code generation and compilation
+    assert v == pytest.approx(WANT, rel=1e-14)
+    assert "loaded compiled code from the disk cache" in err and "funcgrad: compiled" not in err
+    modules = list(tmp_path.rglob("fg_*.py"))
+    assert len(modules) == 1
+    for d in (tmp_path, modules[0].parent):
+        assert oct(os.stat(d).st_mode)[-3:] == "700"
+    # Numba's index truncated: a warning, a recompile, the right value
+    index = next(modules[0].parent.glob("__pycache__/*.nbi"))
+    index.write_bytes(index.read_bytes()[:10])
+    v, _, err = run(tmp_path)
+    assert v == pytest.approx(WANT, rel=1e-14) and "unreadable" in err and "compiled" in err
+    # the module truncated: a warning, a rewrite, the right value
+    modules[0].write_text(modules[0].read_text()[:40])
+    v, _, err = run(tmp_path)
+    assert v == pytest.approx(WANT, rel=1e-14) and "corrupt" in err
+
+
+def test_unwritable_cache_dir_falls_back_to_memory_with_a_warning(tmp_path):
     blocked = tmp_path / "file-not-dir"
     blocked.write_text("x")
     v, _, err = run(blocked / "sub")
-    assert v == pytest.approx(float((np.tanh(np.ones((4, 3)) @ np.full((3, 2), 0.1)) ** 2)
-                                    .sum()), rel=1e-14)
+    assert v == pytest.approx(WANT, rel=1e-14)
     assert "cannot use the cache directory" in err
 
 
-def test_clear_cache_empties_memory_and_disk(tmp_path, monkeypatch):
+@pytest.fixture
+def private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("FUNCGRAD_CACHE_DIR", str(tmp_path / "c"))
+    yield tmp_path / "c"
+    fg.clear_cache()  # forget this directory's entries in memory too
+    monkeypatch.delenv("FUNCGRAD_CACHE_DIR")
+    cache.root()
+
+
+def test_clear_cache_empties_memory_and_disk(private_cache):
     f = fg.jit(lambda x: x * 3.0 + 1.0)
     assert f(2.0) == 7.0
-    assert any((tmp_path / "c").rglob("fg_*.py"))
+    assert any(private_cache.rglob("fg_*.py"))
+    (private_cache / "mine.txt").write_text("not funcgrad's")
     fg.clear_cache()
-    assert not (tmp_path / "c").exists() and not comp._compiled
+    assert not any(private_cache.rglob("fg_*")) and not cache.memory
+    assert (private_cache / "mine.txt").exists()  # only what funcgrad wrote is deleted
     assert f(2.0) == 7.0  # compiles again
 
 
-def test_size_cap_evicts_oldest(tmp_path, monkeypatch):
-    monkeypatch.setenv("FUNCGRAD_CACHE_DIR", str(tmp_path))
-    root = comp.cache_root()
+def test_entries_of_another_user_are_ignored(private_cache):
+    f = fg.jit(lambda x: x * 5.0 - 1.0)
+    assert f(2.0) == 9.0
+    (module,) = list(private_cache.rglob("fg_*.py"))
+    fg.clear_cache()
+    os.makedirs(module.parent, mode=0o700, exist_ok=True)
+    module.write_text("# planted\nimport os\n")
+    os.chown(module, 12345, 12345)
+    with pytest.warns(UserWarning, match="not a readable file of this user's"):
+        assert fg.jit(lambda x: x * 5.0 - 1.0)(2.0) == 9.0
+    assert module.read_text() == "# planted\nimport os\n"
+
+
+def test_a_full_disk_falls_back_to_memory(private_cache, monkeypatch):
+    def full(path, text):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cache, "write_atomic", full)
+    with pytest.warns(UserWarning, match="No space left"):
+        assert fg.jit(lambda x: x * 7.0 + 2.0)(1.0) == 9.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # warned once per process, not per function
+        assert fg.jit(lambda x: x * 7.0 + 3.0)(1.0) == 10.0
+
+
+def test_size_cap_evicts_least_recently_used(private_cache, monkeypatch):
+    root = cache.root()
+    pyc = os.path.join(root, "__pycache__")
+    os.makedirs(pyc)
     for i in range(5):
-        p = os.path.join(root, f"fg_old{i}.py")
-        with open(p, "w") as fh:
-            fh.write("#" * 300_000)
-        os.utime(p, (i, i))
+        for p in (os.path.join(root, f"fg_old{i}.py"), os.path.join(pyc, f"fg_old{i}.fn.nbc")):
+            with open(p, "w") as fh:
+                fh.write("#" * 150_000)
+            os.utime(p, (i, i))
+    cache.touch(os.path.join(root, "fg_old0.py"))  # just used: kept
     monkeypatch.setenv("FUNCGRAD_CACHE_MAX_MB", "1")
-    comp._enforce_cap(root)
+    cache.enforce_cap(root)
     left = sorted(os.listdir(root))
-    assert "fg_old0.py" not in left and "fg_old4.py" in left
+    assert "fg_old0.py" in left and "fg_old1.py" not in left and "fg_old4.py" in left
+    assert "fg_old1.fn.nbc" not in os.listdir(pyc)
+
+
+def test_key_ignores_comments_and_includes_versions_and_kernels():
+    a = "def fn(a, P, F64, F32):\n    # b:f64[3] = tanh a\n    return (a, )\n"
+    b = a.replace("f64[3]", "f64[70]")
+    assert cache.code_key(a) == cache.code_key(b)
+    assert cache.code_key(a) != cache.code_key(a.replace("return (a, )", "return (P, )"))
+    tag = cache.version_tag()
+    import numba
+    assert f"nb{numba.__version__}" in tag and f"np{np.__version__}" in tag and "-k" in tag

@@ -5,6 +5,9 @@
 - ``FUNCGRAD_CACHE_MAX_MB``: size cap of that cache (default 512); oldest entries go first.
 - ``FUNCGRAD_LOG_COMPILES=1``: log every compilation, with its reason, to stderr.
 - ``FUNCGRAD_DISABLE_JIT=1``: run ``jit`` functions with the NumPy evaluator (debugging).
+- ``FUNCGRAD_COMPILE_IN_BACKGROUND=1``: a function not yet in the disk cache is compiled in a
+  background thread while the NumPy evaluator runs its calls (no multi-second pause on the
+  first call; results of those first calls may differ from compiled ones in the last bits).
 """
 import os
 
@@ -27,3 +30,7 @@ def log_compiles():
 
 def jit_disabled():
     return os.environ.get("FUNCGRAD_DISABLE_JIT", "") not in ("", "0")
+
+
+def compile_in_background():
+    return os.environ.get("FUNCGRAD_COMPILE_IN_BACKGROUND", "") not in ("", "0")

@@ -1,41 +1,344 @@
-"""Scalar math and row kernels that generated code calls (the ``name_`` functions).
+"""Functions that generated code calls (the names ending in ``_``).
 
 Names match the ``scalar`` templates of the elementwise primitives and the helpers the emitters
-in ``codegen`` use. Every function is ``njit(cache=True)``; LLVM inlines the scalar ones into
-the fused loops.
+in ``codegen`` use.
+
+Transcendentals: Numba lowers ``np.exp`` & co. to scalar libm calls, which LLVM cannot vectorize
+(the PyPI llvmlite has no SVML), so a fused loop calling them runs one element at a time. The
+kernels below are written in plain arithmetic, integer bit operations and selects, with no calls
+and no branches, so LLVM inlines them and vectorizes the loop around them: range reduction
+(``x = k ln2 + r``, ``x = 2^e m``, ``x = k pi/2 + r``), a polynomial on the reduced argument
+(Taylor series taken far enough for double precision), and reconstruction through the exponent
+bits. Special values (inf, nan, 0, subnormals, overflow) are handled by selects at the end.
+Accuracy: within a few ulp of NumPy over the whole float range (tests/test_kernels.py). float32
+arguments are computed in float64 and rounded once by the caller. ``sin_fast_``/``cos_fast_``
+are valid for |x| <= ``TRIG_FAST_LIMIT``; ``sin_``/``cos_`` fall back to libm beyond it (the
+codegen runs a loop nest with the fast forms and re-runs it with the exact ones only if some
+argument was that large).
 """
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import intrinsic, overload
 
-jit = njit(cache=True, inline="always")
+jit = njit(cache=True, error_model="numpy")
+rowjit = njit(cache=True, error_model="numpy")
+
+
+# --- bit casts (free in machine code; LLVM vectorizes them) -----------------------------------
+
+@intrinsic
+def _bits(typingctx, x):
+    sig = types.int64(types.float64)
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.int64))
+    return sig, codegen
+
+
+@intrinsic
+def _from_bits(typingctx, i):
+    sig = types.float64(types.int64)
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.float64))
+    return sig, codegen
+
+
+@jit
+def bits_(x):
+    return _bits(np.float64(x))
+
+
+@jit
+def from_bits_(i):
+    return _from_bits(np.int64(i))
+
+
+@jit
+def pow2_(k):
+    """2.0 ** k for integer k in [-1022, 1023], built from the exponent bits."""
+    return _from_bits((np.int64(k) + 1023) << 52)
+
+
+# --- exp, expm1 -------------------------------------------------------------------------------
+
+LOG2E = 1.4426950408889634
+LN2_HI = 6.93147180369123816490e-01  # 32 significant bits: k * LN2_HI is exact for |k| < 2^21
+LN2_LO = 1.90821492927058770002e-10
+SHIFTER = 6755399441055744.0  # 1.5 * 2^52: adding it rounds to an integer in the low bits
+
+
+@jit
+def _expm1_reduced(r):
+    """e^r - 1 for |r| <= ln2/2, to about 0.5 ulp (Taylor to r^14)."""
+    q = 1.0 / 87178291200.0
+    q = q * r + 1.0 / 6227020800.0
+    q = q * r + 1.0 / 479001600.0
+    q = q * r + 1.0 / 39916800.0
+    q = q * r + 1.0 / 3628800.0
+    q = q * r + 1.0 / 362880.0
+    q = q * r + 1.0 / 40320.0
+    q = q * r + 1.0 / 5040.0
+    q = q * r + 1.0 / 720.0
+    q = q * r + 1.0 / 120.0
+    q = q * r + 1.0 / 24.0
+    q = q * r + 1.0 / 6.0
+    q = q * r + 0.5
+    return r + (r * r) * q
+
+
+@jit
+def _reduce_ln2(xc):
+    """k, r, c with xc = k ln2 + r + c (c the rounding error of r)."""
+    t = xc * LOG2E + SHIFTER
+    k = np.int64((_bits(t) << 44) >> 44)  # the integer in t's low bits, sign-extended
+    kf = t - SHIFTER
+    hi = xc - kf * LN2_HI
+    lo = kf * LN2_LO
+    r = hi - lo
+    c = (hi - r) - lo
+    return k, r, c
 
 
 @jit
 def exp_(x):
-    return np.exp(x)
+    x = np.float64(x)
+    xc = min(max(x, -746.0), 710.0)
+    k, r, c = _reduce_ln2(xc)
+    em1 = _expm1_reduced(r)
+    p = 1.0 + (em1 + c * (1.0 + em1))
+    k1 = k >> 1  # two factors, so that 2^k may be subnormal or 2^1024 without overflow
+    res = p * _from_bits((k1 + 1023) << 52) * _from_bits((k - k1 + 1023) << 52)
+    return res if x == x else x
+
+
+@jit
+def expm1_(x):
+    x = np.float64(x)
+    xc = min(max(x, -40.0), 710.0)
+    k, r, c = _reduce_ln2(xc)
+    em1 = _expm1_reduced(r)
+    em1 = em1 + c * (1.0 + em1)
+    # e^x - 1 = 2 * (2^(k-1) em1 + (2^(k-1) - 1/2)): one rounding, no overflow before the end
+    h = _from_bits((k - 1 + 1023) << 52)
+    res = 2.0 * (h * em1 + (h - 0.5))
+    res = em1 if k == 0 else res
+    return res if (x == x) & (x != 0.0) else x  # nan, and expm1(-0.0) is -0.0
+
+
+# --- log, log1p -------------------------------------------------------------------------------
+
+MANT_MASK = (1 << 52) - 1
+ONE_BITS = 1023 << 52
+SQRT2 = 1.4142135623730951
+
+
+@jit
+def _log_parts(x):
+    """e, f with x = 2^e (1 + f), sqrt(1/2) <= 1 + f < sqrt(2), for finite x > 0."""
+    tiny = x < 2.2250738585072014e-308
+    xs = x * 18014398509481984.0 if tiny else x  # 2^54 lifts subnormals into the normal range
+    b = _bits(xs)
+    e = ((b >> 52) & 0x7FF) - 1023 - (54 if tiny else 0)
+    m = _from_bits((b & MANT_MASK) | ONE_BITS)
+    big = m > SQRT2
+    m = m * 0.5 if big else m
+    e = e + 1 if big else e
+    return np.float64(e), m - 1.0
+
+
+@jit
+def _log1p_reduced(f):
+    """log(1 + f) for sqrt(1/2) - 1 <= f < sqrt(2) - 1, as ``f - (hfsq - s (hfsq + R))``."""
+    s = f / (2.0 + f)
+    z = s * s
+    R = 2.0 / 25.0
+    R = R * z + 2.0 / 23.0
+    R = R * z + 2.0 / 21.0
+    R = R * z + 2.0 / 19.0
+    R = R * z + 2.0 / 17.0
+    R = R * z + 2.0 / 15.0
+    R = R * z + 2.0 / 13.0
+    R = R * z + 2.0 / 11.0
+    R = R * z + 2.0 / 9.0
+    R = R * z + 2.0 / 7.0
+    R = R * z + 2.0 / 5.0
+    R = R * z + 2.0 / 3.0
+    R = R * z
+    hfsq = 0.5 * f * f
+    return f, hfsq, s * (hfsq + R)
 
 
 @jit
 def log_(x):
-    return np.log(x)
+    x = np.float64(x)
+    ok = (x > 0.0) & (x < np.inf)
+    e, f = _log_parts(x if ok else 1.0)
+    f, hfsq, t = _log1p_reduced(f)
+    res = e * LN2_HI + (f - (hfsq - (t + e * LN2_LO)))
+    special = -np.inf if x == 0.0 else (x if x == np.inf else np.nan)
+    return res if ok else special
+
+
+@jit
+def log1p_(x):
+    x = np.float64(x)
+    u = 1.0 + x
+    ok = (x > -1.0) & (x < np.inf)
+    uu = u if ok else 1.0
+    e, f = _log_parts(uu)
+    f, hfsq, t = _log1p_reduced(f)
+    # (x - (u - 1)) / u: the part of x that rounding 1 + x lost
+    c = (x - (uu - 1.0)) / uu if ok else 0.0
+    res = e * LN2_HI + (f - (hfsq - (t + (e * LN2_LO + c))))
+    special = -np.inf if x == -1.0 else (x if x == np.inf else np.nan)
+    res = res if x != 0.0 else x  # log1p(-0.0) is -0.0
+    return res if ok else special
+
+
+# --- tanh, logistic ---------------------------------------------------------------------------
+
+SIGN = -0x8000000000000000
 
 
 @jit
 def tanh_(x):
-    return np.tanh(x)
+    x = np.float64(x)
+    a = min(abs(x), 20.0)  # tanh(20) rounds to 1
+    t = expm1_(2.0 * a)
+    d = t + 2.0
+    dd = (t - (d - 2.0)) if t <= 2.0 else (2.0 - (d - t))  # t + 2 = d + dd exactly
+    r0 = t / d
+    r = r0 - r0 * (dd / d)  # t / (d + dd): undo the rounding of the denominator
+    r = _from_bits(_bits(r) | (_bits(x) & SIGN))  # copysign, so tanh(-0.0) is -0.0
+    return r if x == x else x
+
+
+@jit
+def logistic_(x):
+    x = np.float64(x)
+    e = exp_(-abs(x))  # of a non-positive number: no overflow
+    d = 1.0 + e
+    return 1.0 / d if x >= 0.0 else e / d
+
+
+# --- sin, cos ---------------------------------------------------------------------------------
+
+TWO_OVER_PI = 0.6366197723675814
+# pi/2 = PIO2_1 + PIO2_2 + PIO2_3 + PIO2_4 (to ~2^-150): the first three have at most 33
+# significant bits, so k * PIO2_i is exact for |k| < 2^20 (the split was computed with mpmath;
+# tests/test_kernels.py checks it).
+PIO2_1 = 1.5707963267341256
+PIO2_2 = 6.077100506303966e-11
+PIO2_3 = 2.0222662487111665e-21
+PIO2_4 = 8.4784276603689e-32
+TRIG_FAST_LIMIT = 6.5e5  # |x| / (pi/2) < 2^20
+
+
+@jit
+def _two_diff(a, b):
+    """s, e with s = fl(a - b) and s + e = a - b exactly (Knuth's TwoSum)."""
+    s = a - b
+    bb = a - s
+    e = (a - (s + bb)) - (b - bb)
+    return s, e
+
+
+@jit
+def _sin_poly(r, z):
+    """sin(r) - r for |r| <= pi/4 (z = r*r), Taylor to r^17."""
+    p = 1.0 / 355687428096000.0
+    p = p * z - 1.0 / 1307674368000.0
+    p = p * z + 1.0 / 6227020800.0
+    p = p * z - 1.0 / 39916800.0
+    p = p * z + 1.0 / 362880.0
+    p = p * z - 1.0 / 5040.0
+    p = p * z + 1.0 / 120.0
+    p = p * z - 1.0 / 6.0
+    return r * z * p
+
+
+@jit
+def _cos_poly(z):
+    """cos(r) - (1 - z/2) for |r| <= pi/4 (z = r*r), Taylor to r^18."""
+    p = -1.0 / 6402373705728000.0
+    p = p * z + 1.0 / 20922789888000.0
+    p = p * z - 1.0 / 87178291200.0
+    p = p * z + 1.0 / 479001600.0
+    p = p * z - 1.0 / 3628800.0
+    p = p * z + 1.0 / 40320.0
+    p = p * z - 1.0 / 720.0
+    p = p * z + 1.0 / 24.0
+    return z * z * p
+
+
+@jit
+def _trig_reduced(x):
+    """(quadrant k, sin(r), cos(r)) with x = k pi/2 + r, for |x| <= TRIG_FAST_LIMIT."""
+    t = x * TWO_OVER_PI + SHIFTER
+    k = _bits(t)
+    kf = t - SHIFTER
+    a = x - kf * PIO2_1  # exact
+    r1, e1 = _two_diff(a, kf * PIO2_2)
+    r2, e2 = _two_diff(r1, kf * PIO2_3)
+    d = kf * PIO2_4
+    r = r2 - d
+    lo = (((r2 - r) - d) + e1) + e2  # r + lo = x - k pi/2, to about 2^-140 absolute
+    z = r * r
+    s = r + (_sin_poly(r, z) + lo * (1.0 - 0.5 * z))
+    hz = 0.5 * z
+    w = 1.0 - hz
+    co = w + ((((1.0 - w) - hz) + _cos_poly(z)) - lo * r)
+    return k & 3, s, co
+
+
+@jit
+def _quadrant(q, s, c):
+    """sin of k pi/2 + r from sin(r), cos(r) and q = k mod 4, without branches."""
+    r = c if (q & 1) != 0 else s
+    return _from_bits(_bits(r) ^ ((q & 2) << 62))  # negate in quadrants 2 and 3
+
+
+@jit
+def sin_fast_(x):
+    x = np.float64(x)
+    q, s, c = _trig_reduced(x if abs(x) <= TRIG_FAST_LIMIT else 0.0)
+    res = _quadrant(q, s, c)
+    res = res if x != 0.0 else x  # sin(-0.0) is -0.0
+    return res if abs(x) < np.inf else x - x  # nan for nan and +-inf
+
+
+@jit
+def cos_fast_(x):
+    x = np.float64(x)
+    q, s, c = _trig_reduced(x if abs(x) <= TRIG_FAST_LIMIT else 0.0)
+    res = _quadrant(q + 1, s, c)  # cos(x) = sin(x + pi/2)
+    return res if abs(x) < np.inf else x - x
+
+
+@jit
+def trig_big_(x):
+    """Whether ``x`` is beyond the fast kernels' range (nan is not: they return nan)."""
+    return abs(x) > TRIG_FAST_LIMIT
 
 
 @jit
 def sin_(x):
-    return np.sin(x)
+    if abs(x) <= TRIG_FAST_LIMIT:
+        return sin_fast_(x)
+    return math.sin(x)
 
 
 @jit
 def cos_(x):
-    return np.cos(x)
+    if abs(x) <= TRIG_FAST_LIMIT:
+        return cos_fast_(x)
+    return math.cos(x)
 
+
+# --- the rest: libm (scalar), or one-liners ---------------------------------------------------
 
 @jit
 def tan_(x):
@@ -45,16 +348,6 @@ def tan_(x):
 @jit
 def sqrt_(x):
     return np.sqrt(x)
-
-
-@jit
-def log1p_(x):
-    return np.log1p(x)
-
-
-@jit
-def expm1_(x):
-    return np.expm1(x)
 
 
 @jit
@@ -150,17 +443,17 @@ def trunc_(x):
 
 @jit
 def isnan_(x):
-    return np.isnan(x)
+    return x != x
 
 
 @jit
 def isinf_(x):
-    return np.isinf(x)
+    return abs(x) == np.inf
 
 
 @jit
 def isfinite_(x):
-    return np.isfinite(x)
+    return abs(x) < np.inf
 
 
 @jit
@@ -183,108 +476,118 @@ def logaddexp_(x, y):
     return np.logaddexp(x, y)
 
 
+# --- arrays: layout, blocked reductions, gathers, products ------------------------------------
+
+def contig_(a):
+    """``a`` if its layout is contiguous (C or Fortran, e.g. a transpose), else a C copy."""
+    return a if a.flags.c_contiguous or a.flags.f_contiguous else np.ascontiguousarray(a)
+
+
+@overload(contig_)
+def _contig_impl(a):
+    if isinstance(a, types.Array) and a.layout in ("C", "F"):
+        return lambda a: a
+    return lambda a: np.ascontiguousarray(a)
+
+
+def _block_kernel(combine):
+    """``acc`` combined with ``buf[:m]`` through eight independent partial results, so LLVM
+    vectorizes the loop (a single accumulator is a serial chain it may not reorder)."""
+    @rowjit
+    def kernel(acc, buf, m):
+        if m < 16:
+            for j in range(m):
+                acc = combine(acc, buf[j])
+            return acc
+        s0, s1, s2, s3 = buf[0], buf[1], buf[2], buf[3]
+        s4, s5, s6, s7 = buf[4], buf[5], buf[6], buf[7]
+        end = m - m % 8
+        for j in range(8, end, 8):
+            s0 = combine(s0, buf[j])
+            s1 = combine(s1, buf[j + 1])
+            s2 = combine(s2, buf[j + 2])
+            s3 = combine(s3, buf[j + 3])
+            s4 = combine(s4, buf[j + 4])
+            s5 = combine(s5, buf[j + 5])
+            s6 = combine(s6, buf[j + 6])
+            s7 = combine(s7, buf[j + 7])
+        for j in range(end, m):
+            s0 = combine(s0, buf[j])
+        t = combine(combine(combine(s0, s1), combine(s2, s3)),
+                    combine(combine(s4, s5), combine(s6, s7)))
+        return combine(acc, t)
+    return kernel
+
+
 @jit
-def logistic_(x):
-    # exp of a non-positive number only, so no overflow for large |x|
-    e = np.exp(-abs(x))
-    return 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
+def _add(a, b):
+    return a + b
 
 
-_ = math
+@jit
+def _mul(a, b):
+    return a * b
 
-# --- row kernels: reductions and gathers over contiguous 2-D / 3-D views ----------------------
 
-rowjit = njit(cache=True)
+sum_block_ = _block_kernel(_add)
+prod_block_ = _block_kernel(_mul)
+max_block_ = _block_kernel(max_)
+min_block_ = _block_kernel(min_)
 
 
 @rowjit
-def reduce_sum_rows_(a, out):
-    for i in range(a.shape[0]):
-        t = out[i]
-        for j in range(a.shape[1]):
-            t += a[i, j]
-        out[i] = t
+def argmax_(a, out):
+    """Index of the first maximum (a NaN counts as the maximum) along axis 1 of (p, n, q)."""
+    for p in range(a.shape[0]):
+        for q in range(a.shape[2]):
+            k = 0
+            t = a[p, 0, q]
+            for j in range(1, a.shape[1]):
+                if t != t:
+                    break
+                v = a[p, j, q]
+                if v > t or v != v:
+                    t, k = v, j
+            out[p, q] = k
     return out
 
 
 @rowjit
-def reduce_prod_rows_(a, out):
-    for i in range(a.shape[0]):
-        t = out[i]
-        for j in range(a.shape[1]):
-            t *= a[i, j]
-        out[i] = t
+def argmin_(a, out):
+    for p in range(a.shape[0]):
+        for q in range(a.shape[2]):
+            k = 0
+            t = a[p, 0, q]
+            for j in range(1, a.shape[1]):
+                if t != t:
+                    break
+                v = a[p, j, q]
+                if v < t or v != v:
+                    t, k = v, j
+            out[p, q] = k
     return out
 
 
 @rowjit
-def reduce_max_rows_(a, out):
-    for i in range(a.shape[0]):
-        t = a[i, 0]
-        for j in range(1, a.shape[1]):
-            v = a[i, j]
-            if v > t or v != v:
-                t = v
-        out[i] = t
-    return out
-
-
-@rowjit
-def reduce_min_rows_(a, out):
-    for i in range(a.shape[0]):
-        t = a[i, 0]
-        for j in range(1, a.shape[1]):
-            v = a[i, j]
-            if v < t or v != v:
-                t = v
-        out[i] = t
-    return out
-
-
-@rowjit
-def argmax_rows_(a, out):
-    for i in range(a.shape[0]):
-        k = 0
-        t = a[i, 0]
-        for j in range(1, a.shape[1]):
-            v = a[i, j]
-            if t != t:
-                break
-            if v > t or v != v:
-                t, k = v, j
-        out[i] = k
-    return out
-
-
-@rowjit
-def argmin_rows_(a, out):
-    for i in range(a.shape[0]):
-        k = 0
-        t = a[i, 0]
-        for j in range(1, a.shape[1]):
-            v = a[i, j]
-            if t != t:
-                break
-            if v < t or v != v:
-                t, k = v, j
-        out[i] = k
-    return out
-
-
-@rowjit
-def cumsum_rows_(a, out, reverse):
+def cumsum_(a, out, reverse):
+    """Running sums along axis 1 of (p, n, q)."""
     n = a.shape[1]
-    for i in range(a.shape[0]):
-        t = out[i, 0] * 0
+    for p in range(a.shape[0]):
         for jj in range(n):
             j = n - 1 - jj if reverse else jj
-            t += a[i, j]
-            out[i, j] = t
+            if jj == 0:
+                for q in range(a.shape[2]):
+                    out[p, j, q] = a[p, j, q]
+            else:
+                prev = j + 1 if reverse else j - 1
+                for q in range(a.shape[2]):
+                    out[p, j, q] = out[p, prev, q] + a[p, j, q]
     return out
 
 
 @rowjit
 def take_(x, idx, out):
+    """out[p, m, q] = x[p, idx[m], q], indices clamped to range (NumPy's mode='clip')."""
     n = x.shape[1]
     for p in range(x.shape[0]):
         for m in range(idx.shape[0]):
@@ -309,4 +612,15 @@ def scatter_add_(out, idx, upd):
 def matmul_batched_(x, y, out):
     for b in range(x.shape[0]):
         out[b] = np.dot(x[b], y[b])
+    return out
+
+
+@rowjit
+def matmul_loops_(x, y, out):
+    """Integer matmul (BLAS has none): out += x @ y."""
+    for i in range(x.shape[0]):
+        for k in range(x.shape[1]):
+            a = x[i, k]
+            for j in range(y.shape[1]):
+                out[i, j] += a * y[k, j]
     return out

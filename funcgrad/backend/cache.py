@@ -1,0 +1,220 @@
+"""The on-disk cache of generated modules (and Numba's machine code beside them).
+
+Layout: ``<FUNCGRAD_CACHE_DIR>/<tag>/fg_<key>.py`` where ``tag`` names everything the machine
+code depends on besides the source (funcgrad, Numba, llvmlite, NumPy and Python versions, the
+CPU, and the text of ``kernels.py``, which generated code inlines) and ``key`` hashes the
+generated source (comments aside). Numba writes its own files to ``__pycache__`` next to each
+module.
+
+Cached code is executed, so it is trusted only from a directory this user owns, created private
+(0700); files owned by someone else are ignored. Writes are atomic (a temporary name, then a
+rename), so concurrent processes compiling the same entry each see a whole file. A corrupt
+entry is rewritten with a warning. If the directory is unusable (unwritable, full, not ours),
+code is compiled in memory for this process, with one warning. The total size is capped
+(``FUNCGRAD_CACHE_MAX_MB``): least recently used entries go first.
+"""
+import hashlib
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import threading
+import warnings
+
+from . import config
+
+_lock = threading.Lock()
+_state = {"root": None, "warned": False}
+memory = {}  # code key -> compiled main function (this process)
+on_clear = []  # callables that drop caches built on top of this one (jit plans)
+
+
+def _kernels_hash():
+    path = os.path.join(os.path.dirname(__file__), "kernels.py")
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:12]
+
+
+def version_tag():
+    import llvmlite
+    import numba
+    import numpy
+
+    from .. import __version__
+    cpu = platform.machine()
+    try:
+        import llvmlite.binding as llvm
+        cpu += "-" + llvm.get_host_cpu_name()
+    except Exception:  # the name only refines the key
+        pass
+    py = "py%d%d" % sys.version_info[:2]
+    return (f"fg{__version__}-nb{numba.__version__}-llvm{llvmlite.__version__}-"
+            f"np{numpy.__version__}-{py}-{cpu}-k{_kernels_hash()}")
+
+
+def code_key(text):
+    """Hash of the generated code, ignoring comments (they show this call's sizes)."""
+    code = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("#"))
+    return hashlib.sha256(code.encode()).hexdigest()[:24]
+
+
+def _private_dir(path):
+    """Create ``path`` (0700) if needed; raise OSError unless it is a directory of ours."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    st = os.stat(path)
+    if st.st_uid != os.getuid():
+        raise PermissionError(f"{path} belongs to another user")
+    if st.st_mode & 0o077:
+        os.chmod(path, 0o700)
+
+
+def root():
+    """The cache directory for this configuration, or None (with a warning) if unusable."""
+    base = config.cache_dir()
+    with _lock:
+        if _state["root"] is not None and _state["root"][0] == base:
+            return _state["root"][1]
+        path = os.path.join(base, version_tag())
+        try:
+            _private_dir(base)
+            _private_dir(path)
+            fd, probe = tempfile.mkstemp(dir=path, prefix=".probe")
+            os.close(fd)
+            os.remove(probe)
+        except OSError as err:
+            _warn_unusable(path, err)
+            path = None
+        _state["root"] = (base, path)
+        return path
+
+
+def _warn_unusable(path, err):
+    if not _state["warned"]:
+        _state["warned"] = True
+        warnings.warn(f"funcgrad: cannot use the cache directory {path} ({err}); compiled code "
+                      "is kept in memory for this process only. Set FUNCGRAD_CACHE_DIR to a "
+                      "writable directory of yours.", stacklevel=4)
+
+
+def disable(path, err):
+    """Stop using the disk cache in this process (e.g. the disk became full)."""
+    with _lock:
+        _warn_unusable(path, err)
+        _state["root"] = (config.cache_dir(), None)
+
+
+def trusted_text(path):
+    """The text of cache file ``path`` if it exists and is ours, else None."""
+    try:
+        st = os.stat(path)
+        if st.st_uid != os.getuid():
+            return None
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def write_atomic(path, text):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".py")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def touch(path):
+    """Mark an entry as used (the size cap evicts the least recently used)."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def numba_files(path):
+    """Numba's cache files for the module at ``path``."""
+    d = os.path.join(os.path.dirname(path), "__pycache__")
+    stem = os.path.splitext(os.path.basename(path))[0] + "."
+    try:
+        return [os.path.join(d, f) for f in os.listdir(d) if f.startswith(stem)]
+    except OSError:
+        return []
+
+
+def remove_entry(path):
+    for p in [path] + numba_files(path):
+        try:
+            os.remove(p)
+        except OSError:
+            pass
+
+
+def enforce_cap(path):
+    """Evict least recently used entries until the cache is under its size cap."""
+    cap = config.cache_max_bytes()
+    used, sizes, total = {}, {}, 0
+    for dirpath, _, files in os.walk(path):
+        for fn in files:
+            p = os.path.join(dirpath, fn)
+            if fn.startswith("."):
+                continue
+            try:
+                st = os.stat(p)
+            except OSError:
+                continue
+            stem = fn.split(".")[0]  # fg_<key> for the module and for Numba's files
+            sizes[stem] = sizes.get(stem, 0) + st.st_size
+            if fn == stem + ".py":
+                used[stem] = st.st_mtime
+            total += st.st_size
+    if total <= cap:
+        return
+    for stem in sorted(sizes, key=lambda s: used.get(s, 0.0)):  # orphans first
+        remove_entry(os.path.join(path, stem + ".py"))
+        total -= sizes[stem]
+        if total <= 0.8 * cap:
+            break
+
+
+def clear():
+    """Delete the on-disk cache: the entries of every configuration (only what funcgrad
+    wrote, so a FUNCGRAD_CACHE_DIR shared with other files keeps them)."""
+    base = config.cache_dir()
+    with _lock:
+        _state["root"] = None
+        try:
+            if os.stat(base).st_uid != os.getuid():
+                return
+            names = os.listdir(base)
+        except OSError:
+            return
+        for name in names:
+            if name.startswith("fg") and "-nb" in name:
+                shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+        try:
+            os.rmdir(base)  # only if now empty
+        except OSError:
+            pass
+
+
+def clear_cache():
+    """Delete funcgrad's compiled-code caches: in memory, and on disk under FUNCGRAD_CACHE_DIR.
+
+    >>> import os, tempfile, funcgrad as fg
+    >>> saved = os.environ.get("FUNCGRAD_CACHE_DIR")
+    >>> os.environ["FUNCGRAD_CACHE_DIR"] = tempfile.mkdtemp()  # not to empty your real cache
+    >>> fg.clear_cache()
+    >>> os.environ.pop("FUNCGRAD_CACHE_DIR") and None
+    >>> if saved is not None: os.environ["FUNCGRAD_CACHE_DIR"] = saved
+    """
+    memory.clear()
+    for hook in on_clear:
+        hook()
+    clear()
