@@ -397,9 +397,11 @@ def k_kernels(have, timer):
     import funcgrad.nn as nn
     x = RNG.uniform(-5, 5, 1_000_000)
     pos = np.abs(x) + 1e-3
-    libm = {"exp": math.exp, "expm1": math.expm1, "log": math.log, "log1p": math.log1p,
-            "tanh": math.tanh, "sin": math.sin, "cos": math.cos,
-            "logistic": lambda v: 1.0 / (1.0 + math.exp(-v))}
+    # numba.njit needs Python functions, not the builtins themselves
+    libm = {"exp": lambda v: math.exp(v), "expm1": lambda v: math.expm1(v),
+            "log": lambda v: math.log(v), "log1p": lambda v: math.log1p(v),
+            "tanh": lambda v: math.tanh(v), "sin": lambda v: math.sin(v),
+            "cos": lambda v: math.cos(v), "logistic": lambda v: 1.0 / (1.0 + math.exp(-v))}
     fns = {"exp": (fnp.exp, np.exp), "expm1": (fnp.expm1, np.expm1), "log": (fnp.log, np.log),
            "log1p": (fnp.log1p, np.log1p), "tanh": (fnp.tanh, np.tanh),
            "logistic": (nn.sigmoid, lambda v: 1.0 / (1.0 + np.exp(-v))),
