@@ -151,7 +151,6 @@ def _runner(ir, consts, out_tree, name, reason, ready=None):
     None), and the generated source. Equations with no code generator run with NumPy between
     compiled segments."""
     from .backend import codegen, fusion
-    from .backend import compile as backend
     ir = fusion.inline_calls(ir)
     convs = [a.dtype.type if a.shape == () else None for a in ir.out_avals]
     rebuild = list if out_tree is None else _unflattener(out_tree)
@@ -168,11 +167,13 @@ def _runner(ir, consts, out_tree, name, reason, ready=None):
     if all(emittable(e) for e in fusion.live_eqns(ir)) and \
             all(_numba_dtype(v.aval.dtype) for v in all_vars):
         src = codegen.generate(ir, "fn")
-        fn = backend.compile_source(src, f"{name}: {reason}")
-        fast = _fast_runner(fn, consts, src.args(), all_vars[len(consts):], ir.out_avals,
-                            out_tree)
-        holder = {"run": None, "thread": None, "error": None}
-        background = config.compile_in_background() and not backend.compiled_on_disk(fn)
+        label = f"{name}: {reason}"
+        holder = {"run": None, "fn": None, "thread": None, "error": None}
+        # In background mode nothing here touches Numba (not even its import) until a thread
+        # does: the first calls run on the NumPy evaluator meanwhile.
+        background = config.compile_in_background()
+        if not background:
+            holder["fn"] = _compile_source(src, label)
 
         def first_run(leaves):  # compiles (or loads) the native code, then steps aside
             if holder["run"] is not None:
@@ -181,13 +182,20 @@ def _runner(ir, consts, out_tree, name, reason, ready=None):
                                    for a in leaves] + list(src.args())
             if background:
                 if holder["thread"] is None:
-                    holder["thread"] = backend.compile_in_background(fn, args, holder)
-                if holder["thread"].is_alive():  # meanwhile, the NumPy evaluator
+                    holder["thread"] = _compile_in_background(src, label, args, holder)
+                if holder["thread"].is_alive():
                     outs = eval_ir(ir, consts, leaves)
                     return finish([np.array(o) if np.ndim(o) else o for o in outs])
                 if holder["error"] is not None:
                     raise holder["error"]
-            res = backend.call_first(fn, args)
+            from .backend.compile import call_first
+            fn = holder["fn"]
+            try:
+                res = call_first(fn, args)
+            except np.linalg.LinAlgError as err:
+                raise _linalg_error(err) from None
+            fast = _fast_runner(fn, consts, src.args(), all_vars[len(consts):], ir.out_avals,
+                                out_tree)
             holder["run"] = fast
             if ready is not None:
                 ready(fast)
@@ -221,6 +229,29 @@ def _runner(ir, consts, out_tree, name, reason, ready=None):
     return run_steps, "\n".join(texts)
 
 
+def _compile_source(src, label):
+    from .backend.compile import compile_source
+    return compile_source(src, label)
+
+
+def _compile_in_background(src, label, args, holder):
+    """A daemon thread that imports Numba, loads or compiles ``src`` for the types of ``args``
+    and leaves the function in ``holder["fn"]`` (or the error, explained, in
+    ``holder["error"]``)."""
+    def work():
+        try:
+            from .backend import compile as backend
+            fn = _compile_source(src, label)
+            backend.compile_now(fn, args)
+            holder["fn"] = fn
+        except Exception as err:  # raised by the next call
+            holder["error"] = err
+
+    thread = threading.Thread(target=work, name="funcgrad-compile", daemon=True)
+    thread.start()
+    return thread
+
+
 def _fast_runner(fn, consts, tables, in_vars, out_avals, out_tree):
     """``run(leaves)`` for a compiled function, written as Python source for this signature:
     unpack the leaves, pass 0-d arrays as scalars, call, and rebuild the output pytree with
@@ -243,7 +274,11 @@ def _fast_runner(fn, consts, tables, in_vars, out_avals, out_tree):
     call = ", ".join([f"c{j}" for j in range(len(consts))] + names +
                      [f"t{j}" for j in range(len(tables))])
     lines += ["    try:", f"        r = fn({call})", "    except NUMBA_ERRORS as err:",
-              "        raise explain(err, fn.__funcgrad_info__['path']) from None"]
+              "        raise explain(err, fn.__funcgrad_info__['path']) from None",
+              "    except LinAlgError as err:",
+              "        raise linalg_error(err) from None"]
+    env["LinAlgError"] = np.linalg.LinAlgError
+    env["linalg_error"] = _linalg_error
     outs = []
     for k, a in enumerate(out_avals):
         if a.shape == ():
@@ -260,6 +295,14 @@ def _fast_runner(fn, consts, tables, in_vars, out_avals, out_tree):
         lines.append(f"    return pytree.tree_unflatten(td, [{', '.join(outs)}])")
     exec("\n".join(lines), env)  # noqa: S102 - source built above from the IR's avals
     return env["run"]
+
+
+def _linalg_error(err):
+    from .errors import user_frame
+    return np.linalg.LinAlgError(
+        f"{err} (in a jitted function called at {user_frame()}). The matrix is singular or "
+        "not positive definite; in floating point a pivot was exactly zero. Regularize it, "
+        "e.g. a + 1e-8 * I.")
 
 
 def _tree_expr(td, leaves):

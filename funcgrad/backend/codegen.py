@@ -127,8 +127,8 @@ class Writer:
                     self.names[v] = name
 
         name_all(ir)
-        ir = self.ir = fusion.simplify(fusion.inline_calls(ir))
-        name_all(ir)  # variables of inlined calls
+        ir = self.ir = fusion.simplify(fusion.expand_small_matmuls(fusion.inline_calls(ir)))
+        name_all(ir)  # variables of inlined calls and of rewritten products
         self.eqns = ir.eqns
         self.virtual, self.materialized = {}, set()
         self.inputs = set(ir.const_vars) | set(ir.in_vars)
@@ -165,7 +165,9 @@ class Writer:
 
     def arr(self, x):
         """Text of ``x`` as an array (0-d values are scalars in generated code)."""
-        return f"np.full((), {self.n(x)})" if x.aval.shape == () else self.n(x)
+        if x.aval.shape:
+            return self.n(x)
+        return f"full_((), {self.n(x)}, {dtype_text(x.aval.dtype)})"
 
     def fresh(self, base="t"):
         self.tmp += 1
@@ -258,7 +260,7 @@ class Writer:
             return
         dims = [self.size(d) for d in shape]
         idx = [self.fresh("k") for _ in shape]
-        self.emit(f"{self.names[x]} = np.empty(({''.join(d + ', ' for d in dims)}), "
+        self.emit(f"{self.names[x]} = empty_(({''.join(d + ', ' for d in dims)}), "
                   f"{dtype_text(x.aval.dtype)})")
         for j, (i, d) in enumerate(zip(idx, dims)):
             self.emit(f"for {i} in range({d}):", 1 + j)
@@ -274,7 +276,7 @@ class Writer:
         stored = [e.outvars[0] for e in g.members if e.outvars[0] in self.escaping]
         if r:
             for v in stored:
-                self.emit(f"{self.names[v]} = np.empty(({''.join(d + ', ' for d in dims)}), "
+                self.emit(f"{self.names[v]} = empty_(({''.join(d + ', ' for d in dims)}), "
                           f"{dtype_text(v.aval.dtype)})")
 
         def read(x):
@@ -297,7 +299,7 @@ class Writer:
         for e, axes, kept, depth in reds:
             v = e.outvars[0]
             if blocked and depth is not None and depth < r:
-                self.emit(f"{self.names[v]}_b = np.empty({BLOCK}, {dtype_text(v.aval.dtype)})")
+                self.emit(f"{self.names[v]}_b = empty_({BLOCK}, {dtype_text(v.aval.dtype)})")
         # sin/cos: the loop runs with the vectorizable kernels, valid for moderate arguments;
         # if any argument was beyond that range, it runs again with the exact ones.
         trig = r > 0 and any(e.prim.name in TRIG_FAST for e in g.members)
@@ -379,10 +381,10 @@ class Writer:
                 if kept:
                     out_dims = "".join(dims[i] + ", " for i in kept)
                     if d is not None:
-                        self.emit(f"{self.names[v]} = np.empty(({out_dims}), "
+                        self.emit(f"{self.names[v]} = empty_(({out_dims}), "
                                   f"{dtype_text(v.aval.dtype)})", depth)
                     else:
-                        self.emit(f"{self.names[v]} = np.full(({out_dims}), "
+                        self.emit(f"{self.names[v]} = full_(({out_dims}), "
                                   f"{_identity(e.prim.name, v.aval.dtype, self.mod.consts)}, "
                                   f"{dtype_text(v.aval.dtype)})", depth)
             level(0, depth, fast)
@@ -461,9 +463,9 @@ def emit_reshape(g, e):
     if v.aval.shape == ():
         g.assign_shaped(v, g.n(x))
     elif x.aval.shape == ():
-        g.assign(v, f"np.full({g.shape(v.aval.shape)}, {g.n(x)})")
+        g.assign(v, f"full_({g.shape(v.aval.shape)}, {g.n(x)}, {dtype_text(v.aval.dtype)})")
     else:
-        g.assign(v, f"np.ascontiguousarray({g.n(x)}).reshape({g.shape(v.aval.shape)})", True)
+        g.assign(v, f"reshape_({g.n(x)}, {g.shape(v.aval.shape)})", True)
 
 
 def emit_transpose(g, e):
@@ -482,7 +484,7 @@ def _rows3(g, x, axis):
     shape = x.aval.shape
     pre = int(np.prod(shape[:axis], dtype=np.int64))
     post = int(np.prod(shape[axis + 1:], dtype=np.int64))
-    return (f"np.ascontiguousarray({g.arr(x)}).reshape(({g.size(pre)}, {g.size(shape[axis])}, "
+    return (f"reshape_({g.arr(x)}, ({g.size(pre)}, {g.size(shape[axis])}, "
             f"{g.size(post)}))"), pre, post
 
 
@@ -490,7 +492,7 @@ def _emit_arg(kernel):
     def emitter(g, e):
         x, v = e.inputs[0], e.outvars[0]
         x3, pre, post = _rows3(g, x, e.params["axis"])
-        out = f"np.empty(({g.size(pre)}, {g.size(post)}), np.int64)"
+        out = f"empty_(({g.size(pre)}, {g.size(post)}), np.int64)"
         expr = f"{kernel}({x3}, {out})"
         g.assign_shaped(v, expr if v.aval.shape == () else
                         f"{expr}.reshape({g.shape(v.aval.shape)})")
@@ -508,18 +510,18 @@ def emit_matmul(g, e):
     v = e.outvars[0]
     if v.aval.ndim == 2:
         if v.aval.dtype.kind == "f":
-            g.assign(v, f"np.dot({_contig(g.n(x))}, {_contig(g.n(y))})")
+            g.assign(v, f"dot_({g.n(x)}, {g.n(y)})")
         else:
-            g.assign(v, f"matmul_loops_({g.n(x)}, {g.n(y)}, np.zeros({g.shape(v.aval.shape)}, "
+            g.assign(v, f"matmul_loops_({g.n(x)}, {g.n(y)}, zeros_({g.shape(v.aval.shape)}, "
                         f"{dtype_text(v.aval.dtype)}))")
         return
     xs, ys, vs = x.aval.shape, y.aval.shape, v.aval.shape
     B = int(np.prod(vs[:-2], dtype=np.int64))
-    x3 = f"np.ascontiguousarray({g.n(x)}).reshape(({g.size(B)}, {g.size(xs[-2])}, " \
+    x3 = f"reshape_({g.n(x)}, ({g.size(B)}, {g.size(xs[-2])}, " \
          f"{g.size(xs[-1])}))"
-    y3 = f"np.ascontiguousarray({g.n(y)}).reshape(({g.size(B)}, {g.size(ys[-2])}, " \
+    y3 = f"reshape_({g.n(y)}, ({g.size(B)}, {g.size(ys[-2])}, " \
          f"{g.size(ys[-1])}))"
-    out = f"np.zeros(({g.size(B)}, {g.size(vs[-2])}, {g.size(vs[-1])}), " \
+    out = f"zeros_(({g.size(B)}, {g.size(vs[-2])}, {g.size(vs[-1])}), " \
           f"{dtype_text(v.aval.dtype)})"
     g.assign(v, f"matmul_batched_({x3}, {y3}, {out}).reshape({g.shape(vs)})")
 
@@ -555,13 +557,16 @@ def emit_pad(g, e):
     if not x.aval.shape:
         g.assign(v, g.n(x))
         return
+    # An explicit loop nest, not a strided slice assignment: Numba's setitem for strided
+    # n-d slices costs about a quarter of a second of compile time per use.
     name = g.names[v]
-    g.assign(v, f"np.zeros({g.shape(v.aval.shape)}, {dtype_text(v.aval.dtype)})")
-    ix = []
-    for n, (lo, hi, it) in zip(x.aval.shape, e.params["config"]):
-        stop = lo + (n - 1) * (it + 1) + 1 if n else lo
-        ix.append(f"{g.size(lo)}:{g.size(stop)}:{g.size(it + 1)}")
-    g.emit(f"{name}[{', '.join(ix)}] = {g.n(x)}")
+    g.assign(v, f"zeros_({g.shape(v.aval.shape)}, {dtype_text(v.aval.dtype)})")
+    ks = [g.fresh("k") for _ in x.aval.shape]
+    for j, (k, n) in enumerate(zip(ks, x.aval.shape)):
+        g.emit(f"for {k} in range({g.size(n)}):", 1 + j)
+    out_ix = [f"{g.size(lo)} + {k} * {g.size(it + 1)}" if it else f"{g.size(lo)} + {k}"
+              for k, (lo, hi, it) in zip(ks, e.params["config"])]
+    g.emit(f"{name}[{', '.join(out_ix)}] = {g.n(x)}[{', '.join(ks)}]", 1 + len(ks))
 
 
 def emit_take(g, e):
@@ -569,8 +574,8 @@ def emit_take(g, e):
     v = e.outvars[0]
     x3, pre, post = _rows3(g, x, e.params["axis"])
     m = int(np.prod(idx.aval.shape, dtype=np.int64))
-    i1 = f"np.ascontiguousarray({g.arr(idx)}).reshape(({g.size(m)},))"
-    out = f"np.empty(({g.size(pre)}, {g.size(m)}, {g.size(post)}), {dtype_text(v.aval.dtype)})"
+    i1 = f"reshape_({g.arr(idx)}, ({g.size(m)},))"
+    out = f"empty_(({g.size(pre)}, {g.size(m)}, {g.size(post)}), {dtype_text(v.aval.dtype)})"
     expr = f"take_({x3}, {i1}, {out})"
     g.assign_shaped(v, expr if v.aval.shape == () else
                     f"{expr}.reshape({g.shape(v.aval.shape)})")
@@ -582,8 +587,8 @@ def emit_scatter_add(g, e):
     axis = e.params["axis"]
     o3, pre, post = _rows3(g, op, axis)
     m = int(np.prod(idx.aval.shape, dtype=np.int64))
-    i1 = f"np.ascontiguousarray({g.arr(idx)}).reshape(({g.size(m)},))"
-    u3 = (f"np.ascontiguousarray({g.arr(upd)}).reshape(({g.size(pre)}, {g.size(m)}, "
+    i1 = f"reshape_({g.arr(idx)}, ({g.size(m)},))"
+    u3 = (f"reshape_({g.arr(upd)}, ({g.size(pre)}, {g.size(m)}, "
           f"{g.size(post)}))")
     expr = f"scatter_add_({o3}.copy(), {i1}, {u3})"
     g.assign_shaped(v, expr if v.aval.shape == () else
@@ -609,13 +614,13 @@ def _batched_linalg(call, nout=1):
         ins = []
         for x in e.inputs:
             xs = x.aval.shape
-            ins.append(f"np.ascontiguousarray({g.n(x)}).reshape(({g.size(B)}, "
+            ins.append(f"reshape_({g.n(x)}, ({g.size(B)}, "
                        f"{g.size(xs[-2])}, {g.size(xs[-1])}))")
         outs = []
         for v in e.outvars:
             flat = (B,) + v.aval.shape[len(shape) - 2:]
             t = g.fresh()
-            g.emit(f"{t} = np.empty({g.shape(flat)}, {dtype_text(v.aval.dtype)})")
+            g.emit(f"{t} = empty_({g.shape(flat)}, {dtype_text(v.aval.dtype)})")
             outs.append(t)
         b = g.fresh("b")
         g.emit(f"for {b} in range({g.size(B)}):")
@@ -631,6 +636,23 @@ def _batched_linalg(call, nout=1):
             g.assign_shaped(v, t if v.aval.shape == () else
                             f"{t}.reshape({g.shape(v.aval.shape)})")
     return emitter
+
+
+def emit_triangular_solve(g, e):
+    a, b = e.inputs
+    v = e.outvars[0]
+    p = e.params
+    n, (r, c) = a.aval.shape[-1], b.aval.shape[-2:]
+    B = int(np.prod(b.aval.shape[:-2], dtype=np.int64))
+    a3 = f"reshape_({g.n(a)}, ({g.size(B)}, {g.size(n)}, {g.size(n)}))"
+    b3 = f"reshape_({g.n(b)}, ({g.size(B)}, {g.size(r)}, {g.size(c)}))"
+    if p["left_side"]:
+        x = f"trisolve_({a3}, {b3}, {p['lower']}, {p['transpose_a']})"
+    else:  # x op(a) = b  <=>  op(a)^T x^T = b^T
+        bt = f"np.ascontiguousarray(np.transpose({b3}, (0, 2, 1)))"
+        x = f"np.transpose(trisolve_({a3}, {bt}, {p['lower']}, {not p['transpose_a']}), " \
+            "(0, 2, 1))"
+    g.assign(v, f"reshape_({x}, {g.shape(v.aval.shape)})")
 
 
 # --- control flow: each branch or body is a function of the module ---------------------------
@@ -671,7 +693,7 @@ def emit_scan(g, e):
     ys = []
     for a in p["body"].out_avals[nc:]:
         y = g.fresh("y")
-        g.emit(f"{y} = np.empty(({n}, {''.join(g.size(d) + ', ' for d in a.shape)}), "
+        g.emit(f"{y} = empty_(({n}, {''.join(g.size(d) + ', ' for d in a.shape)}), "
                f"{dtype_text(a.dtype)})")
         ys.append((y, a))
     it, i = g.fresh("it"), g.fresh("i")
@@ -722,6 +744,8 @@ EMITTERS = {
     "solve": _batched_linalg("np.linalg.solve"),
     "cholesky": _batched_linalg("np.linalg.cholesky"),
     "slogdet": _batched_linalg("np.linalg.slogdet", nout=2),
+    "inv": _batched_linalg("np.linalg.inv"),
+    "triangular_solve": emit_triangular_solve,
     "cond": emit_cond,
     "scan": emit_scan,
     "while": emit_while,

@@ -162,36 +162,24 @@ def call_first(fn, args):
     return res
 
 
-def compiled_on_disk(fn):
-    """Whether Numba has machine code for ``fn`` in the disk cache (a fast load, not a compile)."""
-    path = fn.__funcgrad_info__["path"]
-    return path != "<memory>" and any(p.endswith(".nbi") for p in cache.numba_files(path))
-
-
-def compile_in_background(fn, args, holder):
-    """Compile ``fn`` for the types of ``args`` in a daemon thread (FUNCGRAD_COMPILE_IN_
-    BACKGROUND=1); ``holder["error"]`` receives a failure, explained."""
-    types = tuple(numba.typeof(a) for a in args)
+def compile_now(fn, args):
+    """Compile (or load from the disk cache) ``fn`` for the types of ``args`` without calling
+    it (FUNCGRAD_COMPILE_IN_BACKGROUND runs this in a thread)."""
     info = fn.__funcgrad_info__
-
-    def work():
-        t0 = time.perf_counter()
-        try:
-            fn.compile(types)
-        except NUMBA_ERRORS as err:
-            holder["error"] = explain_numba_error(err, info["path"])
-        except Exception as err:  # reported on the next call
-            holder["error"] = err
-        if config.log_compiles():
-            print(f"funcgrad: compiled in the background for {info['reason']} in "
-                  f"{time.perf_counter() - t0:.2f} s ({info['path']})", file=sys.stderr)
-
+    t0 = time.perf_counter()
+    hits = sum(fn.stats.cache_hits.values())
     if config.log_compiles():
         print(f"funcgrad: compiling in the background for {info['reason']}; the NumPy "
               "evaluator runs the calls until it is done", file=sys.stderr)
-    thread = threading.Thread(target=work, name="funcgrad-compile", daemon=True)
-    thread.start()
-    return thread
+    try:
+        fn.compile(tuple(numba.typeof(a) for a in args))
+    except NUMBA_ERRORS as err:
+        raise explain_numba_error(err, info["path"]) from None
+    if config.log_compiles():
+        what = ("loaded compiled code from the disk cache"
+                if sum(fn.stats.cache_hits.values()) > hits else "compiled")
+        print(f"funcgrad: {what} in the background for {info['reason']} in "
+              f"{time.perf_counter() - t0:.2f} s ({info['path']})", file=sys.stderr)
 
 
 def explain_numba_error(err, path):

@@ -64,11 +64,20 @@ def _param_key(v):
 
 def simplify(ir):
     """``ir`` without repeated equations (same primitive, operands and params: a backward pass
-    recomputes forward values, ``2 * w`` comes out as ``w + w``...) and without dead ones."""
+    recomputes forward values, ``2 * w`` comes out as ``w + w``...), without reshapes of
+    reshapes, and without dead equations."""
     from ..core.ir import IR, Eqn
     sub, seen, eqns = {}, {}, []
+    reshaped = {}  # output of a reshape -> its operand
     for e in ir.eqns:
         ins = [sub.get(x, x) if isinstance(x, Var) else x for x in e.inputs]
+        if e.prim.name == "reshape" and isinstance(ins[0], Var):
+            src = reshaped.get(ins[0], ins[0])  # a reshape of a reshape reads the original
+            if src.aval.shape == e.outvars[0].aval.shape:
+                sub[e.outvars[0]] = src
+                continue
+            ins = [src]
+            reshaped[e.outvars[0]] = src
         key = (e.prim, tuple(x if isinstance(x, Var) else ("lit", x.val.dtype.str,
                                                           x.val.tobytes()) for x in ins),
                tuple(sorted((k, _param_key(v)) for k, v in e.params.items())))
@@ -86,6 +95,51 @@ def simplify(ir):
     new = IR(ir.in_vars, eqns, outs, ir.const_vars, ir.consts, ir.in_tree, ir.out_tree)
     new.eqns = live_eqns(new)
     return new
+
+
+def expand_small_matmuls(ir):
+    """``ir`` with each 2-D matmul that has a dimension of size 1 written as elementwise
+    products and a reduction, which fuse with their neighbours (an outer product, a
+    matrix-vector product): a BLAS call costs microseconds of fixed overhead, and its result is
+    one more array. Size-1 dimensions are part of the structure, so this is safe to key on."""
+    from ..core.ir import IR, Eqn
+    from ..core.primitive import registry
+    if not any(e.prim.name == "matmul" for e in ir.eqns):
+        return ir
+    eqns = []
+
+    def bind(name, ins, out_shape, dtype, **params):
+        from ..core.avals import ShapedArray
+        v = Var(ShapedArray(out_shape, dtype))
+        eqns.append(Eqn(registry[name], ins, params, [v]))
+        return v
+
+    for e in ir.eqns:
+        v = e.outvars[0]
+        if e.prim.name != "matmul" or v.aval.ndim != 2:
+            eqns.append(e)
+            continue
+        x, y = e.inputs
+        (m, k), n, dt = x.aval.shape, y.aval.shape[1], v.aval.dtype
+        if k == 1:  # outer product
+            bx = bind("broadcast_in_dim", [x], (m, n), dt, shape=(m, n), dims=(0, 1))
+            by = bind("broadcast_in_dim", [y], (m, n), dt, shape=(m, n), dims=(0, 1))
+            eqns.append(Eqn(registry["mul"], [bx, by], {}, [v]))
+        elif n == 1:  # matrix @ vector
+            yv = bind("reshape", [y], (k,), dt, shape=(k,))
+            by = bind("broadcast_in_dim", [yv], (m, k), dt, shape=(m, k), dims=(1,))
+            prod = bind("mul", [x, by], (m, k), dt)
+            s = bind("reduce_sum", [prod], (m,), dt, axes=(1,))
+            eqns.append(Eqn(registry["reshape"], [s], {"shape": (m, 1)}, [v]))
+        elif m == 1:  # vector @ matrix
+            xv = bind("reshape", [x], (k,), dt, shape=(k,))
+            bx = bind("broadcast_in_dim", [xv], (k, n), dt, shape=(k, n), dims=(0,))
+            prod = bind("mul", [bx, y], (k, n), dt)
+            s = bind("reduce_sum", [prod], (n,), dt, axes=(0,))
+            eqns.append(Eqn(registry["reshape"], [s], {"shape": (1, n)}, [v]))
+        else:
+            eqns.append(e)
+    return IR(ir.in_vars, eqns, ir.outs, ir.const_vars, ir.consts, ir.in_tree, ir.out_tree)
 
 
 def is_identity_broadcast(e):

@@ -24,6 +24,9 @@ from numba.extending import intrinsic, overload
 
 jit = njit(cache=True, error_model="numpy")
 rowjit = njit(cache=True, error_model="numpy")
+# Helpers of the kernels are inlined into them by Numba, so each kernel is one flat function
+# that LLVM can inline into (and vectorize with) the loops of generated code.
+helper = njit(cache=True, inline="always", error_model="numpy")
 
 
 # --- bit casts (free in machine code; LLVM vectorizes them) -----------------------------------
@@ -46,17 +49,17 @@ def _from_bits(typingctx, i):
     return sig, codegen
 
 
-@jit
+@helper
 def bits_(x):
     return _bits(np.float64(x))
 
 
-@jit
+@helper
 def from_bits_(i):
     return _from_bits(np.int64(i))
 
 
-@jit
+@helper
 def pow2_(k):
     """2.0 ** k for integer k in [-1022, 1023], built from the exponent bits."""
     return _from_bits((np.int64(k) + 1023) << 52)
@@ -70,7 +73,7 @@ LN2_LO = 1.90821492927058770002e-10
 SHIFTER = 6755399441055744.0  # 1.5 * 2^52: adding it rounds to an integer in the low bits
 
 
-@jit
+@helper
 def _expm1_reduced(r):
     """e^r - 1 for |r| <= ln2/2, to about 0.5 ulp (Taylor to r^14)."""
     q = 1.0 / 87178291200.0
@@ -89,7 +92,7 @@ def _expm1_reduced(r):
     return r + (r * r) * q
 
 
-@jit
+@helper
 def _reduce_ln2(xc):
     """k, r, c with xc = k ln2 + r + c (c the rounding error of r)."""
     t = xc * LOG2E + SHIFTER
@@ -135,7 +138,7 @@ ONE_BITS = 1023 << 52
 SQRT2 = 1.4142135623730951
 
 
-@jit
+@helper
 def _log_parts(x):
     """e, f with x = 2^e (1 + f), sqrt(1/2) <= 1 + f < sqrt(2), for finite x > 0."""
     tiny = x < 2.2250738585072014e-308
@@ -149,7 +152,7 @@ def _log_parts(x):
     return np.float64(e), m - 1.0
 
 
-@jit
+@helper
 def _log1p_reduced(f):
     """log(1 + f) for sqrt(1/2) - 1 <= f < sqrt(2) - 1, as ``f - (hfsq - s (hfsq + R))``."""
     s = f / (2.0 + f)
@@ -182,8 +185,8 @@ def log_(x):
     return res if ok else special
 
 
-@jit
-def log1p_(x):
+@helper  # inlined by Numba too: it is just past LLVM's inlining threshold, which stops the
+def log1p_(x):  # loops that call it from vectorizing
     x = np.float64(x)
     u = 1.0 + x
     ok = (x > -1.0) & (x < np.inf)
@@ -237,7 +240,7 @@ PIO2_4 = 8.4784276603689e-32
 TRIG_FAST_LIMIT = 6.5e5  # |x| / (pi/2) < 2^20
 
 
-@jit
+@helper
 def _two_diff(a, b):
     """s, e with s = fl(a - b) and s + e = a - b exactly (Knuth's TwoSum)."""
     s = a - b
@@ -246,7 +249,7 @@ def _two_diff(a, b):
     return s, e
 
 
-@jit
+@helper
 def _sin_poly(r, z):
     """sin(r) - r for |r| <= pi/4 (z = r*r), Taylor to r^17."""
     p = 1.0 / 355687428096000.0
@@ -260,7 +263,7 @@ def _sin_poly(r, z):
     return r * z * p
 
 
-@jit
+@helper
 def _cos_poly(z):
     """cos(r) - (1 - z/2) for |r| <= pi/4 (z = r*r), Taylor to r^18."""
     p = -1.0 / 6402373705728000.0
@@ -274,7 +277,7 @@ def _cos_poly(z):
     return z * z * p
 
 
-@jit
+@helper
 def _trig_reduced(x):
     """(quadrant k, sin(r), cos(r)) with x = k pi/2 + r, for |x| <= TRIG_FAST_LIMIT."""
     t = x * TWO_OVER_PI + SHIFTER
@@ -294,7 +297,7 @@ def _trig_reduced(x):
     return k & 3, s, co
 
 
-@jit
+@helper
 def _quadrant(q, s, c):
     """sin of k pi/2 + r from sin(r), cos(r) and q = k mod 4, without branches."""
     r = c if (q & 1) != 0 else s
@@ -490,49 +493,89 @@ def _contig_impl(a):
     return lambda a: np.ascontiguousarray(a)
 
 
-def _block_kernel(combine):
+# Array construction and layout. Generated code calls these rather than ``np.empty`` & co.
+# directly: Numba compiles its own implementation of each for every new argument type in every
+# process (0.05-0.4 s apiece, most of a first call), while these kernels are compiled once per
+# machine and loaded from Numba's disk cache after that.
+
+@jit
+def empty_(shape, dtype):
+    return np.empty(shape, dtype)
+
+
+@jit
+def zeros_(shape, dtype):
+    return np.zeros(shape, dtype)
+
+
+@jit
+def full_(shape, value, dtype):
+    return np.full(shape, value, dtype)
+
+
+@jit
+def reshape_(a, shape):
+    """``a`` in C order with a new shape: a view when ``a`` is C-contiguous, else a copy."""
+    return np.ascontiguousarray(a).reshape(shape)
+
+
+@jit
+def dot_(a, b):
+    """A 2-d product through BLAS (strided operands are copied first; BLAS takes C or F)."""
+    return np.dot(contig_(a), contig_(b))
+
+
+SUM, PROD, MAX, MIN = range(4)
+
+
+@helper
+def _combine(op, a, b):
+    # ``op`` is a constant of each block kernel: the branches fold away when it is compiled.
+    if op == SUM:
+        return a + b
+    if op == PROD:
+        return a * b
+    if op == MAX:
+        return max_(a, b)
+    return min_(a, b)
+
+
+def _block_kernel(op, name):
     """``acc`` combined with ``buf[:m]`` through eight independent partial results, so LLVM
     vectorizes the loop (a single accumulator is a serial chain it may not reorder)."""
-    @rowjit
     def kernel(acc, buf, m):
         if m < 16:
             for j in range(m):
-                acc = combine(acc, buf[j])
+                acc = _combine(op, acc, buf[j])
             return acc
         s0, s1, s2, s3 = buf[0], buf[1], buf[2], buf[3]
         s4, s5, s6, s7 = buf[4], buf[5], buf[6], buf[7]
         end = m - m % 8
         for j in range(8, end, 8):
-            s0 = combine(s0, buf[j])
-            s1 = combine(s1, buf[j + 1])
-            s2 = combine(s2, buf[j + 2])
-            s3 = combine(s3, buf[j + 3])
-            s4 = combine(s4, buf[j + 4])
-            s5 = combine(s5, buf[j + 5])
-            s6 = combine(s6, buf[j + 6])
-            s7 = combine(s7, buf[j + 7])
+            s0 = _combine(op, s0, buf[j])
+            s1 = _combine(op, s1, buf[j + 1])
+            s2 = _combine(op, s2, buf[j + 2])
+            s3 = _combine(op, s3, buf[j + 3])
+            s4 = _combine(op, s4, buf[j + 4])
+            s5 = _combine(op, s5, buf[j + 5])
+            s6 = _combine(op, s6, buf[j + 6])
+            s7 = _combine(op, s7, buf[j + 7])
         for j in range(end, m):
-            s0 = combine(s0, buf[j])
-        t = combine(combine(combine(s0, s1), combine(s2, s3)),
-                    combine(combine(s4, s5), combine(s6, s7)))
-        return combine(acc, t)
-    return kernel
+            s0 = _combine(op, s0, buf[j])
+        t = _combine(op, _combine(op, _combine(op, s0, s1), _combine(op, s2, s3)),
+                     _combine(op, _combine(op, s4, s5), _combine(op, s6, s7)))
+        return _combine(op, acc, t)
+    # Disk caching: Numba names a cache entry by qualified name (closures sharing one would
+    # evict each other) and keys it by the closure's values, so those are plain ints, not
+    # jitted functions (which pickle differently in every process: never a hit).
+    kernel.__name__ = kernel.__qualname__ = name
+    return rowjit(kernel)
 
 
-@jit
-def _add(a, b):
-    return a + b
-
-
-@jit
-def _mul(a, b):
-    return a * b
-
-
-sum_block_ = _block_kernel(_add)
-prod_block_ = _block_kernel(_mul)
-max_block_ = _block_kernel(max_)
-min_block_ = _block_kernel(min_)
+sum_block_ = _block_kernel(SUM, "sum_block_")
+prod_block_ = _block_kernel(PROD, "prod_block_")
+max_block_ = _block_kernel(MAX, "max_block_")
+min_block_ = _block_kernel(MIN, "min_block_")
 
 
 @rowjit
@@ -624,3 +667,29 @@ def matmul_loops_(x, y, out):
             for j in range(y.shape[1]):
                 out[i, j] += a * y[k, j]
     return out
+
+
+@rowjit
+def trisolve_(a, b, lower, trans):
+    """x with op(a) x = b for each of a stack (p, n, n) / (p, n, k); op(a) = a.T if ``trans``.
+    Only the triangle named by ``lower`` is read, as in LAPACK's trsm."""
+    x = np.empty_like(b)
+    low = lower != trans  # op(a) is lower triangular: forward substitution
+    n, k = b.shape[1], b.shape[2]
+    for p in range(b.shape[0]):
+        for ii in range(n):
+            i = ii if low else n - 1 - ii
+            for q in range(k):
+                x[p, i, q] = b[p, i, q]
+            for jj in range(ii):
+                j = jj if low else n - 1 - jj
+                t = a[p, j, i] if trans else a[p, i, j]
+                for q in range(k):
+                    x[p, i, q] -= t * x[p, j, q]
+            d = a[p, i, i]
+            if d == 0:
+                raise np.linalg.LinAlgError("triangular_solve: the matrix is singular (a zero "
+                                            "on its diagonal)")
+            for q in range(k):
+                x[p, i, q] /= d
+    return x

@@ -1,64 +1,140 @@
-"""``x[index]`` on traced arrays: basic indexing (ints, slices, None, Ellipsis) by slice, rev and
-reshape; integer-array ("advanced") indexing by gather; boolean masks by their concrete indices."""
+"""``x[index]`` on traced arrays, with NumPy's semantics.
+
+Basic entries (ints, slices, ``None``, ``...``) become one ``slice`` (plus ``rev`` for negative
+steps) and a ``reshape``; integer arrays ("advanced" indexing) one gather (``_advanced.py``);
+boolean masks their ``np.nonzero`` indices, so a mask needs concrete values: under ``grad`` it
+has them, under ``jit``/``make_ir`` it does not, and the result's shape would depend on them.
+
+>>> import funcgrad as fg, funcgrad.numpy as fnp
+>>> x = np.arange(6.0).reshape(2, 3)
+>>> fg.grad(lambda x: fnp.sum(x[1, ::2] * x[[0, 0], 1]))(x).tolist()
+[[0.0, 8.0, 0.0], [1.0, 0.0, 1.0]]
+"""
 import numpy as np
 
 from ..core.tracing import Tracer
-from ..errors import user_frame
+from ..errors import ConcretizationError, user_frame
 from ..ops import shape as sh
 
 
-def _is_advanced(i):
-    return isinstance(i, (Tracer, np.ndarray, list)) or (
-        isinstance(i, np.generic) and i.dtype == np.bool_)
+class BoolScalar:
+    """A 0-d boolean index: a new axis of length 1, indexed by ``[0]`` (True) or ``[]``
+    (False). That is how NumPy treats ``x[True]`` and ``x[False]``, alone or beside arrays."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = bool(value)
 
 
-def normalize_index(idx, ndim):
-    """Expand Ellipsis, turn boolean masks into integer arrays; return a tuple of entries."""
-    if not isinstance(idx, tuple):
-        idx = (idx,)
-    out = []
-    for i in idx:
-        if isinstance(i, bool) or (isinstance(i, (np.ndarray, np.generic, Tracer, list))
-                                   and np.asarray(_concrete_if_bool(i)).dtype == np.bool_):
-            mask = np.asarray(_concrete_if_bool(i))
-            if mask.ndim == 0:
-                raise NotImplementedError("indexing with a 0-d boolean is not supported; use "
-                                          "fnp.where or x[None] instead")
-            out.extend(np.nonzero(mask))
-        else:
-            out.append(i)
-    consumed = sum(1 for i in out if i is not None and i is not Ellipsis)
-    ell = [k for k, i in enumerate(out) if i is Ellipsis]
+def _invalid(i):
+    return IndexError(
+        f"only integers, slices (`:`), ellipsis (`...`), None and integer or boolean arrays are "
+        f"valid indices, got {type(i).__name__} {i!r} (at {user_frame()})")
+
+
+def _concrete_mask(m):
+    if not isinstance(m, Tracer):
+        return m
+    try:
+        return m.concrete_value()
+    except ConcretizationError:
+        raise ConcretizationError(
+            f"indexing with a traced boolean mask {m.aval} (at {user_frame()}): the result's "
+            "shape depends on the mask's values, which are unknown under fg.jit and "
+            "fg.make_ir. Keep the shape with fnp.where(mask, x, 0) (or a masked sum such as "
+            "fnp.sum(fnp.where(mask, x, 0))), or compute the indices outside the traced "
+            "function (np.nonzero(mask)) and pass them in.") from None
+
+
+def _entry(i):
+    """Classify one index entry: None, Ellipsis, slice, int, BoolScalar, a boolean mask
+    (ndim >= 1) or an integer index array (a NumPy array or a Tracer)."""
+    if i is None or i is Ellipsis or isinstance(i, slice):
+        return i
+    if isinstance(i, (bool, np.bool_)):
+        return BoolScalar(i)
+    if isinstance(i, (int, np.integer)):
+        return int(i)
+    if isinstance(i, (list, tuple)):
+        from ._core import asarray_or_tracer
+        i = asarray_or_tracer(i) if i else np.zeros(0, np.intp)  # NumPy: [] indexes nothing
+    if isinstance(i, (np.ndarray, Tracer)):
+        kind = i.dtype.kind
+        if kind == "b":
+            return BoolScalar(_concrete_mask(i)) if i.ndim == 0 else i
+        if kind in "iu":
+            return int(i) if i.ndim == 0 and isinstance(i, np.ndarray) else i
+        raise IndexError(f"arrays used as indices must be of integer or boolean type, got "
+                         f"{i.dtype} (at {user_frame()})")
+    raise _invalid(i)
+
+
+def _is_mask(e):
+    return isinstance(e, (np.ndarray, Tracer)) and e.dtype.kind == "b"
+
+
+def normalize_index(idx, shape):
+    """The entries of ``idx`` for an array of ``shape``: Ellipsis expanded, trailing full
+    slices added, boolean masks checked and replaced by their integer indices. Entries are
+    None, slice, int, BoolScalar or integer index arrays."""
+    entries = [_entry(i) for i in (idx if isinstance(idx, tuple) else (idx,))]
+    used = 0
+    for e in entries:
+        if _is_mask(e):
+            used += e.ndim
+        elif not (e is None or e is Ellipsis or isinstance(e, BoolScalar)):
+            used += 1
+    ndim = len(shape)
+    ell = [k for k, e in enumerate(entries) if e is Ellipsis]
     if len(ell) > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
-    if ell:
-        k = ell[0]
-        out[k:k + 1] = [slice(None)] * (ndim - consumed)
-    else:
-        out += [slice(None)] * (ndim - consumed)
-    if sum(1 for i in out if i is not None) != ndim:
+        raise IndexError(f"an index can only have a single ellipsis ('...') (at {user_frame()})")
+    if used > ndim:
         raise IndexError(f"too many indices for array: array is {ndim}-dimensional, but "
-                         f"{consumed} were indexed (at {user_frame()})")
+                         f"{used} were indexed (at {user_frame()})")
+    fill = [slice(None)] * (ndim - used)
+    if ell:
+        entries[ell[0]:ell[0] + 1] = fill
+    else:
+        entries += fill
+    if not any(_is_mask(e) for e in entries):
+        return entries
+    out, axis = [], 0
+    for e in entries:
+        if _is_mask(e):
+            m = np.asarray(_concrete_mask(e))
+            for k, (a, b) in enumerate(zip(shape[axis:axis + m.ndim], m.shape)):
+                if a != b:
+                    raise IndexError(
+                        f"boolean index did not match indexed array along axis {axis + k}; "
+                        f"size of axis is {a} but size of corresponding boolean axis is {b} "
+                        f"(at {user_frame()})")
+            out.extend(np.nonzero(m))
+            axis += m.ndim
+        else:
+            out.append(e)
+            axis += not (e is None or isinstance(e, BoolScalar))
     return out
 
 
-def _concrete_if_bool(i):
-    if isinstance(i, Tracer):
-        if i.dtype == np.bool_:
-            return i.concrete_value()  # boolean masks need concrete values (data-dependent shape)
-        return np.zeros((), np.int64)
-    return i
-
-
 def getitem(x, idx):
-    entries = normalize_index(idx, x.ndim)
-    if any(_is_advanced(i) for i in entries):
+    """``x[idx]`` for a traced ``x`` (installed as ``Tracer.__getitem__``).
+
+    Concrete index arrays out of range raise ``IndexError`` as in NumPy; traced index arrays
+    (under ``jit``) cannot be checked, so they are clamped to the axis, like JAX.
+
+    >>> getitem(np.arange(5.0), (slice(None, None, -2),)).tolist()
+    [4.0, 2.0, 0.0]
+    """
+    entries = normalize_index(idx, x.shape)
+    if any(not (e is None or isinstance(e, (slice, int))) for e in entries):
         from ._advanced import advanced_getitem
         return advanced_getitem(x, entries)
     return basic_getitem(x, entries)
 
 
 def basic_getitem(x, entries):
+    """Entries of None, slice and int only: one slice, a rev for negative steps, a reshape."""
     start, limit, step, flips, shape = [], [], [], [], []
     axis = 0
     for i in entries:
@@ -77,12 +153,11 @@ def basic_getitem(x, entries):
                 flips.append(axis)
             shape.append(len(r))
         else:
-            k = int(i) if not isinstance(i, Tracer) else i.__index__()
-            if not -n <= k < n:
-                raise IndexError(f"index {k} is out of bounds for axis {axis} with size {n} "
+            if not -n <= i < n:
+                raise IndexError(f"index {i} is out of bounds for axis {axis} with size {n} "
                                  f"(at {user_frame()})")
-            k %= n
-            a, b, s = k, k + 1, 1
+            i %= n
+            a, b, s = i, i + 1, 1
         start.append(a)
         limit.append(b)
         step.append(s)

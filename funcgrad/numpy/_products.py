@@ -1,12 +1,15 @@
 """Products: matmul, dot, and (by composition) einsum, tensordot, inner, outer."""
 import numpy as np
 
+from ..errors import user_frame
 from ..ops import linalg as la
 from ..ops import shape as sh
 from ._base import _ret, astype
 from ._core import asarray_or_tracer, normalize_axis, result_dtype
 from ._math import multiply
 from ._shapes import broadcast_to, moveaxis, reshape
+
+__all__ = ["matmul", "dot", "vdot", "inner", "outer", "kron", "tensordot", "einsum"]
 
 # --- linear algebra ---------------------------------------------------------------------------
 
@@ -29,7 +32,6 @@ def matmul(x1, x2):
         y = sh.reshape(y, y.shape + (1,))
     batch = np.broadcast_shapes(x.shape[:-2], y.shape[:-2]) if x.ndim > 2 or y.ndim > 2 else ()
     if x.shape[-1] != y.shape[-2]:
-        from ..errors import user_frame
         raise ValueError(f"matmul: shapes {tuple(x1.shape if hasattr(x1, 'shape') else ())} and "
                          f"{tuple(x2.shape if hasattr(x2, 'shape') else ())} are not aligned: "
                          f"{x.shape[-1]} (last axis of the first) != {y.shape[-2]} (second to "
@@ -83,6 +85,35 @@ def outer(a, b):
     return multiply(a, b)
 
 
+def vdot(a, b):
+    """Dot product of the flattened arrays (real inputs: no conjugation needed).
+
+    >>> float(vdot(np.ones((2, 2)), np.arange(4.0).reshape(2, 2)))
+    6.0
+    """
+    a, b = reshape(a, (-1,)), reshape(b, (-1,))
+    if a.shape != b.shape:
+        raise ValueError(f"vdot: vectors have different lengths {a.shape[0]} and {b.shape[0]} "
+                         f"(at {user_frame()})")
+    return matmul(a, b)
+
+
+def kron(a, b):
+    """Kronecker product: blocks ``a[i, j] * b``.
+
+    >>> kron(np.eye(2), np.ones((2, 3))).shape
+    (4, 6)
+    """
+    a, b = asarray_or_tracer(a), asarray_or_tracer(b)
+    nd = max(a.ndim, b.ndim)
+    a = reshape(a, (1,) * (nd - a.ndim) + a.shape)
+    b = reshape(b, (1,) * (nd - b.ndim) + b.shape)
+    # a[i, None, j, None] * b[None, k, None, l], then merge each (i, k) pair of axes
+    ea = reshape(a, tuple(d for n in a.shape for d in (n, 1)))
+    eb = reshape(b, tuple(d for n in b.shape for d in (1, n)))
+    return reshape(multiply(ea, eb), tuple(m * n for m, n in zip(a.shape, b.shape)))
+
+
 def tensordot(a, b, axes=2):
     """Sum products over the given axes of ``a`` and ``b`` (by transpose, reshape, matmul).
 
@@ -103,7 +134,7 @@ def tensordot(a, b, axes=2):
     for i, j in zip(ax_a, ax_b):
         if a.shape[i] != b.shape[j]:
             raise ValueError(f"tensordot: shape mismatch for sum: axis {i} of {a.shape} vs "
-                             f"axis {j} of {b.shape}")
+                             f"axis {j} of {b.shape} (at {user_frame()})")
     free_a = [i for i in range(a.ndim) if i not in ax_a]
     free_b = [i for i in range(b.ndim) if i not in ax_b]
     k = int(np.prod([a.shape[i] for i in ax_a], dtype=np.int64))
@@ -124,38 +155,7 @@ def einsum(subscripts, *operands, optimize=False):
     from ._math import sum
     from ._shapes import transpose
     ops = [asarray_or_tracer(x) for x in operands]
-    spec = subscripts.replace(" ", "")
-    if "->" in spec:
-        ins, out = spec.split("->")
-    else:
-        ins, out = spec, None
-    ins = ins.split(",")
-    if len(ins) != len(ops):
-        raise ValueError(f"einsum: {len(ins)} operand specs for {len(ops)} operands")
-    # expand ellipses into fresh letters
-    used = set("".join(ins))
-    fresh = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used]
-    ell_nd = max([x.ndim - (len(s) - 3) for s, x in zip(ins, ops) if "..." in s], default=0)
-    ell = "".join(fresh[:ell_nd])
-    ins = [s.replace("...", ell[ell_nd - (x.ndim - (len(s) - 3)):]) if "..." in s else s
-           for s, x in zip(ins, ops)]
-    if out is None:
-        counts = {}
-        for s in ins:
-            for c in s:
-                counts[c] = counts.get(c, 0) + 1
-        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
-    else:
-        out = out.replace("...", ell)
-    sizes = {}
-    for s, x in zip(ins, ops):
-        if len(s) != x.ndim:
-            raise ValueError(f"einsum: operand spec {s!r} has {len(s)} letters but the operand "
-                             f"has shape {x.shape}")
-        for c, d in zip(s, x.shape):
-            if sizes.get(c, d) != d and 1 not in (d, sizes[c]):
-                raise ValueError(f"einsum: size of label {c!r} differs: {sizes[c]} vs {d}")
-            sizes[c] = max(sizes.get(c, 1), d)
+    ins, out, sizes = _parse_einsum(subscripts, ops)
 
     def diag_reduce(x, s):
         # repeated letters within one operand: take the diagonal
@@ -182,6 +182,59 @@ def einsum(subscripts, *operands, optimize=False):
         x = sum(x, axis=tuple(drop))
         s = "".join(c for c in s if c in out)
     return transpose(x, [s.index(c) for c in out]) if s != out else x
+
+
+def _einsum_error(subscripts, what):
+    return ValueError(f"einsum {subscripts!r}: {what} (at {user_frame()})")
+
+
+def _parse_einsum(subscripts, ops):
+    """Operand label strings with ``...`` spelled out in fresh letters, the output labels
+    (NumPy's implicit output when there is no ``->``) and each label's size."""
+    if not isinstance(subscripts, str):
+        raise NotImplementedError("einsum: only the subscripts-string form is supported, e.g. "
+                                  "einsum('ij,jk->ik', a, b)")
+    spec = subscripts.replace(" ", "")
+    if spec.count("->") > 1:
+        raise _einsum_error(subscripts, "more than one '->'")
+    ins, _, out = spec.partition("->")
+    explicit = "->" in spec
+    ins = ins.split(",")
+    if len(ins) != len(ops):
+        raise _einsum_error(subscripts, f"{len(ins)} operand specs for {len(ops)} operands")
+    for t in ins + [out]:
+        if not t.replace("...", "").isalpha() and t.replace("...", ""):
+            raise _einsum_error(subscripts, f"invalid labels {t!r}: use letters and '...'")
+    # ellipses become fresh letters, right-aligned like broadcasting
+    used = set("".join(ins))
+    fresh = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used]
+    ell_nd = max([x.ndim - (len(t) - 3) for t, x in zip(ins, ops) if "..." in t], default=0)
+    ell = "".join(fresh[:ell_nd])
+    ins = [t.replace("...", ell[ell_nd - (x.ndim - (len(t) - 3)):]) if "..." in t else t
+           for t, x in zip(ins, ops)]
+    if explicit:
+        out = out.replace("...", ell)
+        missing = [c for c in out if c not in "".join(ins)]
+        if missing or len(set(out)) != len(out):
+            raise _einsum_error(subscripts, f"output labels {out!r} must be distinct labels "
+                                "of the operands")
+    else:  # NumPy: the ellipsis axes, then the labels used once, in alphabetical order
+        counts = {}
+        for c in "".join(ins):
+            counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    sizes = {}
+    for t, x in zip(ins, ops):
+        if len(t) != x.ndim:
+            raise _einsum_error(subscripts, f"operand spec {t!r} has {len(t)} labels but the "
+                                f"operand has shape {x.shape}")
+        for c, d in zip(t, x.shape):
+            if sizes.get(c, d) != d and 1 not in (d, sizes[c]):
+                raise _einsum_error(subscripts, f"label {c!r} has size {sizes[c]} in one "
+                                    f"operand and {d} in another (shapes "
+                                    f"{', '.join(str(o.shape) for o in ops)})")
+            sizes[c] = max(sizes.get(c, 1), d)
+    return ins, out, sizes
 
 
 def _contract_pair(x, s, y, t, keep, sizes):

@@ -1,9 +1,16 @@
-"""Shape manipulation functions of funcgrad.numpy."""
+"""Shape manipulation functions of funcgrad.numpy: reshaping, permuting, joining, splitting,
+repeating, padding, gathering and the triangles and diagonals of matrices.
+
+Everything is composed from the shape primitives (``ops/shape.py``). Shapes are checked here,
+before anything is bound, so a mismatch reads the same eagerly, under ``grad`` and under
+``jit``: the op, the shapes and the user's file:line.
+"""
 import builtins
 
 import numpy as np
 
 from ..core.tracing import Tracer
+from ..errors import user_frame
 from ..ops import shape as sh
 from ._base import _ret, astype
 from ._core import (
@@ -14,9 +21,21 @@ from ._core import (
     result_dtype,
 )
 
-# --- shapes -----------------------------------------------------------------------------------
+__all__ = ["reshape", "ravel", "transpose", "permute_dims", "matrix_transpose", "swapaxes",
+           "moveaxis", "expand_dims", "squeeze", "broadcast_to", "broadcast_arrays",
+           "atleast_1d", "atleast_2d", "atleast_3d", "concatenate", "concat", "stack", "vstack",
+           "hstack", "dstack", "column_stack", "split", "array_split", "flip", "fliplr",
+           "flipud", "rot90", "roll", "tile", "repeat", "pad", "take", "take_along_axis",
+           "tril", "triu", "diagonal", "diag", "diagflat", "trace"]
 
-def reshape(a, newshape=None, order="C", shape=None):
+
+def _shapes_text(xs):
+    return ", ".join(str(tuple(np.shape(x))) for x in xs)
+
+
+# --- reshaping and permuting -----------------------------------------------------------------
+
+def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     """``np.reshape`` (C order), with one ``-1`` allowed.
 
     >>> reshape(np.arange(6.0), (2, -1)).shape
@@ -25,18 +44,28 @@ def reshape(a, newshape=None, order="C", shape=None):
     if order != "C":
         raise NotImplementedError("funcgrad.numpy.reshape supports order='C' only")
     a = asarray_or_tracer(a)
-    newshape = shape if newshape is None else newshape
-    if isinstance(newshape, (int, np.integer)):
-        newshape = (int(newshape),)
-    newshape = tuple(int(d) for d in newshape)
-    if newshape.count(-1) == 1:
-        known = 1
-        for d in newshape:
-            if d != -1:
-                known *= d
-        missing = a.size // known if known else 0
-        newshape = tuple(missing if d == -1 else d for d in newshape)
-    return _ret(sh.reshape(a, newshape))
+    shape = newshape if shape is None else shape
+    if shape is None:
+        raise TypeError("reshape() missing the new shape")
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
+    shape = tuple(int(d) for d in shape)
+    known = 1
+    for d in shape:
+        known *= d if d != -1 else 1
+    bad = shape.count(-1) > 1 or any(d < -1 for d in shape)
+    if not bad and -1 in shape:
+        bad = known == 0 or a.size % known != 0
+        if not bad:
+            shape = tuple(a.size // known if d == -1 else d for d in shape)
+    else:
+        bad = bad or known != a.size
+    if bad:
+        raise ValueError(f"reshape: cannot reshape an array of shape {a.shape} "
+                         f"({a.size} elements) into shape {shape} (at {user_frame()}). "
+                         "The new shape must have the same number of elements; at most one "
+                         "dimension may be -1.")
+    return _ret(sh.reshape(a, shape))
 
 
 def ravel(a, order="C"):
@@ -49,108 +78,43 @@ def ravel(a, order="C"):
 
 
 def transpose(a, axes=None):
-    """``np.transpose``.
+    """``np.transpose``: reverse the axes, or permute them as ``axes`` says.
 
-    >>> transpose(np.ones((2, 3))).shape
-    (3, 2)
+    >>> transpose(np.ones((2, 3, 4)), (1, 0, 2)).shape
+    (3, 2, 4)
     """
     a = asarray_or_tracer(a)
     if axes is None:
         axes = tuple(reversed(range(a.ndim)))
-    return _ret(sh.transpose(a, tuple(normalize_axis(x, a.ndim) for x in axes)))
+    if len(axes) != a.ndim:
+        raise ValueError(f"transpose: axes {tuple(axes)} don't match an array of shape "
+                         f"{a.shape} (at {user_frame()})")
+    perm = tuple(normalize_axis(x, a.ndim) for x in axes)
+    if len(set(perm)) != len(perm):
+        raise ValueError(f"transpose: repeated axis in {tuple(axes)} (at {user_frame()})")
+    return _ret(sh.transpose(a, perm))
 
 
-def expand_dims(a, axis):
-    """Insert length-1 axes.
+def permute_dims(a, axes=None):
+    """The Array API's name for ``transpose``.
 
-    >>> expand_dims(np.ones(3), 0).shape
-    (1, 3)
+    >>> permute_dims(np.ones((2, 3)), (1, 0)).shape
+    (3, 2)
     """
-    a = asarray_or_tracer(a)
-    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
-    nd = a.ndim + len(axes)
-    axes = sorted(normalize_axis(x, nd) for x in axes)
-    shape = list(a.shape)
-    for x in axes:
-        shape.insert(x, 1)
-    return _ret(sh.reshape(a, tuple(shape)))
+    return transpose(a, axes)
 
 
-def squeeze(a, axis=None):
-    """Remove length-1 axes.
+def matrix_transpose(x):
+    """Swap the last two axes.
 
-    >>> squeeze(np.ones((1, 3, 1))).shape
-    (3,)
+    >>> matrix_transpose(np.ones((4, 2, 3))).shape
+    (4, 3, 2)
     """
-    a = asarray_or_tracer(a)
-    axes = (tuple(i for i, d in enumerate(a.shape) if d == 1) if axis is None
-            else normalize_axes(axis, a.ndim))
-    for i in axes:
-        if a.shape[i] != 1:
-            raise ValueError(f"cannot select an axis to squeeze out which has size not equal to"
-                             f" one (axis {i} of shape {a.shape})")
-    return _ret(sh.reshape(a, tuple(d for i, d in enumerate(a.shape) if i not in axes)))
-
-
-def broadcast_to(array, shape):
-    """``np.broadcast_to``.
-
-    >>> broadcast_to(np.ones(3), (2, 3)).shape
-    (2, 3)
-    """
-    a = asarray_or_tracer(array)
-    shape = tuple(shape)
-    if broadcast_shapes("broadcast_to", a, np.empty(shape, bool)) != shape:
-        raise ValueError(f"cannot broadcast an array of shape {a.shape} to shape {shape}")
-    nd = len(shape)
-    return _ret(sh.broadcast_in_dim(a, shape, tuple(range(nd - a.ndim, nd))))
-
-
-def concatenate(arrays, axis=0):
-    """``np.concatenate``.
-
-    >>> concatenate([np.ones(2), np.zeros(1)]).tolist()
-    [1.0, 1.0, 0.0]
-    """
-    xs = [asarray_or_tracer(x) for x in arrays]
-    if axis is None:
-        xs, axis = [ravel(x) for x in xs], 0
-    dt = result_dtype(*xs)
-    xs = [astype(x, dt) for x in xs]
-    axis = normalize_axis(axis, xs[0].ndim)
-    return _ret(sh.concatenate(xs, axis))
-
-
-def stack(arrays, axis=0):
-    """``np.stack``.
-
-    >>> stack([np.ones(2), np.zeros(2)]).shape
-    (2, 2)
-    """
-    xs = [asarray_or_tracer(x) for x in arrays]
-    axis = normalize_axis(axis, xs[0].ndim + 1)
-    return concatenate([expand_dims(x, axis) for x in xs], axis)
-
-
-def moveaxis(a, source, destination):
-    """``np.moveaxis``.
-
-    >>> moveaxis(np.ones((2, 3, 4)), 0, -1).shape
-    (3, 4, 2)
-    """
-    a = asarray_or_tracer(a)
-    src = normalize_axes(source, a.ndim) if isinstance(source, (tuple, list)) else (
-        normalize_axis(source, a.ndim),)
-    dst = [normalize_axis(d, a.ndim) for d in (destination if isinstance(
-        destination, (tuple, list)) else (destination,))]
-    if isinstance(source, (tuple, list)):
-        src = [normalize_axis(s, a.ndim) for s in source]
-    order = [i for i in range(a.ndim) if i not in src]
-    for d, s in sorted(zip(dst, src)):
-        order.insert(d, s)
-    return transpose(a, order)
-
-
+    x = asarray_or_tracer(x)
+    if x.ndim < 2:
+        raise ValueError(f"matrix_transpose: input must be at least 2-d, got shape {x.shape} "
+                         f"(at {user_frame()})")
+    return swapaxes(x, -1, -2)
 
 
 def swapaxes(a, axis1, axis2):
@@ -166,74 +130,275 @@ def swapaxes(a, axis1, axis2):
     return transpose(a, perm)
 
 
-def atleast_1d(a):
+def _axis_list(axis, ndim, what):
+    axes = [normalize_axis(x, ndim, what) for x in
+            (axis if isinstance(axis, (tuple, list)) else (axis,))]
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"repeated axis in {what} {axis} (at {user_frame()})")
+    return axes
+
+
+def moveaxis(a, source, destination):
+    """``np.moveaxis``: move axes to new positions, the others keeping their order.
+
+    >>> moveaxis(np.ones((2, 3, 4)), 0, -1).shape
+    (3, 4, 2)
+    """
     a = asarray_or_tracer(a)
-    return reshape(a, (1,)) if a.ndim == 0 else a
+    src = _axis_list(source, a.ndim, "source")
+    dst = _axis_list(destination, a.ndim, "destination")
+    if len(src) != len(dst):
+        raise ValueError(f"moveaxis: source {source} and destination {destination} must have "
+                         f"the same number of elements (at {user_frame()})")
+    order = [i for i in range(a.ndim) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(a, order)
 
 
-def atleast_2d(a):
-    a = atleast_1d(a)
-    return reshape(a, (1,) + a.shape) if a.ndim == 1 else a
+def expand_dims(a, axis):
+    """Insert length-1 axes at the positions ``axis`` names in the result.
+
+    >>> expand_dims(np.ones(3), (0, -1)).shape
+    (1, 3, 1)
+    """
+    a = asarray_or_tracer(a)
+    nd = a.ndim + (len(axis) if isinstance(axis, (tuple, list)) else 1)
+    shape = list(a.shape)
+    for x in sorted(_axis_list(axis, nd, "axis")):
+        shape.insert(x, 1)
+    return _ret(sh.reshape(a, tuple(shape)))
 
 
-def vstack(tup):
+def squeeze(a, axis=None):
+    """Remove length-1 axes (all of them, or those named).
+
+    >>> squeeze(np.ones((1, 3, 1))).shape
+    (3,)
+    """
+    a = asarray_or_tracer(a)
+    axes = (tuple(i for i, d in enumerate(a.shape) if d == 1) if axis is None
+            else normalize_axes(axis, a.ndim))
+    for i in axes:
+        if a.shape[i] != 1:
+            raise ValueError(f"squeeze: cannot select an axis to squeeze out which has size "
+                             f"not equal to one (axis {i} of shape {a.shape}, at "
+                             f"{user_frame()})")
+    return _ret(sh.reshape(a, tuple(d for i, d in enumerate(a.shape) if i not in axes)))
+
+
+def broadcast_to(array, shape, subok=False):
+    """``np.broadcast_to``: stretch length-1 axes and add leading ones.
+
+    >>> broadcast_to(np.ones(3), (2, 3)).shape
+    (2, 3)
+    """
+    a = asarray_or_tracer(array)
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(d)
+                                                                             for d in shape)
+    nd = len(shape)
+    if nd < a.ndim or any(d not in (1, n) for d, n in zip(a.shape, shape[nd - a.ndim:])):
+        raise ValueError(f"broadcast_to: cannot broadcast an array of shape {a.shape} to "
+                         f"shape {shape} (at {user_frame()}). Each axis must be 1 or match, "
+                         "aligned from the right.")
+    if a.shape == shape:
+        return a
+    return _ret(sh.broadcast_in_dim(a, shape, tuple(range(nd - a.ndim, nd))))
+
+
+def broadcast_arrays(*args):
+    """Broadcast arrays against each other.
+
+    >>> [x.shape for x in broadcast_arrays(np.ones((2, 1)), np.ones(3))]
+    [(2, 3), (2, 3)]
+    """
+    xs = [asarray_or_tracer(x) for x in args]
+    shape = broadcast_shapes("broadcast_arrays", *xs)
+    return tuple(broadcast_to(x, shape) for x in xs)
+
+
+def _atleast(nd, arys):
+    out = []
+    for a in arys:
+        a = asarray_or_tracer(a)
+        if a.ndim < nd:
+            # NumPy's placement: (n,) -> (1, n) -> (1, n, 1); (m, n) -> (m, n, 1)
+            shape = {0: (1,) * nd, 1: (1,) + a.shape + (1,) * (nd - 2)}.get(a.ndim,
+                                                                            a.shape + (1,))
+            a = reshape(a, shape)
+        out.append(a)
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def atleast_1d(*arys):
+    """Arrays with at least one axis.
+
+    >>> atleast_1d(1.0).shape
+    (1,)
+    """
+    return _atleast(1, arys)
+
+
+def atleast_2d(*arys):
+    """Arrays with at least two axes (a 1-D array becomes one row).
+
+    >>> atleast_2d(np.ones(3)).shape
+    (1, 3)
+    """
+    return _atleast(2, arys)
+
+
+def atleast_3d(*arys):
+    """Arrays with at least three axes (``(n,)`` becomes ``(1, n, 1)``, ``(m, n)``
+    becomes ``(m, n, 1)``).
+
+    >>> atleast_3d(np.ones(3)).shape
+    (1, 3, 1)
+    """
+    return _atleast(3, arys)
+
+
+# --- joining and splitting ---------------------------------------------------------------------
+
+def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """``np.concatenate``: join arrays along an existing axis.
+
+    >>> concatenate([np.ones(2), np.zeros(1)]).tolist()
+    [1.0, 1.0, 0.0]
+    """
+    if out is not None:
+        raise NotImplementedError("concatenate(..., out=...) is not supported (arrays are "
+                                  "immutable); use the returned array")
+    xs = [asarray_or_tracer(x) for x in arrays]
+    if not xs:
+        raise ValueError(f"concatenate: need at least one array (at {user_frame()})")
+    if axis is None:
+        xs, axis = [ravel(x) for x in xs], 0
+    if any(x.ndim == 0 for x in xs):
+        raise ValueError(f"concatenate: zero-dimensional arrays cannot be concatenated "
+                         f"(shapes {_shapes_text(xs)}, at {user_frame()}); use stack")
+    axis = normalize_axis(axis, xs[0].ndim)
+    first = xs[0].shape
+    for x in xs:
+        if len(x.shape) != len(first) or any(
+                a != b for k, (a, b) in enumerate(zip(x.shape, first)) if k != axis):
+            raise ValueError(
+                f"concatenate: shapes {_shapes_text(xs)} differ outside axis {axis} (at "
+                f"{user_frame()}). The arrays must have the same number of axes and equal "
+                "sizes on every axis but the one they are joined along.")
+    dt = np.dtype(dtype) if dtype is not None else result_dtype(*xs)
+    return _ret(sh.concatenate([astype(x, dt) for x in xs], axis))
+
+
+concat = concatenate
+
+
+def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """``np.stack``: join arrays of one shape along a new axis.
+
+    >>> stack([np.ones(2), np.zeros(2)], axis=1).shape
+    (2, 2)
+    """
+    xs = [asarray_or_tracer(x) for x in arrays]
+    if not xs:
+        raise ValueError(f"stack: need at least one array (at {user_frame()})")
+    if any(x.shape != xs[0].shape for x in xs):
+        raise ValueError(f"stack: all input arrays must have the same shape, got "
+                         f"{_shapes_text(xs)} (at {user_frame()})")
+    axis = normalize_axis(axis, xs[0].ndim + 1)
+    return concatenate([expand_dims(x, axis) for x in xs], axis, out, dtype=dtype)
+
+
+def vstack(tup, *, dtype=None, casting="same_kind"):
     """Stack arrays vertically (rows).
 
     >>> vstack([np.ones(2), np.zeros(2)]).shape
     (2, 2)
     """
-    return concatenate([atleast_2d(a) for a in tup], axis=0)
+    return concatenate([atleast_2d(a) for a in tup], axis=0, dtype=dtype)
 
 
-def hstack(tup):
+def hstack(tup, *, dtype=None, casting="same_kind"):
     """Stack arrays horizontally (columns; 1-D arrays are joined end to end).
 
     >>> hstack([np.ones(2), np.zeros(1)]).shape
     (3,)
     """
     xs = [atleast_1d(a) for a in tup]
-    return concatenate(xs, axis=0 if xs[0].ndim == 1 else 1)
+    return concatenate(xs, axis=0 if xs and xs[0].ndim == 1 else 1, dtype=dtype)
+
+
+def dstack(tup):
+    """Stack arrays along the third axis.
+
+    >>> dstack([np.ones((2, 3)), np.zeros((2, 3))]).shape
+    (2, 3, 2)
+    """
+    return concatenate([atleast_3d(a) for a in tup], axis=2)
+
+
+def column_stack(tup):
+    """Stack 1-D arrays as columns (2-D arrays as they are).
+
+    >>> column_stack([np.ones(3), np.zeros(3)]).shape
+    (3, 2)
+    """
+    xs = [asarray_or_tracer(a) for a in tup]
+    return concatenate([reshape(x, (-1, 1)) if x.ndim < 2 else x for x in xs], axis=1)
 
 
 def _slice_axis(a, axis, start, stop, step=1):
-    nd = a.ndim
-    starts, limits = [0] * nd, list(a.shape)
-    starts[axis], limits[axis] = start, stop
-    steps = [1] * nd
-    steps[axis] = step
     if (start, stop, step) == (0, a.shape[axis], 1):
         return a
+    nd = a.ndim
+    starts, limits, steps = [0] * nd, list(a.shape), [1] * nd
+    starts[axis], limits[axis], steps[axis] = start, stop, step
     return sh.slice_p.bind(a, start=tuple(starts), limit=tuple(limits), step=tuple(steps))
 
 
 def split(ary, indices_or_sections, axis=0):
-    """Split into sub-arrays along ``axis`` (equal sections, or at the given indices).
+    """Split into sub-arrays along ``axis``: ``k`` equal sections, or at the given indices
+    (Python slice semantics between consecutive indices, negatives included).
 
-    >>> [x.tolist() for x in split(np.arange(4.0), 2)]
-    [[0.0, 1.0], [2.0, 3.0]]
+    >>> [x.tolist() for x in split(np.arange(4.0), [1, -1])]
+    [[0.0], [1.0, 2.0], [3.0]]
     """
     a = asarray_or_tracer(ary)
     axis = normalize_axis(axis, a.ndim)
     n = a.shape[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
         k = int(indices_or_sections)
-        if n % k:
-            raise ValueError(f"array split does not result in an equal division: {n} into {k}")
+        if k <= 0 or n % k:
+            raise ValueError(f"split: array split does not result in an equal division: axis "
+                             f"{axis} of length {n} into {k} sections (at {user_frame()}); "
+                             "use array_split for unequal sections")
         bounds = [i * (n // k) for i in range(k + 1)]
     else:
-        bounds = [0] + [builtins.min(int(i), n) for i in indices_or_sections] + [n]
-    return [_slice_axis(a, axis, lo, builtins.max(lo, hi)) for lo, hi in zip(bounds[:-1],
-                                                                             bounds[1:])]
+        bounds = [0] + [int(i) for i in indices_or_sections] + [n]
+    out = []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        r = range(*slice(lo, hi).indices(n))
+        out.append(_ret(_slice_axis(a, axis, r.start, builtins.max(r.start, r.stop))))
+    return out
 
 
 def array_split(ary, indices_or_sections, axis=0):
+    """Like ``split``, but ``k`` sections need not divide the axis evenly.
+
+    >>> [len(x) for x in array_split(np.arange(5.0), 2)]
+    [3, 2]
+    """
     a = asarray_or_tracer(ary)
     if isinstance(indices_or_sections, (int, np.integer)):
         n, k = a.shape[normalize_axis(axis, a.ndim)], int(indices_or_sections)
+        if k <= 0:
+            raise ValueError(f"array_split: number of sections must be larger than 0, got {k}")
         sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
-        return split(a, list(np.cumsum(sizes)[:-1]), axis)
+        return split(a, [int(c) for c in np.cumsum(sizes)[:-1]], axis)
     return split(a, indices_or_sections, axis)
 
+
+# --- reordering and repeating ------------------------------------------------------------------
 
 def flip(m, axis=None):
     """Reverse the order of entries along ``axis`` (all axes if None).
@@ -246,6 +411,42 @@ def flip(m, axis=None):
     return _ret(sh.rev_p.bind(a, axes=axes)) if axes else a
 
 
+def fliplr(m):
+    """Reverse the columns (axis 1).
+
+    >>> fliplr(np.eye(2)).tolist()
+    [[0.0, 1.0], [1.0, 0.0]]
+    """
+    return flip(m, 1)
+
+
+def flipud(m):
+    """Reverse the rows (axis 0).
+
+    >>> flipud(np.arange(2.0)).tolist()
+    [1.0, 0.0]
+    """
+    return flip(m, 0)
+
+
+def rot90(m, k=1, axes=(0, 1)):
+    """Rotate by 90 degrees ``k`` times, from the first axis towards the second.
+
+    >>> rot90(np.array([[1.0, 2.0], [3.0, 4.0]])).tolist()
+    [[2.0, 4.0], [1.0, 3.0]]
+    """
+    a = asarray_or_tracer(m)
+    i, j = (normalize_axis(x, a.ndim) for x in axes)
+    if i == j:
+        raise ValueError(f"rot90: axes must be different, got {axes} (at {user_frame()})")
+    k %= 4
+    if k == 0:
+        return a
+    if k == 2:
+        return flip(a, (i, j))
+    return swapaxes(flip(a, j), i, j) if k == 1 else flip(swapaxes(a, i, j), j)
+
+
 def roll(a, shift, axis=None):
     """Roll entries along ``axis`` (of the flattened array if None).
 
@@ -254,34 +455,37 @@ def roll(a, shift, axis=None):
     """
     a = asarray_or_tracer(a)
     if axis is None:
+        if isinstance(shift, (tuple, list)):
+            shift = builtins.sum(int(s) for s in shift)
         return reshape(roll(ravel(a), shift, 0), a.shape)
     shifts = shift if isinstance(shift, (tuple, list)) else (shift,)
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
-    if len(shifts) == 1 and len(axes) > 1:
-        shifts = shifts * len(axes)
-    for s, ax in zip(shifts, axes):
+    shifts, axes = np.broadcast_arrays(np.asarray(shifts, np.int64), np.asarray(axes))
+    total = {}
+    for s, ax in zip(shifts.tolist(), axes.tolist()):
         ax = normalize_axis(ax, a.ndim)
+        total[ax] = total.get(ax, 0) + s
+    for ax, s in total.items():
         n = a.shape[ax]
-        if n == 0:
-            continue
-        s = int(s) % n
+        s = s % n if n else 0
         if s:
-            a = concatenate([_slice_axis(a, ax, n - s, n), _slice_axis(a, ax, 0, n - s)], ax)
-    return a
+            a = sh.concatenate([_slice_axis(a, ax, n - s, n), _slice_axis(a, ax, 0, n - s)],
+                               ax)
+    return _ret(a)
 
 
 def tile(A, reps):
     """Repeat the whole array ``reps`` times along each axis.
 
-    >>> tile(np.array([1.0, 2.0]), 2).tolist()
-    [1.0, 2.0, 1.0, 2.0]
+    >>> tile(np.array([1.0, 2.0]), (2, 2)).shape
+    (2, 4)
     """
     a = asarray_or_tracer(A)
-    reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
+    reps = (int(reps),) if isinstance(reps, (int, np.integer)) else tuple(int(r) for r in reps)
     nd = builtins.max(a.ndim, len(reps))
     reps = (1,) * (nd - len(reps)) + reps
     a = reshape(a, (1,) * (nd - a.ndim) + a.shape)
-    # broadcast to (r0, n0, r1, n1, ...) then merge each pair
+    # broadcast to (r0, n0, r1, n1, ...), then merge each pair of axes
     inter = []
     for r, n in zip(reps, a.shape):
         inter += [r, n]
@@ -290,82 +494,156 @@ def tile(A, reps):
 
 
 def repeat(a, repeats, axis=None):
-    """Repeat each entry ``repeats`` times along ``axis`` (flattened if None).
+    """Repeat each entry ``repeats`` times (an int, or one count per entry) along ``axis``
+    (of the flattened array if None).
 
-    >>> repeat(np.array([1.0, 2.0]), 2).tolist()
-    [1.0, 1.0, 2.0, 2.0]
+    >>> repeat(np.array([1.0, 2.0]), [1, 2]).tolist()
+    [1.0, 2.0, 2.0]
     """
     a = asarray_or_tracer(a)
     if axis is None:
         a, axis = ravel(a), 0
     axis = normalize_axis(axis, a.ndim)
+    repeats = np.asarray(repeats)
+    if repeats.ndim == 0 and a.shape[axis] > 0:
+        # a broadcast along a new axis after ``axis``, then a merge: no gather needed
+        r = int(repeats)
+        if r < 0:
+            raise ValueError(f"repeat: negative repeats {r} (at {user_frame()})")
+        shape = a.shape[:axis + 1] + (r,) + a.shape[axis + 1:]
+        dims = tuple(range(axis + 1)) + tuple(range(axis + 2, a.ndim + 1))
+        b = sh.broadcast_in_dim(a, shape, dims)
+        return _ret(sh.reshape(b, a.shape[:axis] + (a.shape[axis] * r,) + a.shape[axis + 1:]))
     idx = np.repeat(np.arange(a.shape[axis]), repeats)
     return _ret(sh.take_p.bind(a, idx, axis=axis))
 
 
-def pad(array, pad_width, mode="constant", constant_values=0):
-    """Pad with a constant (``mode="constant"`` only).
+# --- padding ----------------------------------------------------------------------------------
+
+_INDEX_MODES = ("edge", "reflect", "symmetric", "wrap")
+
+
+def pad(array, pad_width, mode="constant", **kwargs):
+    """``np.pad`` in the modes ``constant`` (``constant_values`` a scalar, traced or not, or
+    per-axis ``(before, after)`` pairs), ``edge``, ``reflect``, ``symmetric`` and ``wrap``.
 
     >>> pad(np.array([1.0, 2.0]), 1).tolist()
     [0.0, 1.0, 2.0, 0.0]
+    >>> pad(np.array([1.0, 2.0]), (2, 1), mode="reflect").tolist()
+    [1.0, 2.0, 1.0, 2.0, 1.0]
     """
-    if mode != "constant":
-        raise NotImplementedError(f"funcgrad.numpy.pad supports mode='constant' only, got "
-                                  f"{mode!r}")
     a = asarray_or_tracer(array)
-    pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (a.ndim, 2))
-    config = tuple((int(lo), int(hi), 0) for lo, hi in pw)
-    out = sh.pad_p.bind(a, config=config)
-    if not (isinstance(constant_values, (int, float)) and constant_values == 0):
-        mask = sh.pad_p.bind(np.ones(a.shape, a.dtype), config=config)
-        out = out + (1 - mask) * cast_value(constant_values, a.dtype)
-    return _ret(out)
+    pw = np.asarray(pad_width)
+    if pw.dtype.kind not in "iu":
+        raise TypeError(f"pad: pad_width must be integers, got {pad_width!r}")
+    pw = np.broadcast_to(pw.astype(np.int64), (a.ndim, 2))
+    if (pw < 0).any():
+        raise ValueError(f"pad: negative pad_width {pad_width!r} (at {user_frame()})")
+    if mode in _INDEX_MODES:
+        if kwargs:
+            raise NotImplementedError(f"pad: options {sorted(kwargs)} are not supported")
+        # NumPy pads the positions 0..n-1 themselves: the result is an index map
+        for ax, (lo, hi) in enumerate(pw.tolist()):
+            if lo or hi:
+                if a.shape[ax] == 0:
+                    raise ValueError(f"pad: can't extend empty axis {ax} using mode {mode!r}")
+                idx = np.pad(np.arange(a.shape[ax]), (lo, hi), mode=mode)
+                a = sh.take_p.bind(a, idx, axis=ax)
+        return _ret(a)
+    if mode not in ("constant", "empty"):
+        raise NotImplementedError(f"funcgrad.numpy.pad supports modes 'constant', "
+                                  f"{', '.join(repr(m) for m in _INDEX_MODES)}; got {mode!r}")
+    cv = kwargs.pop("constant_values", 0) if mode == "constant" else 0
+    if kwargs:
+        raise TypeError(f"pad: unexpected keyword arguments {sorted(kwargs)}")
+    if not isinstance(cv, Tracer) and np.ndim(cv) == 0 and cv == 0:
+        config = tuple((int(lo), int(hi), 0) for lo, hi in pw)
+        return _ret(sh.pad_p.bind(a, config=config)) if pw.any() else a
+    # other constants: join broadcast constant blocks, axis by axis (later axes' values win
+    # in the corners, as in NumPy)
+    if isinstance(cv, Tracer):
+        values = [(cv, cv)] * a.ndim
+    else:
+        cv = np.asarray(cv)
+        values = np.broadcast_to(cv, (a.ndim, 2)) if cv.ndim else [(cv, cv)] * a.ndim
+    for ax, ((lo, hi), (vlo, vhi)) in enumerate(zip(pw.tolist(), values)):
+        parts = []
+        for width, v in ((lo, vlo), (a, None), (hi, vhi)):
+            if v is None:
+                parts.append(a)
+            elif width:
+                shape = a.shape[:ax] + (width,) + a.shape[ax + 1:]
+                parts.append(sh.broadcast_in_dim(astype(asarray_or_tracer(v), a.dtype), shape,
+                                                 ()))
+        a = sh.concatenate(parts, ax)
+    return _ret(a)
 
 
-def cast_value(v, dtype):
-    return np.asarray(v, dtype) if not isinstance(v, Tracer) else v
+# --- gathering --------------------------------------------------------------------------------
 
-
-def take(a, indices, axis=None):
+def take(a, indices, axis=None, out=None, mode="raise"):
     """Entries of ``a`` at integer ``indices`` along ``axis`` (flattened if None).
 
-    >>> take(np.array([10.0, 20.0, 30.0]), [2, 0]).tolist()
-    [30.0, 10.0]
+    ``mode="raise"`` checks concrete indices (traced ones are clamped), ``"wrap"`` wraps,
+    ``"clip"`` clamps.
+
+    >>> take(np.array([10.0, 20.0, 30.0]), [2, 0, -1]).tolist()
+    [30.0, 10.0, 30.0]
     """
+    from ._advanced import normalize_indices
+    if out is not None:
+        raise NotImplementedError("take(..., out=...) is not supported; use the result")
     a = asarray_or_tracer(a)
     if axis is None:
         a, axis = ravel(a), 0
     axis = normalize_axis(axis, a.ndim)
-    from ._advanced import normalize_indices
-    return _ret(sh.take_p.bind(a, normalize_indices(indices, a.shape[axis], axis), axis=axis))
+    idx = asarray_or_tracer(indices)
+    return _ret(sh.take_p.bind(a, normalize_indices(idx, a.shape[axis], axis, mode),
+                               axis=axis))
 
 
-def take_along_axis(arr, indices, axis):
-    """``out[..., i, ...] = arr[..., indices[..., i, ...], ...]`` along ``axis``.
+def take_along_axis(arr, indices, axis=-1):
+    """``out[..., i, ...] = arr[..., indices[..., i, ...], ...]`` along ``axis`` (the other
+    axes broadcast), e.g. with the result of ``argsort``/``argmax(keepdims=True)``.
 
     >>> take_along_axis(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1], [0]]), 1).tolist()
     [[2.0], [3.0]]
     """
+    from ._advanced import normalize_indices
     a = asarray_or_tracer(arr)
     idx = asarray_or_tracer(indices)
     if axis is None:
-        return take(ravel(a), ravel(idx), 0)
+        if idx.ndim != 1:
+            raise ValueError(f"take_along_axis: with axis=None the indices must be 1-d, got "
+                             f"shape {idx.shape} (at {user_frame()})")
+        return take(ravel(a), idx, 0)
+    if idx.ndim != a.ndim:
+        raise ValueError(f"take_along_axis: `indices` {idx.shape} and `arr` {a.shape} must "
+                         f"have the same number of dimensions (at {user_frame()})")
     axis = normalize_axis(axis, a.ndim)
-    from ._advanced import normalize_indices
-    shape = np.broadcast_shapes(
-        tuple(d for i, d in enumerate(a.shape) if i != axis),
-        tuple(d for i, d in enumerate(idx.shape) if i != axis))
-    full = shape[:axis] + (idx.shape[axis],) + shape[axis:]
+    shape = broadcast_shapes("take_along_axis",
+                             np.empty(a.shape[:axis] + (1,) + a.shape[axis + 1:], bool),
+                             np.empty(idx.shape[:axis] + (1,) + idx.shape[axis + 1:], bool))
+    full = shape[:axis] + (idx.shape[axis],) + shape[axis + 1:]
     idx = normalize_indices(broadcast_to(idx, full), a.shape[axis], axis)
-    a = broadcast_to(a, shape[:axis] + (a.shape[axis],) + shape[axis:])
-    # linear index into a flattened array: the other axes' positions, plus idx along axis
+    a = broadcast_to(a, shape[:axis] + (a.shape[axis],) + shape[axis + 1:])
+    # a linear index into the flattened array: idx along ``axis``, each entry's own position
+    # along the other axes
     strides = np.cumprod((a.shape[1:] + (1,))[::-1])[::-1]
-    lin = idx * int(strides[axis])
+    lin = idx * int(strides[axis]) if strides[axis] != 1 else idx
+    offset = np.zeros(full, np.int64)
     for ax in range(a.ndim):
         if ax != axis:
             pos = np.arange(full[ax]).reshape([-1 if i == ax else 1 for i in range(a.ndim)])
-            lin = lin + pos * int(strides[ax])
-    return _ret(sh.take_p.bind(ravel(a), lin, axis=0))
+            offset = offset + pos * int(strides[ax])
+    return _ret(sh.take_p.bind(sh.reshape(a, (a.size,)), lin + offset, axis=0))
+
+
+# --- triangles and diagonals --------------------------------------------------------------------
+
+def _masked(a, mask):
+    from ._math import where
+    return where(mask, a, np.zeros((), a.dtype))
 
 
 def tril(m, k=0):
@@ -374,10 +652,8 @@ def tril(m, k=0):
     >>> tril(np.ones((2, 2))).tolist()
     [[1.0, 0.0], [1.0, 1.0]]
     """
-    from ._math import where
     a = asarray_or_tracer(m)
-    mask = np.tri(a.shape[-2], a.shape[-1], k, dtype=bool)
-    return where(mask, a, np.zeros((), a.dtype))
+    return _masked(a, np.tri(*a.shape[-2:], k=k, dtype=bool))
 
 
 def triu(m, k=0):
@@ -386,10 +662,8 @@ def triu(m, k=0):
     >>> triu(np.ones((2, 2))).tolist()
     [[1.0, 1.0], [0.0, 1.0]]
     """
-    from ._math import where
     a = asarray_or_tracer(m)
-    mask = ~np.tri(a.shape[-2], a.shape[-1], k - 1, dtype=bool)
-    return where(mask, a, np.zeros((), a.dtype))
+    return _masked(a, ~np.tri(*a.shape[-2:], k=k - 1, dtype=bool))
 
 
 def diagonal(a, offset=0, axis1=0, axis2=1):
@@ -399,18 +673,22 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     [0.0, 3.0]
     """
     a = asarray_or_tracer(a)
+    if a.ndim < 2:
+        raise ValueError(f"diagonal: requires an array of at least two dimensions, got shape "
+                         f"{a.shape} (at {user_frame()})")
     i, j = normalize_axis(axis1, a.ndim), normalize_axis(axis2, a.ndim)
+    if i == j:
+        raise ValueError(f"diagonal: axis1 and axis2 cannot be the same (at {user_frame()})")
     rest = [x for x in range(a.ndim) if x not in (i, j)]
     a = transpose(a, rest + [i, j])
     n, m = a.shape[-2], a.shape[-1]
-    rows = np.arange(builtins.max(0, -offset), builtins.min(n, m - offset))
-    lin = rows * m + rows + offset
-    flat = reshape(a, a.shape[:-2] + (n * m,))
-    return _ret(sh.take_p.bind(flat, lin.astype(np.int64), axis=flat.ndim - 1))
+    rows = np.arange(builtins.max(0, -offset), builtins.max(0, builtins.min(n, m - offset)))
+    flat = sh.reshape(a, a.shape[:-2] + (n * m,))
+    return _ret(sh.take_p.bind(flat, rows * m + rows + offset, axis=flat.ndim - 1))
 
 
 def diag(v, k=0):
-    """Diagonal of a matrix, or a matrix with ``v`` on its ``k``-th diagonal.
+    """The ``k``-th diagonal of a matrix, or a matrix with ``v`` on its ``k``-th diagonal.
 
     >>> diag(np.array([1.0, 2.0])).tolist()
     [[1.0, 0.0], [0.0, 2.0]]
@@ -419,19 +697,31 @@ def diag(v, k=0):
     if v.ndim == 2:
         return diagonal(v, k)
     if v.ndim != 1:
-        raise ValueError("diag: input must be 1-d or 2-d")
+        raise ValueError(f"diag: input must be 1-d or 2-d, got shape {v.shape} (at "
+                         f"{user_frame()})")
     n = v.shape[0] + builtins.abs(k)
     rows = np.arange(v.shape[0]) + builtins.max(0, -k)
-    lin = (rows * n + rows + k).astype(np.int64)
     zeros = sh.zeros_like_shape((n * n,), v.dtype)
-    return reshape(sh.scatter_add_p.bind(zeros, lin, v, axis=0), (n, n))
+    return _ret(sh.reshape(sh.scatter_add_p.bind(zeros, rows * n + rows + k, v, axis=0),
+                           (n, n)))
 
 
-def trace(a, offset=0, axis1=0, axis2=1, dtype=None):
+def diagflat(v, k=0):
+    """A matrix with the flattened ``v`` on its ``k``-th diagonal.
+
+    >>> diagflat(np.ones((1, 2))).shape
+    (2, 2)
+    """
+    return diag(ravel(v), k)
+
+
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     """Sum of the ``offset`` diagonal.
 
     >>> float(trace(np.eye(3)))
     3.0
     """
     from ._math import sum
+    if out is not None:
+        raise NotImplementedError("trace(..., out=...) is not supported; use the result")
     return sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)

@@ -1,15 +1,98 @@
-"""Linear algebra primitives: (batched) matrix products and factorizations."""
+"""Linear algebra primitives: matrix products, solves, inverses and factorizations.
+
+Every primitive takes stacks of matrices, shape ``(..., m, n)``, whose leading (batch) axes are
+equal across operands: the NumPy layer (``funcgrad.numpy.linalg``) broadcasts them, so rules never
+unbroadcast. Rules are written with these primitives and the shape/elementwise helpers, so they
+differentiate again: the Hessian of ``log|det a|`` is the derivative of ``inv(a)^T``.
+
+Primitives earn their place here by speed or numerics: ``solve`` is cheaper and more accurate
+than ``inv(a) @ b``; ``triangular_solve`` costs O(n^2) per column where a general solve costs
+O(n^3) (the Cholesky rules use it); ``inv``'s derivatives need only products with its output.
+``det`` is a composition, ``sign * exp(logabsdet)``, in the NumPy layer.
+"""
 import numpy as np
+import scipy.linalg
 
 from ..core.avals import ShapedArray
 from ..core.primitive import Primitive
 from ..errors import user_frame
-from .shape import all_front, transpose
+from .reductions import reduce_sum
+from .shape import all_front, broadcast_in_dim, move_batch_axis, reshape, transpose
 
 
-def _swap_last(x):
+def swap_last(x):
+    """Transpose each matrix of a stack (swap the last two axes)."""
     nd = len(np.shape(x))
     return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+def _memo(f):
+    """A thunk computing ``f()`` at most once (two cotangent thunks often share a solve)."""
+    cell = []
+
+    def thunk():
+        if not cell:
+            cell.append(f())
+        return cell[0]
+    return thunk
+
+
+def _lapack(name, fn, problem):
+    """``fn`` with LAPACK's failures re-raised naming the op, the problem and the user's line.
+
+    The type stays ``np.linalg.LinAlgError`` (a ValueError), so code catching NumPy's error
+    keeps working."""
+    def impl(*args, **params):
+        try:
+            return fn(*args, **params)
+        except np.linalg.LinAlgError as e:
+            raise np.linalg.LinAlgError(f"{name}: {problem} (at {user_frame()}). "
+                                        f"[LAPACK: {e}]") from None
+    return impl
+
+
+_SINGULAR = ("the matrix is singular (it has no inverse: LAPACK met an exactly zero pivot). "
+             "Check for linearly dependent rows or columns, or regularize it (a + 1e-8 * I)")
+
+
+def check_square(name, a):
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"{name}: expected a square matrix (or a stack of them, shape "
+                         f"(..., n, n)), got shape {a.shape} (at {user_frame()}).")
+
+
+def _float_check(name, *avals):
+    for a in avals:
+        if a.dtype.kind != "f":
+            raise TypeError(f"{name}: expected floating-point matrices, got {a.dtype} "
+                            f"(at {user_frame()}); convert with .astype(np.float64).")
+    if len({a.dtype for a in avals}) > 1:
+        raise TypeError(f"{name}: operand dtypes differ ({', '.join(str(a.dtype) for a in avals)})"
+                        f" (at {user_frame()}); the NumPy layer promotes them first.")
+
+
+def _rhs_check(name, a, b, left_side=True):
+    """``b`` must be ``(..., n, k)`` (``(..., k, n)`` on the right) with ``a`` ``(..., n, n)``."""
+    n = a.shape[-1]
+    ok = (b.ndim == a.ndim and b.shape[:-2] == a.shape[:-2]
+          and (b.shape[-2] if left_side else b.shape[-1]) == n)
+    if not ok:
+        want = "(..., n, k)" if left_side else "(..., k, n)"
+        raise ValueError(f"{name}: a of shape {a.shape} and b of shape {b.shape} do not match: "
+                         f"b must be {want} with the same leading axes as a (..., n, n) "
+                         f"(at {user_frame()}).")
+
+
+def _tri(x, lower):
+    """The lower (or upper) triangle of each matrix in ``x``, the rest zero."""
+    n = np.shape(x)[-1]
+    mask = np.tril(np.ones((n, n))) if lower else np.triu(np.ones((n, n)))
+    return x * mask.astype(x.dtype)
+
+
+def _bcast_batch(x, shape):
+    """``x`` of shape ``shape[:-2]`` broadcast over the two matrix axes of ``shape``."""
+    return broadcast_in_dim(x, shape, tuple(range(len(shape) - 2)))
 
 
 # --- matmul: x (..., m, k) @ y (..., k, n), equal batch dims (the NumPy layer broadcasts) ------
@@ -41,107 +124,170 @@ def _matmul_jvp(primals, tangents):
 
 def _matmul_vjp(ct, primals, out):
     x, y = primals
-    return (lambda: matmul_p.bind(ct, _swap_last(y))), (lambda: matmul_p.bind(_swap_last(x), ct))
+    return (lambda: matmul_p.bind(ct, swap_last(y))), (lambda: matmul_p.bind(swap_last(x), ct))
 
 
 matmul_p = Primitive("matmul", impl=np.matmul, abstract_eval=_matmul_abstract,
                      jvp=_matmul_jvp, vjp=_matmul_vjp)
 
 
-def _square_check(name, a):
-    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
-        raise ValueError(f"{name}: expected a square matrix (or a stack of them, shape "
-                         f"(..., n, n)), got shape {a.shape} (at {user_frame()}).")
-
-
-def _float_check(name, a):
-    if a.dtype.kind != "f":
-        raise TypeError(f"{name}: expected a floating-point matrix, got {a.dtype}")
-
-
 # --- solve: a (..., n, n), b (..., n, k) -> x with a @ x = b ----------------------------------
 
 def _solve_abstract(a, b):
-    _square_check("solve", a)
-    _float_check("solve", a)
-    if b.ndim != a.ndim or b.shape[:-2] != a.shape[:-2] or b.shape[-2] != a.shape[-1]:
-        raise ValueError(f"solve: a of shape {a.shape} and b of shape {b.shape} do not match "
-                         f"(b must be (..., n, k) with a (..., n, n)) (at {user_frame()}).")
+    check_square("solve", a)
+    _float_check("solve", a, b)
+    _rhs_check("solve", a, b)
     return ShapedArray(b.shape, b.dtype)
-
-
-def _solve_vjp(ct, primals, out, **_):
-    a, b = primals
-
-    def ct_b():
-        return solve_p.bind(_swap_last(a), ct)
-
-    def ct_a():
-        return -matmul_p.bind(solve_p.bind(_swap_last(a), ct), _swap_last(out))
-    return ct_a, ct_b
 
 
 def _solve_jvp(primals, tangents):
     a, b = primals
     ta, tb = tangents
     x = solve_p.bind(a, b)
-    rhs = tb
+    rhs = tb  # a dx = db - da x
     if ta is not None:
         rhs = -matmul_p.bind(ta, x) if rhs is None else rhs - matmul_p.bind(ta, x)
     return x, solve_p.bind(a, rhs)
 
 
-solve_p = Primitive("solve", impl=lambda a, b: np.linalg.solve(a, b),
-                    abstract_eval=_solve_abstract, vjp=_solve_vjp, jvp=_solve_jvp)
+def _solve_vjp(ct, primals, out):
+    a, b = primals
+    ct_b = _memo(lambda: solve_p.bind(swap_last(a), ct))  # a^-T ct
+    return (lambda: -matmul_p.bind(ct_b(), swap_last(out))), ct_b
 
 
-# --- slogdet: (sign, log|det|) ----------------------------------------------------------------
+solve_p = Primitive("solve", impl=_lapack("solve", np.linalg.solve, _SINGULAR),
+                    abstract_eval=_solve_abstract, jvp=_solve_jvp, vjp=_solve_vjp)
+
+
+# --- triangular_solve: op(a) x = b (left_side) or x op(a) = b, op(a) = a or a^T ---------------
+# Only the lower (lower=True) or upper triangle of a is read, diagonal included; the rest may
+# hold anything and gets no gradient.
+
+def _trisolve_impl(a, b, left_side, lower, transpose_a):
+    if left_side:
+        return scipy.linalg.solve_triangular(a, b, trans=int(transpose_a), lower=lower,
+                                             check_finite=False)
+    # x op(a) = b  <=>  op(a)^T x^T = b^T
+    xt = scipy.linalg.solve_triangular(a, np.swapaxes(b, -1, -2), trans=int(not transpose_a),
+                                       lower=lower, check_finite=False)
+    return np.swapaxes(xt, -1, -2)
+
+
+def _trisolve_abstract(a, b, left_side, lower, transpose_a):
+    check_square("triangular_solve", a)
+    _float_check("triangular_solve", a, b)
+    _rhs_check("triangular_solve", a, b, left_side)
+    return ShapedArray(b.shape, b.dtype)
+
+
+def _op(a, transpose_a):
+    return swap_last(a) if transpose_a else a
+
+
+def _trisolve_jvp(primals, tangents, left_side, lower, transpose_a):
+    a, b = primals
+    ta, tb = tangents
+    params = dict(left_side=left_side, lower=lower, transpose_a=transpose_a)
+    x = triangular_solve_p.bind(a, b, **params)
+    rhs = tb  # op(a) dx = db - op(da) x, or dx op(a) = db - x op(da)
+    if ta is not None:
+        dop = _op(_tri(ta, lower), transpose_a)
+        dax = matmul_p.bind(dop, x) if left_side else matmul_p.bind(x, dop)
+        rhs = -dax if rhs is None else rhs - dax
+    return x, triangular_solve_p.bind(a, rhs, **params)
+
+
+def _trisolve_vjp(ct, primals, out, left_side, lower, transpose_a):
+    a, b = primals
+    # the adjoint solve: op(a)^-T ct (left) or ct op(a)^-T (right)
+    ct_b = _memo(lambda: triangular_solve_p.bind(a, ct, left_side=left_side, lower=lower,
+                                                 transpose_a=not transpose_a))
+
+    def ct_a():
+        g = ct_b()
+        if left_side:  # ct of op(a) is -ct_b x^T; of a, its transpose when op transposes
+            ct_op = matmul_p.bind(out, swap_last(g)) if transpose_a else \
+                matmul_p.bind(g, swap_last(out))
+        else:  # ct of op(a) is -x^T ct_b
+            ct_op = matmul_p.bind(swap_last(g), out) if transpose_a else \
+                matmul_p.bind(swap_last(out), g)
+        return -_tri(ct_op, lower)
+    return ct_a, ct_b
+
+
+triangular_solve_p = Primitive(
+    "triangular_solve", impl=_lapack("triangular_solve", _trisolve_impl, _SINGULAR),
+    abstract_eval=_trisolve_abstract, jvp=_trisolve_jvp, vjp=_trisolve_vjp)
+
+
+def triangular_solve(a, b, *, left_side=True, lower=True, transpose_a=False):
+    """Solve ``op(a) @ x = b`` (``left_side``) or ``x @ op(a) = b`` with ``a`` triangular."""
+    return triangular_solve_p.bind(a, b, left_side=bool(left_side), lower=bool(lower),
+                                   transpose_a=bool(transpose_a))
+
+
+# --- inv --------------------------------------------------------------------------------------
+# Its derivatives need only products with the output: d inv = -inv da inv.
+
+def _inv_abstract(a):
+    check_square("inv", a)
+    _float_check("inv", a)
+    return a
+
+
+def _inv_jvp(primals, tangents):
+    a, ta = primals[0], tangents[0]
+    out = inv_p.bind(a)
+    return out, -matmul_p.bind(matmul_p.bind(out, ta), out)
+
+
+def _inv_vjp(ct, primals, out):
+    out_t = swap_last(out)
+    return (lambda: -matmul_p.bind(matmul_p.bind(out_t, ct), out_t),)
+
+
+inv_p = Primitive("inv", impl=_lapack("inv", np.linalg.inv, _SINGULAR + " (the derivatives of "
+                                      "det and slogdet need the inverse too)"),
+                  abstract_eval=_inv_abstract, jvp=_inv_jvp, vjp=_inv_vjp)
+
+
+# --- slogdet: (sign, log|det a|) --------------------------------------------------------------
+# sign is piecewise constant: no derivative. d log|det a| = trace(a^-1 da) = sum(a^-T * da).
 
 def _slogdet_abstract(a):
-    _square_check("slogdet", a)
+    check_square("slogdet", a)
     _float_check("slogdet", a)
     return [ShapedArray(a.shape[:-2], a.dtype), ShapedArray(a.shape[:-2], a.dtype)]
 
 
-def _eye_like(a):
-    from .shape import broadcast_in_dim
-    n = np.shape(a)[-1]
-    return broadcast_in_dim(np.eye(n, dtype=a.dtype), np.shape(a), (len(np.shape(a)) - 2,
-                                                                     len(np.shape(a)) - 1))
-
-
-def _slogdet_vjp(cts, primals, out):
-    from .shape import broadcast_in_dim
-    a = primals[0]
-    ct_log = cts[1]
-    nd = len(np.shape(a))
-
-    def ct_a():
-        inv_t = solve_p.bind(_swap_last(a), _eye_like(a))  # inv(a)^T
-        return broadcast_in_dim(ct_log, np.shape(a), tuple(range(nd - 2))) * inv_t
-    return (ct_a,)
+def _slogdet_impl(a):
+    sign, logdet = np.linalg.slogdet(a)
+    return [np.asarray(sign, a.dtype), np.asarray(logdet, a.dtype)]
 
 
 def _slogdet_jvp(primals, tangents):
-    from .reductions import reduce_sum
     a, ta = primals[0], tangents[0]
     sign, logdet = slogdet_p.bind(a)
     nd = len(np.shape(a))
-    # d log|det a| = trace(a^-1 da) = sum(inv(a)^T * da)
-    inv_t = solve_p.bind(_swap_last(a), _eye_like(a))
-    return [sign, logdet], [None, reduce_sum(inv_t * ta, (nd - 2, nd - 1))]
+    t = reduce_sum(swap_last(inv_p.bind(a)) * ta, (nd - 2, nd - 1))
+    return [sign, logdet], [None, t]
 
 
-def _slogdet_impl(a):
-    s, l = np.linalg.slogdet(a)
-    return [np.asarray(s, a.dtype), np.asarray(l, a.dtype)]
+def _slogdet_vjp(cts, primals, out):
+    a = primals[0]
+    ct_log = cts[1]
+    return (lambda: _bcast_batch(ct_log, np.shape(a)) * swap_last(inv_p.bind(a)),)
 
 
 slogdet_p = Primitive("slogdet", multiple_results=True, impl=_slogdet_impl,
-                      abstract_eval=_slogdet_abstract, vjp=_slogdet_vjp, jvp=_slogdet_jvp)
+                      abstract_eval=_slogdet_abstract, jvp=_slogdet_jvp, vjp=_slogdet_vjp)
 
 
 # --- cholesky: lower-triangular L with L L^T = a ----------------------------------------------
+# NumPy reads only a's lower triangle. The derivative treats a as symmetric (as JAX, PyTorch and
+# autograd do): a tangent counts by its symmetric part and cotangents come back symmetric, so
+# gradients with respect to a symmetric parameter are right and stay symmetric.
 
 def _phi(x):
     """Lower triangle with the diagonal halved."""
@@ -150,55 +296,85 @@ def _phi(x):
     return x * mask.astype(x.dtype)
 
 
-def _cholesky_vjp(ct, primals, out):
-    L = out
-
-    def ct_a():
-        # Murray (2016): S = L^-T Phi(L^T ct) L^-1, ct_a = (S + S^T) / 2
-        p = _phi(matmul_p.bind(_swap_last(L), ct))
-        linv_t_p = solve_p.bind(_swap_last(L), p)
-        s = _swap_last(solve_p.bind(_swap_last(L), _swap_last(linv_t_p)))
-        return 0.5 * (s + _swap_last(s))
-    return (ct_a,)
+def _cholesky_abstract(a):
+    check_square("cholesky", a)
+    _float_check("cholesky", a)
+    return a
 
 
 def _cholesky_jvp(primals, tangents):
     a, ta = primals[0], tangents[0]
     L = cholesky_p.bind(a)
-    # dL = L Phi(L^-1 dA L^-T)
-    x = solve_p.bind(L, ta)
-    x = _swap_last(solve_p.bind(L, _swap_last(x)))
+    # dL = L Phi(L^-1 dA L^-T), dA the symmetric part of the tangent
+    s = 0.5 * (ta + swap_last(ta))
+    x = triangular_solve(L, s, left_side=True, lower=True)
+    x = triangular_solve(L, x, left_side=False, lower=True, transpose_a=True)
     return L, matmul_p.bind(L, _phi(x))
 
 
-def _cholesky_abstract(a):
-    _square_check("cholesky", a)
-    _float_check("cholesky", a)
-    return a
+def _cholesky_vjp(ct, primals, out):
+    L = out
+
+    def ct_a():
+        # Murray (2016), "Differentiation of the Cholesky decomposition":
+        # S = L^-T Phi(L^T ct) L^-1, ct_a = (S + S^T) / 2
+        p = _phi(matmul_p.bind(swap_last(L), ct))
+        s = triangular_solve(L, p, left_side=True, lower=True, transpose_a=True)
+        s = triangular_solve(L, s, left_side=False, lower=True)
+        return 0.5 * (s + swap_last(s))
+    return (ct_a,)
 
 
-cholesky_p = Primitive("cholesky", impl=lambda a: np.linalg.cholesky(a),
-                       abstract_eval=_cholesky_abstract, vjp=_cholesky_vjp, jvp=_cholesky_jvp)
+cholesky_p = Primitive("cholesky", impl=_lapack(
+    "cholesky", np.linalg.cholesky, "the matrix is not positive definite. cholesky needs a "
+    "symmetric positive-definite matrix; if yours is only semi-definite, add a small multiple "
+    "of the identity (a + 1e-8 * I)"),
+    abstract_eval=_cholesky_abstract, jvp=_cholesky_jvp, vjp=_cholesky_vjp)
 
 
-# --- batch rules: these primitives take leading batch dimensions already ------------------------
+# --- batch rules: these primitives take leading batch axes already -----------------------------
 
 def _front_rule(prim):
-    def rule(vals, dims):
-        out = prim.bind(*all_front(vals, dims))
+    def rule(vals, dims, **params):
+        out = prim.bind(*all_front(vals, dims), **params)
         return out, ([0] * len(out) if prim.multiple_results else 0)
     return rule
 
 
-for _p in (matmul_p, solve_p, slogdet_p, cholesky_p):
+for _p in (inv_p, slogdet_p, cholesky_p):
     _p.batch = _front_rule(_p)
 del _p
+
+
+def _shared_matrix_rule(prim):
+    """Batch rule for ``x = prim(a, b)``: a batch of right-hand sides against one shared ``a``
+    is one solve with the batch folded into b's columns (rows, for a right-side solve): one
+    factorization instead of one per example, and no broadcast copy of ``a``."""
+    def rule(vals, dims, **params):
+        (a, b), (da, db) = vals, dims
+        if da is not None:
+            return _front_rule(prim)(vals, dims, **params)
+        nd = len(np.shape(b))  # b has a's rank + 1
+        size = np.shape(b)[db]
+        left = params.get("left_side", True)
+        to = nd - 1 if left else nd - 2  # next to the axis the batch folds into
+        b = move_batch_axis(b, db, to, size)
+        shape = tuple(np.shape(b))
+        if left:  # (..., n, k, B) -> (..., n, k*B)
+            folded = reshape(b, shape[:-2] + (shape[-2] * size,))
+        else:  # (..., k, B, n) -> (..., k*B, n)
+            folded = reshape(b, shape[:-3] + (shape[-3] * size, shape[-1]))
+        return reshape(prim.bind(a, folded, **params), shape), to
+    return rule
+
+
+solve_p.batch = _shared_matrix_rule(solve_p)
+triangular_solve_p.batch = _shared_matrix_rule(triangular_solve_p)
 
 
 def _matmul_batch(vals, dims):
     # A batch of matrices times one shared matrix is one larger matrix product (the batch
     # folded into the rows or columns), not a broadcast copy of the shared one per example.
-    from .shape import move_batch_axis, reshape
     x, y = vals
     dx, dy = dims
     if dy is None and np.ndim(y) == 2:  # x: (B, m, k) -> (B*m, k)

@@ -158,6 +158,10 @@ def _slice_impl(x, start, limit, step):
 
 
 def _slice_abstract(x, start, limit, step):
+    if not (len(start) == len(limit) == len(step) == x.ndim and all(
+            0 <= a <= b <= n and s >= 1 for a, b, s, n in zip(start, limit, step, x.shape))):
+        raise ValueError(f"slice: start {start}, limit {limit}, step {step} do not fit an "
+                         f"array of shape {x.shape} (at {user_frame()})")
     shape = tuple(len(range(a, b, s)) for a, b, s in zip(start, limit, step))
     return ShapedArray(shape, x.dtype)
 
@@ -286,8 +290,13 @@ def shifted_rule(prim, shift):
 
 # --- rev (flip) -------------------------------------------------------------------------------
 
-rev_p = Primitive("rev", impl=lambda x, axes: np.flip(x, axes),
-                  abstract_eval=lambda x, axes: x,
+def _rev_abstract(x, axes):
+    if not all(0 <= a < x.ndim for a in axes):
+        raise ValueError(f"rev: axes {axes} out of range for shape {x.shape} (at {user_frame()})")
+    return x
+
+
+rev_p = Primitive("rev", impl=lambda x, axes: np.flip(x, axes), abstract_eval=_rev_abstract,
                   vjp=lambda ct, primals, out, axes: (lambda: rev_p.bind(ct, axes=axes),))
 rev_p.jvp = _linear_jvp(rev_p)
 
@@ -299,6 +308,9 @@ rev_p.jvp = _linear_jvp(rev_p)
 def _take_abstract(x, idx, axis):
     if idx.dtype.kind not in "iu":
         raise TypeError(f"take: indices must be integers, got {idx.dtype} (at {user_frame()})")
+    if not 0 <= axis < x.ndim:
+        raise ValueError(f"take: axis {axis} out of range for shape {x.shape} "
+                         f"(at {user_frame()})")
     return ShapedArray(x.shape[:axis] + idx.shape + x.shape[axis + 1:], x.dtype)
 
 
@@ -343,8 +355,18 @@ def _scatter_add_jvp(primals, tangents, axis):
     return out, scatter_add_p.bind(t_op, idx, t_up, axis=axis)
 
 
+def _scatter_add_abstract(operand, idx, updates, axis):
+    want = _take_abstract(operand, idx, axis)
+    if updates.shape != want.shape or updates.dtype != operand.dtype:
+        raise ValueError(f"scatter_add: updates {updates.dtype}{list(updates.shape)} do not "
+                         f"match operand {operand.dtype}{list(operand.shape)} indexed by "
+                         f"{list(idx.shape)} along axis {axis}: expected "
+                         f"{operand.dtype}{list(want.shape)} (at {user_frame()})")
+    return operand
+
+
 scatter_add_p = Primitive("scatter_add", impl=_scatter_add_impl,
-                          abstract_eval=lambda operand, idx, updates, axis: operand,
+                          abstract_eval=_scatter_add_abstract,
                           jvp=_scatter_add_jvp, vjp=_scatter_add_vjp)
 
 
