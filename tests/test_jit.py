@@ -403,3 +403,27 @@ def test_matmuls_with_a_unit_dimension_fuse_into_loops():
         assert got.dtype == want.dtype and got.shape == want.shape
     assert "np.dot" not in g.source(a, b, c, d, e, f)
 
+
+def test_long_functions_are_split_into_pieces_that_compute_the_same(monkeypatch):
+    from funcgrad.backend import split
+    monkeypatch.setattr(split, "MAX_LINES", 20)
+    monkeypatch.setattr(split, "PIECE_LINES", 12)
+
+    def f(p, x, y, n):  # a training loss with a scan and a cond inside: nested functions too
+        h = fnp.tanh(x @ p["w1"] + p["b1"])
+        r = fg.fori_loop(0, n, lambda i, v: v * 0.9 + fnp.sum(h) * 1e-3, 1.0)
+        c = fg.cond(r > 0, lambda v: v ** 2, lambda v: -v, r)
+        return mlp_loss(p, x, y) * c + fnp.sum(h[1:, ::2] ** 3)
+
+    step = fg.jit(fg.value_and_grad(f), static_argnums=(3,))
+    p = make_params()
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 2))
+    src = step.source(p, x, y, 3)
+    assert re.search(r"= fn__2\(", src) and re.search(r"= fn__1\(", src)
+    v, g = step(p, x, y, 3)
+    v2, g2 = fg.value_and_grad(f)(p, x, y, 3)
+    assert v == pytest.approx(v2, rel=1e-12)
+    for k in p:
+        np.testing.assert_allclose(g[k], g2[k], rtol=1e-11, atol=1e-14)
+    assert src.count("def fn__") >= 3

@@ -22,6 +22,7 @@ import numpy as np
 from ..core.ir import IR, Lit, Var
 from ..core.ir import _names as _name_stream
 from . import fusion
+from .split import split_function
 
 RESERVED = {"np", "P", "F64", "F32", "range", "min", "max", "abs", "len", "True", "False",
             "None"}
@@ -102,7 +103,7 @@ class Module:
         self.count += 1
         name = f"{base}_{self.count}" if self.count > 1 else base
         w = Writer(self, ir, name)
-        self.functions.append(w.generate())
+        self.functions.extend(split_function(w.generate()))
         return name
 
 
