@@ -142,3 +142,39 @@ def test_block_reductions_match_numpy():
         assert K.prod_block_(1.0, buf, m) == pytest.approx(np.prod(buf[:m]), rel=1e-13)
     buf = np.array([1.0, np.nan] + [0.0] * 30)
     assert np.isnan(K.max_block_(0.0, buf, 32)) and np.isnan(K.min_block_(0.0, buf, 32))
+
+
+def _gemm_via_ctypes(fn, a, b, ta, tb):
+    """C = op(a) op(b) through a C-callable gemm with CBLAS's row-major signature."""
+    import ctypes
+    m = a.shape[1] if ta else a.shape[0]
+    k = a.shape[0] if ta else a.shape[1]
+    n = b.shape[0] if tb else b.shape[1]
+    c = np.full((m, n), np.nan, a.dtype)
+    ptr = ctypes.POINTER(ctypes.c_float if a.dtype == np.float32 else ctypes.c_double)
+    fn(101, 112 if ta else 111, 112 if tb else 111, m, n, k, 1.0, a.ctypes.data_as(ptr),
+       a.shape[1], b.ctypes.data_as(ptr), b.shape[1], 0.0, c.ctypes.data_as(ptr), n)
+    return c
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_matrix_products_match_numpy_through_either_gemm(dtype):
+    from funcgrad.backend import blas
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(5, 7)).astype(dtype), rng.normal(size=(7, 3)).astype(dtype)
+    tol = 1e-5 if dtype == np.float32 else 1e-13
+    # the kernel generated code calls, over every operand layout
+    for x, y in [(a, b), (np.asfortranarray(a), b), (a, np.asfortranarray(b)),
+                 (a[::2], b), (a[:, ::2], b[::2]), (a[:, :0], b[:0]), (a[:0], b)]:
+        np.testing.assert_allclose(K.dot_(x, y), x @ y, rtol=tol, atol=tol)
+    x3, y3 = rng.normal(size=(2, 5, 7)).astype(dtype), rng.normal(size=(2, 7, 3)).astype(dtype)
+    np.testing.assert_allclose(K.matmul_batched_(x3, y3, np.zeros((2, 5, 3), dtype)), x3 @ y3,
+                               rtol=tol, atol=tol)
+    # the fallback used where NumPy's BLAS is not found, with and without transposes
+    fallback = blas._fallback("f" if dtype == np.float32 else "d").ctypes
+    for ta in (False, True):
+        for tb in (False, True):
+            A = np.ascontiguousarray(a.T) if ta else a
+            B = np.ascontiguousarray(b.T) if tb else b
+            np.testing.assert_allclose(_gemm_via_ctypes(fallback, A, B, ta, tb), a @ b,
+                                       rtol=tol, atol=tol)

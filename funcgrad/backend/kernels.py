@@ -22,6 +22,8 @@ import numpy as np
 from numba import njit, types
 from numba.extending import intrinsic, overload
 
+from . import blas
+
 jit = njit(cache=True, error_model="numpy")
 rowjit = njit(cache=True, error_model="numpy")
 # Helpers of the kernels are inlined into them by Numba, so each kernel is one flat function
@@ -521,8 +523,34 @@ def reshape_(a, shape):
 
 @jit
 def dot_(a, b):
-    """A 2-d product through BLAS (strided operands are copied first; BLAS takes C or F)."""
-    return np.dot(contig_(a), contig_(b))
+    """``a @ b`` for 2-d float arrays, through BLAS (``blas.py``)."""
+    out = np.empty((a.shape[0], b.shape[1]), a.dtype)
+    return gemm_into_(a, b, out)
+
+
+@jit
+def gemm_into_(a, b, out):
+    """``out[...] = a @ b``. C- and F-ordered operands go to BLAS as they are (an F array is
+    a transposed C one); strided ones are copied first."""
+    m, k, n = a.shape[0], a.shape[1], b.shape[1]
+    if m == 0 or n == 0:
+        return out
+    if k == 0:
+        for i in range(m):
+            for j in range(n):
+                out[i, j] = 0
+        return out
+    a2, b2 = contig_(a), contig_(b)
+    if a2.flags.c_contiguous:
+        ta, lda = blas.NO_TRANS, k
+    else:
+        ta, lda = blas.TRANS, m
+    if b2.flags.c_contiguous:
+        tb, ldb = blas.NO_TRANS, n
+    else:
+        tb, ldb = blas.TRANS, k
+    blas._gemm(ta, tb, m, n, k, a2, lda, b2, ldb, out, n)
+    return out
 
 
 SUM, PROD, MAX, MIN = range(4)
@@ -654,7 +682,7 @@ def scatter_add_(out, idx, upd):
 @rowjit
 def matmul_batched_(x, y, out):
     for b in range(x.shape[0]):
-        out[b] = np.dot(x[b], y[b])
+        gemm_into_(x[b], y[b], out[b])
     return out
 
 
