@@ -17,25 +17,50 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 
-def median_time(fn, repeat=7, min_time=0.2):
-    """Median seconds per call over ``repeat`` rounds of enough calls to last ``min_time``."""
+class Pending:
+    """A function to time. A workload wraps each implementation in one; ``measure`` then
+    times them all in interleaved rounds, so a slow spell of this shared machine falls on
+    every implementation alike rather than on whichever ran during it."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+
+def _calls_per_round(fn, repeat, min_time):
     fn()
-    n, t = 1, 0.0
+    n = 1
     while True:
         t0 = time.perf_counter()
         for _ in range(n):
             fn()
-        t = time.perf_counter() - t0
-        if t >= min_time / repeat or n > 1e6:
-            break
+        if time.perf_counter() - t0 >= min_time / repeat or n > 1e6:
+            return n
         n *= 2
-    times = []
+
+
+def measure(pending, repeat=7, min_time=0.2):
+    """Median seconds per call of each Pending: ``repeat`` rounds, each timing every one of
+    them for enough calls to last ``min_time / repeat``."""
+    ns = [_calls_per_round(p.fn, repeat, min_time) for p in pending]
+    times = [[] for _ in pending]
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        times.append((time.perf_counter() - t0) / n)
-    return float(np.median(times))
+        for p, n, ts in zip(pending, ns, times):
+            t0 = time.perf_counter()
+            for _ in range(n):
+                p.fn()
+            ts.append((time.perf_counter() - t0) / n)
+    return {id(p): float(np.median(ts)) for p, ts in zip(pending, times)}
+
+
+def resolve(res, repeat):
+    """``res`` with its Pending values (also inside tuples) replaced by measured times."""
+    flat = [v for x in res.values() for v in (x if isinstance(x, tuple) else (x,))
+            if isinstance(v, Pending)]
+    t = measure(flat, repeat)
+
+    def sub(v):
+        return t[id(v)] if isinstance(v, Pending) else v
+    return {k: tuple(map(sub, x)) if isinstance(x, tuple) else sub(x) for k, x in res.items()}
 
 
 def peers():
@@ -86,9 +111,6 @@ def main():
     if have["jax"]:
         import jax
         jax.config.update("jax_enable_x64", True)
-    if have["torch"]:
-        import torch
-        torch.set_num_threads(1)  # tiny workloads: thread hand-offs cost more than they save
     repeat = 3 if args.quick else 7
     sections = []
     only = [w for w in args.only.split(",") if w]
@@ -96,7 +118,8 @@ def main():
         if only and name not in only:
             continue
         print(f"{name}: {title}", flush=True)
-        res, note = fn(have, lambda f: median_time(f, repeat=repeat))
+        res, note = fn(have, Pending)
+        res = resolve(res, repeat)
         if isinstance(next(iter(res.values())), tuple):
             sections.append(kernel_table(f"{name}: {title}", res, note))
             continue
@@ -115,8 +138,9 @@ def main():
         Machine: {platform.machine()}, {os.cpu_count()} cores; {", ".join(versions)}.
         Produced by `make bench` (`python benchmarks/run.py`), {time.strftime("%Y-%m-%d")}.
         Each figure is the median over repeated runs in one process; ratios are to the fastest
-        implementation of that workload. JAX runs with `jax_enable_x64` (float64 workloads
-        are float64 everywhere). These machines are noisy: compare ratios, not absolutes.
+        implementation of that workload. Every library runs with its default threads (BLAS,
+        XLA, torch); JAX runs with `jax_enable_x64` (float64 workloads are float64
+        everywhere). These machines are noisy: compare ratios, not absolutes.
 
         """)
     with open(args.out, "w") as f:
