@@ -427,3 +427,23 @@ def test_long_functions_are_split_into_pieces_that_compute_the_same(monkeypatch)
     for k in p:
         np.testing.assert_allclose(g[k], g2[k], rtol=1e-11, atol=1e-14)
     assert src.count("def fn__") >= 3
+
+
+def test_scalars_computed_late_do_not_split_loops():
+    import funcgrad.optim as optim
+    opt = optim.adam(1e-2)
+    p = {"w": np.random.default_rng(5).normal(size=(5, 3))}
+    g = {"w": np.random.default_rng(6).normal(size=(5, 3))}
+
+    def update(p, g, state):  # the bias corrections are scalars computed after the moments
+        u, state = opt.update(g, state, p)
+        return optim.apply_updates(p, u), state
+
+    step = fg.jit(update)
+    state = opt.init(p)
+    src = step.source(p, g, state)
+    assert src.count("for i0 in range") == 1  # moments and update in one loop
+    (p1, s1), (p2, s2) = step(p, g, state), update(p, g, state)
+    np.testing.assert_allclose(p1["w"], p2["w"], rtol=1e-13)
+    for a, b in zip(fg.tree_leaves(s1), fg.tree_leaves(s2)):
+        np.testing.assert_allclose(a, b, rtol=1e-13)

@@ -148,6 +148,29 @@ def is_identity_broadcast(e):
         range(len(v.aval.shape)))
 
 
+def _hoist_scalars(eqns):
+    """``eqns`` with each 0-d elementwise equation moved up to just after the array
+    equation it (transitively) depends on last. Scalars are cheap, and a scalar computed late
+    splits loops: Adam's bias corrections, computed after the moment updates, kept every
+    parameter's update out of the loop that updates its moments."""
+    after = {}  # var -> position of the last array equation it depends on (-1: none)
+    moved = [[] for _ in range(len(eqns) + 1)]  # moved[j + 1]: scalars placed after eqn j
+    arrays = []
+    for i, e in enumerate(eqns):
+        if is_elementwise(e) and all(v.aval.shape == () for v in e.outvars):
+            j = max((after.get(x, -1) for x in e.inputs if isinstance(x, Var)), default=-1)
+            moved[j + 1].append(e)
+        else:
+            j = i
+            arrays.append((i, e))
+        after.update((v, j) for v in e.outvars)
+    out = list(moved[0])
+    for i, e in arrays:
+        out.append(e)
+        out.extend(moved[i + 1])
+    return out
+
+
 def schedule(eqns):
     """Items (``Group``/``Single``) in an order that respects every data dependence, and the
     broadcasts, which are not computed at all: a loop reads their operand through an index
@@ -174,7 +197,7 @@ def schedule(eqns):
                 best, best_score = k, score
         return best
 
-    for e in eqns:
+    for e in _hoist_scalars(eqns):
         if e.prim.name == "broadcast_in_dim":
             v, x = e.outvars[0], e.inputs[0]
             virtual[v] = e
