@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import funcgrad as fg
+import funcgrad.numpy as fnp
 from funcgrad.backend import cache
 
 PROG = textwrap.dedent("""
@@ -90,6 +91,19 @@ def test_clear_cache_empties_memory_and_disk(private_cache):
     assert not any(private_cache.rglob("fg_*")) and not cache.memory
     assert (private_cache / "mine.txt").exists()  # only what funcgrad wrote is deleted
     assert f(2.0) == 7.0  # compiles again
+
+
+def test_importing_many_entries_does_not_wrap_the_kernels_again(private_cache):
+    from funcgrad.backend import kernels
+    before = kernels.exp_._cache.load_overload
+    fs = [fg.jit(lambda x, k=k: fnp.exp(x) * (k + 1.0) + x ** (k + 2)) for k in range(3)]
+    for k, f in enumerate(fs):
+        assert f(0.5) == pytest.approx(np.exp(0.5) * (k + 1.0) + 0.5 ** (k + 2), rel=1e-14)
+    # once each import wrapped every star-imported kernel again: wrappers nested until a
+    # long session's cache loads died of RecursionError (seen in make test-all)
+    assert kernels.exp_._cache.load_overload == before
+    ours = [d for d in cache.memory.values() if d.py_func.__module__.startswith("fg_")]
+    assert ours and all(d._cache.load_overload.__name__ == "safe_load" for d in ours)
 
 
 def test_entries_of_another_user_are_ignored(private_cache):

@@ -96,7 +96,10 @@ def _import(modname, path, fname):
     sys.modules[modname] = mod  # Numba's disk cache finds the function through its module
     spec.loader.exec_module(mod)
     for obj in vars(mod).values():
-        if isinstance(obj, numba.core.dispatcher.Dispatcher):
+        # only the module's own functions: the kernels it star-imports are guarded by nobody
+        # else, and wrapping them again at every import would nest the wrappers without end
+        if (isinstance(obj, numba.core.dispatcher.Dispatcher)
+                and obj.py_func.__module__ == modname):
             _guard_numba_cache(obj, path)
     return getattr(mod, fname)
 
