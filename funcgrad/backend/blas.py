@@ -85,8 +85,7 @@ def _gemm(typingctx, ta, tb, m, n, k, a, lda, b, ldb, c, ldc):
 
     def codegen(context, builder, signature, args):
         fl = ir.FloatType() if dt == types.float32 else ir.DoubleType()
-        i32, i64, p = ir.IntType(32), ir.IntType(64), ir.FloatType().as_pointer()
-        p = fl.as_pointer()
+        i32, i64, p = ir.IntType(32), ir.IntType(64), fl.as_pointer()
         fnty = ir.FunctionType(ir.VoidType(), [i32, i32, i32, i64, i64, i64, fl, p, i64, p,
                                                i64, fl, p, i64])
         name = SYMBOLS["f" if dt == types.float32 else "d"]

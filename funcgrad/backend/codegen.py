@@ -177,6 +177,13 @@ class Writer:
     def emit(self, line, depth=1):
         self.lines.append("    " * depth + line)
 
+    def loops(self, dims):
+        """Emit a loop nest over ``dims`` (size texts); its fresh index names."""
+        idx = [self.fresh("k") for _ in dims]
+        for j, (i, d) in enumerate(zip(idx, dims)):
+            self.emit(f"for {i} in range({d}):", 1 + j)
+        return idx
+
     def comment(self, e, depth=1):
         outs = " ".join(f"{self.names[v]}:{v.aval.str_short()}" for v in e.outvars)
         params = ", ".join(f"{k}={_fmt_param(v)}" for k, v in e.params.items())
@@ -260,11 +267,9 @@ class Writer:
             self.emit(f"{self.names[x]} = {self.at(x, [])}")
             return
         dims = [self.size(d) for d in shape]
-        idx = [self.fresh("k") for _ in shape]
         self.emit(f"{self.names[x]} = empty_(({''.join(d + ', ' for d in dims)}), "
                   f"{dtype_text(x.aval.dtype)})")
-        for j, (i, d) in enumerate(zip(idx, dims)):
-            self.emit(f"for {i} in range({d}):", 1 + j)
+        idx = self.loops(dims)
         self.emit(f"{self.names[x]}[{', '.join(idx)}] = {self.at(x, idx)}", 1 + len(shape))
 
     # -- loop nests ----------------------------------------------------------------------------
@@ -522,7 +527,7 @@ def emit_matmul(g, e):
          f"{g.size(xs[-1])}))"
     y3 = f"reshape_({g.n(y)}, ({g.size(B)}, {g.size(ys[-2])}, " \
          f"{g.size(ys[-1])}))"
-    out = f"zeros_(({g.size(B)}, {g.size(vs[-2])}, {g.size(vs[-1])}), " \
+    out = f"empty_(({g.size(B)}, {g.size(vs[-2])}, {g.size(vs[-1])}), " \
           f"{dtype_text(v.aval.dtype)})"
     g.assign(v, f"matmul_batched_({x3}, {y3}, {out}).reshape({g.shape(vs)})")
 
@@ -562,9 +567,7 @@ def emit_pad(g, e):
     # n-d slices costs about a quarter of a second of compile time per use.
     name = g.names[v]
     g.assign(v, f"zeros_({g.shape(v.aval.shape)}, {dtype_text(v.aval.dtype)})")
-    ks = [g.fresh("k") for _ in x.aval.shape]
-    for j, (k, n) in enumerate(zip(ks, x.aval.shape)):
-        g.emit(f"for {k} in range({g.size(n)}):", 1 + j)
+    ks = g.loops([g.size(n) for n in x.aval.shape])
     out_ix = [f"{g.size(lo)} + {k} * {g.size(it + 1)}" if it else f"{g.size(lo)} + {k}"
               for k, (lo, hi, it) in zip(ks, e.params["config"])]
     g.emit(f"{name}[{', '.join(out_ix)}] = {g.n(x)}[{', '.join(ks)}]", 1 + len(ks))

@@ -38,7 +38,7 @@ def split_function(text, max_lines=None, piece_lines=None):
     table_reads = {}
     k = 0
     while k < len(body) and _is_table_read(body[k]):
-        table_reads[body[k].targets[0].id] = _segment(lines, body[k], body[k].lineno)
+        table_reads[body[k].targets[0].id] = lines[body[k].lineno - 1]
         k += 1
     stmts, ret = body[k:-1], body[-1]
     if (not isinstance(ret, ast.Return) or not stmts
@@ -99,10 +99,6 @@ def _table_order(name):
     return (name[0], int(name[1:])) if name[1:].isdigit() else (name, 0)
 
 
-def _segment(lines, s, first):
-    return "\n".join(lines[first - 1:s.end_lineno])
-
-
 def _first_line(lines, s, prev_end):
     """The first line of ``s`` with the comment lines just above it (the IR equation)."""
     first = s.lineno
@@ -120,7 +116,7 @@ def _assigned(stmts):
     """Names certainly written by ``stmts`` (by top-level assignments)."""
     out = set()
     for s in stmts:
-        if isinstance(s, (ast.Assign, ast.AnnAssign)):
+        if isinstance(s, ast.Assign):
             out |= _stores(s)
     return out
 
@@ -140,9 +136,8 @@ def _exposed(stmts):
                 expr(s.value)
                 for t in s.targets:
                     target(t)
-            elif isinstance(s, ast.AugAssign):
+            elif isinstance(s, ast.AugAssign):  # x op= v reads x too
                 expr(s.value)
-                expr(s.target) if not isinstance(s.target, ast.Name) else None
                 if isinstance(s.target, ast.Name) and s.target.id not in written:
                     reads.add(s.target.id)
                 target(s.target)
