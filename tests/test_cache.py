@@ -73,15 +73,6 @@ def test_unwritable_cache_dir_falls_back_to_memory_with_a_warning(tmp_path):
     assert "cannot use the cache directory" in err
 
 
-@pytest.fixture
-def private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("FUNCGRAD_CACHE_DIR", str(tmp_path / "c"))
-    yield tmp_path / "c"
-    fg.clear_cache()  # forget this directory's entries in memory too
-    monkeypatch.delenv("FUNCGRAD_CACHE_DIR")
-    cache.root()
-
-
 def test_clear_cache_empties_memory_and_disk(private_cache):
     f = fg.jit(lambda x: x * 3.0 + 1.0)
     assert f(2.0) == 7.0

@@ -26,7 +26,8 @@ def make_params(dtype=np.float64, seed=0):
 
 def compiled_count():
     """Native functions compiled in this process (Numba specializations of our modules)."""
-    return sum(len(fn.signatures) for fn in cache.memory.values())
+    from funcgrad.backend.compile import dispatchers
+    return sum(len(d.signatures) for fn in cache.memory.values() for d in dispatchers(fn))
 
 
 @pytest.fixture(scope="module")
@@ -406,8 +407,10 @@ def test_matmuls_with_a_unit_dimension_fuse_into_loops():
 
 def test_long_functions_are_split_into_pieces_that_compute_the_same(monkeypatch):
     from funcgrad.backend import split
-    monkeypatch.setattr(split, "MAX_LINES", 20)
-    monkeypatch.setattr(split, "PIECE_LINES", 12)
+    monkeypatch.setattr(split, "MAX_LINES", 8)  # functions called from compiled code
+    monkeypatch.setattr(split, "PIECE_LINES", 5)
+    monkeypatch.setattr(split, "MAIN_MAX_LINES", 20)  # the main one: a chain run by Python
+    monkeypatch.setattr(split, "MAIN_PIECE_LINES", 12)
 
     def f(p, x, y, n):  # a training loss with a scan and a cond inside: nested functions too
         h = fnp.tanh(x @ p["w1"] + p["b1"])
@@ -421,6 +424,8 @@ def test_long_functions_are_split_into_pieces_that_compute_the_same(monkeypatch)
     x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 2))
     src = step.source(p, x, y, 3)
     assert re.search(r"= fn__2\(", src) and re.search(r"= fn__1\(", src)
+    assert split.CHAIN_MARK + "\ndef fn(" in src  # the main function
+    assert re.search(r"^def fn_2__2\(", src, re.M)  # a compiled chain: a branch or loop body
     v, g = step(p, x, y, 3)
     v2, g2 = fg.value_and_grad(f)(p, x, y, 3)
     assert v == pytest.approx(v2, rel=1e-12)

@@ -98,12 +98,19 @@ class Module:
         self.functions = []
         self.consts = {}  # typed literals: name -> text
         self.count = 0
+        self.pieces = []  # how the main function was split (``split.Piece``), if it was
 
-    def add_function(self, ir, base):
+    def add_function(self, ir, base, main=False):
+        """Write a function for ``ir``; ``main``: the one called from Python (split, if long,
+        into pieces that Python calls in order) rather than from compiled code."""
         self.count += 1
         name = f"{base}_{self.count}" if self.count > 1 else base
         w = Writer(self, ir, name)
-        self.functions.extend(split_function(w.generate()))
+        text = w.generate()
+        texts, pieces = split_function(text, types=w.value_types() if main else None)
+        self.functions.extend(texts)
+        if main:
+            self.pieces = pieces
         return name
 
 
@@ -133,6 +140,19 @@ class Writer:
         self.eqns = ir.eqns
         self.virtual, self.materialized = {}, set()
         self.inputs = set(ir.const_vars) | set(ir.in_vars)
+
+    def value_types(self):
+        """The type spec (``split.Piece``) of each value the generated code holds in a name:
+        arrays the code allocates are C-contiguous; views and inputs are left out (their
+        layout is the caller's)."""
+        out = {}
+        for v, name in self.names.items():
+            if v in self.views or v in self.inputs:
+                continue
+            dt = np.dtype(v.aval.dtype).name
+            out[name] = ("scalar", dt) if v.aval.shape == () else ("array", dt,
+                                                                   len(v.aval.shape))
+        return out
 
     # -- helpers used by emitters --------------------------------------------------------------
     def size(self, d):
@@ -775,10 +795,10 @@ def can_emit(e):
 class Source:
     """A generated module's text and the run-time tables its functions read."""
 
-    __slots__ = ("text", "fname", "P", "F64", "F32")
+    __slots__ = ("text", "fname", "P", "F64", "F32", "pieces")
 
-    def __init__(self, text, fname, P, F64, F32):
-        self.text, self.fname = text, fname
+    def __init__(self, text, fname, P, F64, F32, pieces=()):
+        self.text, self.fname, self.pieces = text, fname, list(pieces)
         self.P = np.array(P, np.int64)
         self.F64 = np.array(F64, np.float64)
         self.F32 = np.array(F32, np.float32)
@@ -792,7 +812,7 @@ def generate(ir, fname="fn"):
 
     Raises ``Unsupported(eqn)`` for an equation that has no code generator."""
     mod = Module()
-    mod.add_function(ir, fname)
+    mod.add_function(ir, fname, main=True)
     consts = "".join(f"{k} = {v}\n" for k, v in sorted(mod.consts.items()))
     text = (consts + "\n\n" if consts else "") + "\n\n".join(mod.functions)
-    return Source(text, fname, mod.P, mod.F64, mod.F32)
+    return Source(text, fname, mod.P, mod.F64, mod.F32, mod.pieces)

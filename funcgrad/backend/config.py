@@ -8,6 +8,8 @@
 - ``FUNCGRAD_COMPILE_IN_BACKGROUND=1``: a function not yet in the disk cache is compiled in a
   background thread while the NumPy evaluator runs its calls (no multi-second pause on the
   first call; results of those first calls may differ from compiled ones in the last bits).
+- ``FUNCGRAD_COMPILE_WORKERS``: how many processes may compile the pieces of a long function at
+  once (default: the CPUs this process may use, at most 8; ``1`` compiles in this process only).
 """
 import os
 
@@ -34,3 +36,19 @@ def jit_disabled():
 
 def compile_in_background():
     return os.environ.get("FUNCGRAD_COMPILE_IN_BACKGROUND", "") not in ("", "0")
+
+
+def compile_workers():
+    """Processes for compiling one function's pieces (``FUNCGRAD_COMPILE_WORKERS``)."""
+    raw = os.environ.get("FUNCGRAD_COMPILE_WORKERS", "")
+    if raw.strip():
+        try:
+            return max(1, int(raw))
+        except ValueError:
+            raise ValueError(f"FUNCGRAD_COMPILE_WORKERS={raw!r} is not a whole number; set it "
+                             "to how many processes may compile at once (1: no others).")
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return min(cpus, 8)

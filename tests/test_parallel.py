@@ -1,0 +1,199 @@
+"""Long main functions: split into pieces that Python calls in order, compiled at once in forked
+processes that share the disk cache. Whatever the processes do, results are those of the NumPy
+evaluator; what they save is time (the W5 benchmark measures it)."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import numba
+import numpy as np
+import pytest
+
+import funcgrad as fg
+from funcgrad.backend import compile as backend
+from funcgrad.backend import parallel, split
+
+# A float32 MLP training step with Adam, like the W2 benchmark at small sizes: its generated
+# code (~500 lines) is long enough to be split with the default thresholds.
+STEP = textwrap.dedent("""
+    import numpy as np, funcgrad as fg, funcgrad.numpy as fnp, funcgrad.optim as optim
+    from funcgrad.backend import cache
+
+    def loss(p, x, y):
+        h = x
+        for k in range(3):
+            h = h @ p[f"w{k}"] + p[f"b{k}"]
+            h = fnp.maximum(h, 0.0) if k < 2 else h
+        z = h - fnp.max(h, axis=1, keepdims=True)
+        logp = z - fnp.log(fnp.sum(fnp.exp(z), axis=1, keepdims=True))
+        return -fnp.mean(fnp.sum(y * logp, axis=1))
+
+    rng = np.random.default_rng(0)
+    sizes = [6, 9, 9, 4]
+    params = {}
+    for k, (m, n) in enumerate(zip(sizes[:-1], sizes[1:])):
+        params[f"w{k}"] = (rng.normal(size=(m, n)) / np.sqrt(m)).astype(np.float32)
+        params[f"b{k}"] = np.zeros(n, np.float32)
+    x = rng.normal(size=(5, 6)).astype(np.float32)
+    y = np.eye(4, dtype=np.float32)[rng.integers(0, 4, 5)]
+    opt = optim.adam(1e-2)
+
+    def step(params, state, x, y):
+        g = fg.grad(loss)(params, x, y)
+        u, state = opt.update(g, state, params)
+        return optim.apply_updates(params, u), state
+""")
+
+
+def _reference_and_jitted():
+    ns = {}
+    exec(STEP, ns)
+    return ns
+
+
+def test_a_long_step_compiles_its_pieces_in_other_processes_and_matches_numpy(tmp_path):
+    prog = "import json\n" + STEP + textwrap.dedent("""
+        jstep = fg.jit(step)
+        (p1, s1) = jstep(params, opt.init(params), x, y)
+        (p2, s2) = step(params, opt.init(params), x, y)
+        for a, b in zip(fg.tree_leaves((p1, s1)), fg.tree_leaves((p2, s2))):
+            assert a.dtype == b.dtype, (a.dtype, b.dtype)
+            np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-6)
+        fn = next(iter(cache.memory.values()))
+        pieces = fn.__funcgrad_pieces__
+        print(json.dumps({"sigs": [len(d.signatures) for d, _ in pieces],
+                          "hits": [sum(d.stats.cache_hits.values()) for d, _ in pieces]}))
+    """)
+    env = dict(os.environ, FUNCGRAD_CACHE_DIR=str(tmp_path), FUNCGRAD_LOG_COMPILES="1",
+               FUNCGRAD_COMPILE_WORKERS="2")
+    runs = []
+    for _ in range(2):  # cold cache, then a new process that loads every piece from disk
+        r = subprocess.run([sys.executable, "-c", prog], env=env, capture_output=True,
+                           text=True, timeout=600)
+        assert r.returncode == 0, r.stderr
+        runs.append((json.loads(r.stdout), r.stderr))
+    (cold, cold_log), (warm, warm_log) = runs
+    n = len(cold["sigs"])
+    # the types guessed before the call were the call's: one signature per piece
+    assert n >= 2 and cold["sigs"] == [1] * n
+    hits = cold["hits"]  # compiled here: the first piece; by a child: loaded from the cache
+    assert hits[0] == 0 and sum(hits) >= 1
+    assert f"compiled ({n} pieces, {sum(hits)} compiled by other processes)" in cold_log
+    assert warm["sigs"] == [1] * n and warm["hits"] == [1] * n
+    assert "loaded compiled code from the disk cache" in warm_log
+
+
+@pytest.fixture
+def long_step(private_cache, monkeypatch):
+    monkeypatch.setenv("FUNCGRAD_COMPILE_WORKERS", "2")
+    monkeypatch.setenv("FUNCGRAD_LOG_COMPILES", "1")
+    ns = _reference_and_jitted()
+    args = (ns["params"], ns["opt"].init(ns["params"]), ns["x"], ns["y"])
+    return ns["step"], args
+
+
+def _check(jitted, step, args):
+    for a, b in zip(fg.tree_leaves(jitted(*args)), fg.tree_leaves(step(*args))):
+        assert a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-6)
+
+
+def test_a_failed_compile_process_costs_time_not_results(long_step, monkeypatch, capfd):
+    step, args = long_step
+
+    def fork_and_fail(group):  # a child that dies before compiling anything
+        pid = os.fork()
+        if pid == 0:
+            os._exit(3)
+        return pid
+
+    monkeypatch.setattr(parallel, "_fork_compile", fork_and_fail)
+    monkeypatch.setattr(parallel, "can_fork", lambda dispatchers: True)
+    _check(fg.jit(step), step, args)
+    assert "0 compiled by other processes" in capfd.readouterr().err
+
+
+def test_a_stuck_compile_process_is_killed_at_the_deadline():
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(60)
+        os._exit(0)
+    t = time.monotonic()
+    assert parallel._wait([pid], deadline=t + 0.3) == [False]
+    assert time.monotonic() - t < 5
+    with pytest.raises(ChildProcessError):  # killed and reaped: no zombie left
+        os.waitpid(pid, 0)
+
+
+def test_without_forking_the_pieces_compile_here(long_step, monkeypatch, capfd):
+    step, args = long_step
+    monkeypatch.setenv("FUNCGRAD_COMPILE_WORKERS", "1")
+    jitted = fg.jit(step)
+    _check(jitted, step, args)
+    log = capfd.readouterr().err
+    assert "0 compiled by other processes" in log and "pieces" in log
+
+
+def test_piece_signatures_follow_the_specs():
+    args = (np.ones((2, 3), np.float32).T, np.float32(2.0), 3)
+    specs = [("arg", 0), ("arg", 1), ("arg", 2), ("array", "float32", 2),
+             ("scalar", "float32"), ("array", "bool", 1)]
+    sig = parallel.signature(specs, args)
+    assert sig == (numba.typeof(args[0]), numba.float32, numba.int64,
+                   numba.types.Array(numba.float32, 2, "C"), numba.float32,
+                   numba.types.Array(numba.boolean, 1, "C"))
+    assert sig[0].layout == "F"
+    assert parallel.signature([("arg", 0), None], args) is None
+
+
+CHAIN_SRC = textwrap.dedent("""\
+    def fn(a, s, P, F64, F32):
+        p0 = P[0]
+        b = a * 2.0
+        c = b + 1.0
+        d = c - a
+        t_ = c * 3.0
+        e = t_ * s
+        f = e + b
+        g = f * c
+        h = g - d
+        return (h, e, )
+""")
+
+
+def test_cuts_avoid_values_of_unknown_type_and_keep_float32_scalars():
+    types = {n: ("array", "float64", 1) for n in "bcdefgh"}
+    texts, pieces = split.split_function(CHAIN_SRC, max_lines=3, piece_lines=4, types=types)
+    assert len(pieces) == 2 and texts[-1].startswith(split.CHAIN_MARK)
+    # the halfway cut, after t_ (a temporary: its type is not known), moved one statement up
+    assert "t_" not in texts[1].splitlines()[0] and "t_ = c * 3.0" in texts[1]
+    assert all(None not in p.specs for p in pieces)
+    assert pieces[0].specs == [("arg", 0), ("arg", 2), ("arg", 3), ("arg", 4)]
+    ns = {"np": np}
+    for t in texts:
+        exec(t, ns)
+    a = np.arange(4.0)
+    want = {}
+    exec(CHAIN_SRC, want)
+    P = np.array([4])
+    for got, ref in zip(ns["fn"](a, 0.5, P, None, None), want["fn"](a, 0.5, P, None, None)):
+        np.testing.assert_array_equal(got, ref)
+    # a float32 scalar passed through Python is handed to the next piece as float32 again
+    assert split._retyped("s2", ("scalar", "float32")) == "np.float32(s2)"
+    assert split._retyped("x", ("scalar", "float64")) == "x"
+
+
+def test_chain_module_runs_in_python_and_pieces_are_compiled():
+    src = fg.jit(lambda x: x).source(1.0)  # short: no chain, one compiled function
+    assert split.CHAIN_MARK not in src
+
+    class S:  # a split module's source as ``compile`` sees it
+        text = "x = 1\n\n" + split.CHAIN_MARK + "\ndef fn(a):\n    return fn__1(a)\n\n" \
+               "def fn__1(a):\n    return a\n"
+
+    text = backend.module_text(S)
+    assert split.CHAIN_MARK + "\ndef fn(" in text  # undecorated
+    assert text.count("@njit") == 1 and "@njit(cache=True" in text.split("def fn__1")[0]
