@@ -116,6 +116,18 @@ def test_a_failed_compile_process_costs_time_not_results(long_step, monkeypatch,
     assert "0 compiled by other processes" in capfd.readouterr().err
 
 
+def test_no_process_to_fork_compiles_here(long_step, monkeypatch, capfd):
+    step, args = long_step
+
+    def no_fork(group):
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(parallel, "_fork_compile", no_fork)
+    monkeypatch.setattr(parallel, "can_fork", lambda dispatchers: True)
+    _check(fg.jit(step), step, args)
+    assert "0 compiled by other processes" in capfd.readouterr().err
+
+
 def test_a_stuck_compile_process_is_killed_at_the_deadline():
     pid = os.fork()
     if pid == 0:
@@ -197,3 +209,13 @@ def test_chain_module_runs_in_python_and_pieces_are_compiled():
     text = backend.module_text(S)
     assert split.CHAIN_MARK + "\ndef fn(" in text  # undecorated
     assert text.count("@njit") == 1 and "@njit(cache=True" in text.split("def fn__1")[0]
+
+
+def test_no_fork_beside_threads_or_jax(monkeypatch):
+    d = type("Dispatcher", (), {"_cache": object()})()  # one with a disk cache
+    assert parallel.can_fork([d])  # pytest runs tests in one thread
+    monkeypatch.setitem(sys.modules, "jax", object())
+    assert not parallel.can_fork([d])
+    monkeypatch.delitem(sys.modules, "jax")
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 2)
+    assert not parallel.can_fork([d])

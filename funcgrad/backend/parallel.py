@@ -8,8 +8,9 @@ disk cache and exiting; the call then loads those from the cache.
 
 Everything here is an optimization that may decline, never a change of results: a piece whose
 argument types cannot be known before the call, a child that fails or hangs (killed after a
-deadline), no disk cache, no ``fork`` (or another thread running, which makes forking unsafe):
-the call compiles what is missing in this process, as without splitting.
+deadline), no disk cache, no ``fork``, or another thread or a fork-hostile library such as JAX
+running (forking is unsafe then): the call compiles what is missing in this process, as
+without splitting.
 """
 import os
 import signal
@@ -41,9 +42,16 @@ def signature(specs, args):
     return tuple(out)
 
 
+#: libraries whose own threads make ``fork`` unsafe (JAX warns of deadlocks at every fork)
+FORK_HOSTILE = ("jax", "jaxlib", "tensorflow")
+
+
 def can_fork(dispatchers):
+    """Forking is safe: one Python thread, no fork-hostile library loaded (BLAS thread pools
+    are fork-safe), and a disk cache through which the children hand back their work."""
     return (hasattr(os, "fork") and sys.platform.startswith("linux")
             and threading.active_count() == 1
+            and not any(m in sys.modules for m in FORK_HOSTILE)
             and all(not isinstance(getattr(d, "_cache", None), (type(None), caching.NullCache))
                     for d in dispatchers))
 
@@ -64,15 +72,21 @@ def compile_pieces(pieces, args, workers=None):
             disp.compile(sig)
         return 0
     groups = _balance(jobs, n)
-    children = [_fork_compile(group) for group in groups[1:]]
+    mine, children, theirs = list(groups[0]), [], []
+    for group in groups[1:]:
+        try:
+            children.append(_fork_compile(group))
+            theirs.append(group)
+        except OSError:  # no memory or process left to fork: compile those here
+            mine += group
     t0 = time.perf_counter()
     try:
-        for disp, sig, _ in groups[0]:
+        for disp, sig, _ in mine:
             disp.compile(sig)
     finally:
         # a child is as busy as this process was; past that (and a margin) it is stuck
         ok = _wait(children, deadline=time.monotonic() + 30 + 3 * (time.perf_counter() - t0))
-    return sum(len(g) for g, good in zip(groups[1:], ok) if good)
+    return sum(len(g) for g, good in zip(theirs, ok) if good)
 
 
 def _balance(jobs, n):
@@ -109,7 +123,11 @@ def _wait(pids, deadline):
         for pid in pids:
             if pid in status:
                 continue
-            done, code = os.waitpid(pid, os.WNOHANG)
+            try:
+                done, code = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:  # reaped by someone else (SIGCHLD ignored): unknown
+                status[pid] = False
+                continue
             if done:
                 status[pid] = os.waitstatus_to_exitcode(code) == 0
         if len(status) < len(pids):
