@@ -149,6 +149,14 @@ def test_without_forking_the_pieces_compile_here(long_step, monkeypatch, capfd):
     assert "0 compiled by other processes" in log and "pieces" in log
 
 
+def test_types_guessed_wrong_cost_a_compile_not_an_error(long_step, monkeypatch):
+    step, args = long_step
+    monkeypatch.setenv("FUNCGRAD_COMPILE_WORKERS", "1")
+    # every argument guessed to be an int64: Numba cannot type the pieces for that
+    monkeypatch.setattr(parallel, "signature", lambda specs, args: (numba.int64,) * len(specs))
+    _check(fg.jit(step), step, args)
+
+
 def test_piece_signatures_follow_the_specs():
     args = (np.ones((2, 3), np.float32).T, np.float32(2.0), 3)
     specs = [("arg", 0), ("arg", 1), ("arg", 2), ("array", "float32", 2),

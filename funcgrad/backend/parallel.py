@@ -69,7 +69,7 @@ def compile_pieces(pieces, args, workers=None):
     n = min(workers, len(jobs))
     if n < 2 or not can_fork([d for d, _, _ in jobs]):
         for disp, sig, _ in jobs:
-            disp.compile(sig)
+            _compile(disp, sig)
         return 0
     groups = _balance(jobs, n)
     mine, children, theirs = list(groups[0]), [], []
@@ -82,11 +82,20 @@ def compile_pieces(pieces, args, workers=None):
     t0 = time.perf_counter()
     try:
         for disp, sig, _ in mine:
-            disp.compile(sig)
+            _compile(disp, sig)
     finally:
         # a child is as busy as this process was; past that (and a margin) it is stuck
         ok = _wait(children, deadline=time.monotonic() + 30 + 3 * (time.perf_counter() - t0))
     return sum(len(g) for g, good in zip(theirs, ok) if good)
+
+
+def _compile(disp, sig):
+    """Compile ahead of the call. A failure is the call's to report: it compiles again with
+    the actual arguments, and a type guessed wrong must never be the user's error."""
+    try:
+        disp.compile(sig)
+    except numba.core.errors.NumbaError:
+        pass
 
 
 def _balance(jobs, n):
