@@ -83,6 +83,18 @@ def test_structure_change_recompiles_correctly(monkeypatch, capfd):
     assert "first call" in err and "new argument shapes" in err
 
 
+def test_a_unit_loop_axis_is_structure_other_sizes_are_not():
+    f = fg.jit(lambda x, w: fnp.sum(fnp.tanh(x * w), axis=0))
+    rng = np.random.default_rng(3)
+    for n in (4, 9, 1):  # 4 and 9 share code; a single row drops that loop from the code
+        x, w = rng.normal(size=(n, 3)), rng.normal(size=3)
+        np.testing.assert_allclose(f(x, w), np.tanh(x * w).sum(0), rtol=1e-13)
+    src = {n: cache.code_key(f.source(np.ones((n, 3)), np.ones(3))) for n in (4, 9, 1)}
+    assert src[4] == src[9] != src[1]  # the key ignores comments (they show the sizes)
+    src = {n: f.source(np.ones((n, 3)), np.ones(3)) for n in (4, 1)}
+    assert "range(1)" in src[1] and "range(1)" not in src[4]
+
+
 def test_float32_stays_float32_end_to_end():
     p = make_params(np.float32)
     x = np.ones((4, 3), np.float32)

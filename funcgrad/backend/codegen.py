@@ -6,7 +6,9 @@ A generated module holds one function per IR (the main one, plus one per branch 
 code needs (array shapes, slice bounds, loop lengths), and ``F64``/``F32``, the float literals.
 Sizes and literal values are read from these at run time and never written into the source, so
 the source text is the IR's structure modulo sizes and constants: it is the compile-cache key,
-and a new batch size or a new learning rate reuses the compiled function.
+and a new batch size or a new learning rate reuses the compiled function. One exception: a loop
+axis of length 1 is written as ``range(1)`` (LLVM then drops the loop); such an axis is
+structure anyway, since broadcasting depends on it.
 
 0-d values are Numba scalars; other values are arrays. Loop nests come from ``fusion``; other
 primitives have an emitter in ``EMITTERS`` (the codegen knowledge of a primitive lives here, not
@@ -298,7 +300,9 @@ class Writer:
         idx = [f"i{j}" for j in range(r)]
         index = ", ".join(idx)
         local = {}
-        dims = [self.size(s) for s in shape]
+        # a unit axis is structure, not a size (broadcasting already depends on it): a literal
+        # 1 lets LLVM drop that loop, which otherwise costs a loop entry per outer iteration
+        dims = ["1" if s == 1 else self.size(s) for s in shape]
         stored = [e.outvars[0] for e in g.members if e.outvars[0] in self.escaping]
         if r:
             for v in stored:
