@@ -89,6 +89,9 @@ class _Traced(Exception):
     """A leaf is a tracer: the call is inside another transformation."""
 
 
+_SORTED_KEYS = {}  # a dict's keys in insertion order -> sorted (sorting costs more than a lookup)
+
+
 def _walk(x, leaves):
     """Collect the leaves of a pytree and return a hashable key of its structure, shapes and
     dtypes, in one pass (the dispatch cost users feel in small steps: arrays directly inside
@@ -96,11 +99,16 @@ def _walk(x, leaves):
     t = type(x)
     if t is np.ndarray:
         leaves.append(x)
-        return x.shape, x.dtype.char
+        return x.shape, x.dtype
     if t is dict or t is list or t is tuple:
         if t is dict:
-            keys = sorted(x)
-            out = ["D", len(keys), *keys]
+            order = tuple(x)
+            keys = _SORTED_KEYS.get(order)
+            if keys is None:
+                keys = tuple(sorted(order))
+                if len(_SORTED_KEYS) < 4096:
+                    _SORTED_KEYS[order] = keys
+            out = ["D", keys]
             children = [x[k] for k in keys]
         else:
             out = ["L" if t is list else "T"]
@@ -108,7 +116,7 @@ def _walk(x, leaves):
         for c in children:
             if type(c) is np.ndarray:
                 leaves.append(c)
-                out.append((c.shape, c.dtype.char))
+                out.append((c.shape, c.dtype))
             else:
                 out.append(_walk(c, leaves))
         return tuple(out)
@@ -121,7 +129,7 @@ def _walk(x, leaves):
         raise _Traced
     if isinstance(x, np.generic):
         leaves.append(x)
-        return (), x.dtype.char
+        return (), x.dtype
     node = pytree._flatten_node(x)
     if node is None:  # not an array: the general path reports it
         leaves.append(x)
