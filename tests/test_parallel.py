@@ -227,3 +227,12 @@ def test_no_fork_beside_threads_or_jax(monkeypatch):
     monkeypatch.delitem(sys.modules, "jax")
     monkeypatch.setattr(parallel.threading, "active_count", lambda: 2)
     assert not parallel.can_fork([d])
+
+
+def test_a_bad_worker_count_says_what_to_set(monkeypatch):
+    from funcgrad.backend import config
+    monkeypatch.setenv("FUNCGRAD_COMPILE_WORKERS", "two")
+    with pytest.raises(ValueError, match="FUNCGRAD_COMPILE_WORKERS='two' is not a whole number"):
+        config.compile_workers()
+    monkeypatch.setenv("FUNCGRAD_COMPILE_WORKERS", "0")
+    assert config.compile_workers() == 1

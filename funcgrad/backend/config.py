@@ -46,7 +46,7 @@ def compile_workers():
             return max(1, int(raw))
         except ValueError:
             raise ValueError(f"FUNCGRAD_COMPILE_WORKERS={raw!r} is not a whole number; set it "
-                             "to how many processes may compile at once (1: no others).")
+                             "to how many processes may compile at once (1: no others).") from None
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
