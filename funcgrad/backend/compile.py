@@ -48,25 +48,25 @@ def module_text(source, cached=True):
 
 def compile_source(source, reason=""):
     """The Numba dispatcher of ``source``'s main function (compiled lazily, at its first call)."""
-    key = cache.code_key(module_text(source))  # the decorator and header are code too
+    text = module_text(source)
+    key = cache.code_key(text)  # the decorator and header are code too
     fn = cache.memory.get(key)
     if fn is not None:
         return fn
     with _lock:
         fn = cache.memory.get(key)
         if fn is None:
-            fn = _load(source, key, reason)
+            fn = _load(source, text, key, reason)
             cache.memory[key] = fn
         return fn
 
 
-def _load(source, key, reason):
+def _load(source, text, key, reason):
     modname = f"fg_{key}"
     root = cache.root()
-    fn, path = None, "<memory>"
+    fn, path, earlier = None, "<memory>", False
     if root is not None:
         path = os.path.join(root, modname + ".py")
-        text = module_text(source)
         try:
             exists = os.path.exists(path)
             on_disk = cache.trusted_text(path) if exists else None
@@ -74,10 +74,10 @@ def _load(source, key, reason):
                 warnings.warn(f"funcgrad: ignoring cache entry {path}: it is not a readable "
                               "file of this user's.", stacklevel=4)
                 path = "<memory>"
-            elif exists and cache.code_key(on_disk) == cache.code_key(text):  # comments: sizes
+            elif exists and cache.code_key(on_disk) == key:  # comments: sizes
                 cache.touch(path)
                 fn = _import(modname, path, source)
-                fn.__funcgrad_pieces_cached__ = True  # compiled by an earlier process
+                earlier = True  # so an earlier process compiled it, most likely
             else:
                 if exists:
                     warnings.warn(f"funcgrad: cache entry {path} was corrupt; recompiling it.",
@@ -91,7 +91,8 @@ def _load(source, key, reason):
             path = "<memory>"
     if fn is None:
         fn = _exec(modname, source)
-    fn.__funcgrad_info__ = {"path": path, "reason": reason or "new structure"}
+    fn.__funcgrad_info__ = {"path": path, "reason": reason or "new structure",
+                            "earlier": earlier}
     return fn
 
 
@@ -176,7 +177,7 @@ def call_first(fn, args):
     pieces = getattr(fn, "__funcgrad_pieces__", None)
     helped = 0
     try:
-        if pieces and not getattr(fn, "__funcgrad_pieces_cached__", False):
+        if pieces and not info["earlier"]:  # else the pieces load from the disk cache
             helped = parallel.compile_pieces(pieces, args)
         res = fn(*args)
     except NUMBA_ERRORS as err:
