@@ -33,10 +33,6 @@ def zeros_like_aval(aval):
     return np.zeros(aval.shape, aval.dtype)
 
 
-def add_cotangents(a, b):
-    return b if a is None else ew.add(a, b)
-
-
 # ---------------------------------------------------------------------------------------------
 # Forward mode
 
@@ -57,6 +53,10 @@ class PrimalTracer(Tracer):
     def concrete_value(self):
         return _concrete(self.primal)
 
+    def carries_derivative(self):
+        return self.own_derivative() or (isinstance(self.primal, Tracer)
+                                         and self.primal.carries_derivative())
+
 
 class JVPTracer(PrimalTracer):
     __slots__ = ("tangent",)
@@ -67,6 +67,9 @@ class JVPTracer(PrimalTracer):
     def full_lower(self):
         # A value with a zero tangent is just its primal to the levels below.
         return self.primal if self.tangent is None else self
+
+    def own_derivative(self):
+        return self.tangent is not None
 
 
 class JVPTrace(Trace):
@@ -175,6 +178,9 @@ class VJPTracer(PrimalTracer):
 
     def full_lower(self):
         return self.primal if self.node is None else self
+
+    def own_derivative(self):
+        return self.node is not None
 
 
 class VJPTrace(Trace):

@@ -5,6 +5,8 @@ applied to tracers is handled by the trace of the highest level among them (so n
 transformations never confuse their perturbations). The bottom level evaluates with NumPy.
 ``make_ir`` pushes an ``IRTrace`` that records equations on abstract values.
 """
+import dis
+import sys
 from contextlib import contextmanager
 
 import numpy as np
@@ -85,6 +87,17 @@ def new_main(trace_type, global_data=None, dynamic=False):
         _stack.pop()
 
 
+def as_traced(val):
+    """``val`` (a NumPy array) as a value of the innermost active transformation, or ``val``
+    itself when none is active: arrays that user code creates inside a transformed function
+    (``fnp.zeros``, ``fnp.eye``...) behave like its other values there (immutable, indexable
+    by traced indices), as ``jnp`` arrays do."""
+    top = _stack[-1]
+    if top.level == 0 or isinstance(val, Tracer):
+        return val
+    return top.trace_type(top).pure(val)
+
+
 def tracing_abstractly():
     """True inside make_ir/jit tracing (values have shapes and dtypes only)."""
     return _dynamic[-1].level > 0
@@ -116,31 +129,66 @@ class Tracer:
     def full_lower(self):
         return self
 
+    def carries_derivative(self):
+        """Whether this value is being differentiated (by a transformation at any level)."""
+        return False
+
     def concrete_value(self):
-        """The NumPy value behind this tracer, or ConcretizationError if it has none."""
+        """The NumPy value behind this tracer, or ConcretizationError if it has none.
+
+        For funcgrad's own use (shapes, masks, structure): it ignores derivatives. Conversions
+        users write go through ``to_concrete``, which refuses to drop a derivative."""
         raise ConcretizationError(concretization_message(self))
 
+    def to_concrete(self, what, derivative_ok=False):
+        """The value for a conversion the user wrote (``what``: e.g. ``"float(x)"``).
+
+        A value that carries a derivative is refused unless ``derivative_ok`` (``bool(x)`` for
+        control flow carries none): converting it would silently drop it from the gradient."""
+        if not derivative_ok and self.carries_derivative():
+            raise ConcretizationError(derivative_message(self, what))
+        try:
+            return self.concrete_value()
+        except ConcretizationError as err:
+            raise ConcretizationError(f"{what}: {err}") from None
+
     def __bool__(self):
-        return bool(self.concrete_value())
+        return bool(self.to_concrete("bool(x)", derivative_ok=True))
 
     def __int__(self):
-        return int(self.concrete_value())
+        integral = self.aval.dtype.kind in "iub"  # integer values carry no derivative
+        return int(self.to_concrete(_conversion("int(x)"), derivative_ok=integral))
 
     def __float__(self):
-        return float(self.concrete_value())
+        return float(self.to_concrete(_conversion("float(x)")))
+
+    def __complex__(self):
+        return complex(self.to_concrete(_conversion("complex(x)")))
 
     def __index__(self):
-        v = self.concrete_value()
-        if np.dtype(v.dtype).kind not in "iub":
-            raise TypeError(f"only integer arrays can be used as an index, got {self.aval}")
-        return int(v)
+        if self.aval.dtype.kind not in "iub":
+            raise TypeError(f"only integer arrays can be used as an index, got {self.aval} "
+                            f"(at {user_frame()})")
+        return int(self.to_concrete(_conversion("operator.index(x)"), derivative_ok=True))
 
     def __array__(self, dtype=None, copy=None):
-        raise TypeError(
-            f"A traced array {self.aval} cannot be converted to a NumPy array (np.asarray, "
-            f"np.array or a NumPy routine funcgrad has no rule for){' at ' + user_frame()}: "
-            "the conversion would drop it from the computation and lose its gradient. Use "
-            "funcgrad.numpy functions, or fg.stop_gradient if dropping the gradient is intended.")
+        value = self.to_concrete(_conversion(
+            "np.asarray(x) (or np.array(x), np.float64(x), a NumPy routine funcgrad has no rule "
+            "for, or a library that calls one)"))
+        return np.asarray(value, dtype=dtype)
+
+    def item(self, *args):
+        return self.to_concrete("x.item()").item(*args)
+
+    def tolist(self):
+        return self.to_concrete("x.tolist()").tolist()
+
+    def __setitem__(self, idx, value):
+        raise ConcretizationError(
+            f"funcgrad arrays are immutable inside traced code: item assignment `x[...] = v` "
+            f"into {self.aval} at {user_frame()}. Write `x = x.at[...].set(v)` instead (also "
+            "`.add`, `.multiply`, `.min`, `.max`): it returns the updated array and keeps "
+            "the derivative.")
 
     def __hash__(self):
         raise TypeError(f"traced arrays are not hashable ({self.aval})")
@@ -149,11 +197,37 @@ class Tracer:
         return f"{type(self).__name__}<{self.aval}>"
 
 
+def _conversion(default):
+    """Name the conversion the user's code performs: the interpreter calls ``__float__`` for
+    ``a[i] = x`` into a NumPy array and ``__index__`` for ``a[x]``, which users do not write as
+    conversions, so look at the instruction the caller is executing."""
+    frame = sys._getframe(2)
+    try:
+        op = dis.opname[frame.f_code.co_code[frame.f_lasti]]
+    except (IndexError, AttributeError):
+        return default
+    if op == "STORE_SUBSCR":
+        return ("item assignment into a NumPy array (a[i] = x; make `a` with funcgrad.numpy "
+                "and write a = a.at[i].set(x))")
+    if op == "BINARY_SUBSCR":
+        return "indexing a NumPy array with a traced index (a[x]; write fnp.asarray(a)[x])"
+    return default
+
+
+def derivative_message(tracer, what):
+    return (f"{what} at {user_frame()} would turn a value that carries a derivative "
+            f"({tracer.aval}) into a plain number or NumPy array, silently dropping it from "
+            "the gradient. Keep it a funcgrad array: use funcgrad.numpy (or NumPy) functions "
+            "on it, x.at[i].set(v) instead of item assignment, fnp.asarray(a)[x] instead of "
+            "indexing a NumPy array a. If dropping the derivative is intended, convert "
+            "fg.stop_gradient(x) instead.")
+
+
 def concretization_message(tracer):
     return (f"A traced value {tracer.aval} was used where a concrete Python value is needed "
             f"(an if/while condition, bool(), int(), float() or a shape), at {user_frame()}. "
             "Under fg.jit and fg.make_ir values are abstract: only their shape and dtype are "
-            "known. Use fg.cond / fg.where for data-dependent choices, or mark the argument "
+            "known. Use fg.cond / fnp.where for data-dependent choices, or mark the argument "
             "static with static_argnums=... if it is a configuration value.")
 
 
@@ -167,14 +241,6 @@ def get_aval(x):
         a = np.asarray(x)
         return ShapedArray((), check_dtype(a.dtype))
     raise TypeError(f"{type(x).__name__} is not an array type funcgrad can trace: got {x!r}")
-
-
-def find_top_trace(xs):
-    top = _dynamic[-1]
-    for x in xs:
-        if isinstance(x, Tracer) and x._trace.main.level > top.level:
-            top = x._trace.main
-    return top.trace_type(top)
 
 
 def full_lower(val):

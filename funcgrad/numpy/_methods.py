@@ -65,8 +65,6 @@ Tracer.transpose = _transpose
 Tracer.astype = lambda self, dtype: _fnp().astype(self, dtype)
 Tracer.ravel = lambda self, order="C": _fnp().ravel(self, order)
 Tracer.flatten = lambda self, order="C": _fnp().ravel(self, order)
-Tracer.item = lambda self: self.concrete_value().item()
-Tracer.tolist = lambda self: self.concrete_value().tolist()
 
 for _m in ("sum", "mean", "max", "min", "prod", "std", "var", "argmax", "argmin", "cumsum",
            "cumprod", "all", "any", "clip", "squeeze", "dot", "swapaxes", "round", "repeat",
