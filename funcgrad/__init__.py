@@ -9,9 +9,11 @@ __version__ = "0.1.0"
 from . import numpy, ops  # noqa: E402,F401  (numpy installs the NumPy protocols on tracers)
 from .ad import grad, jvp, stop_gradient, value_and_grad, vjp  # noqa: E402,F401
 from .api import jit, make_ir  # noqa: E402,F401
+from .backend import config as _config  # noqa: E402
 from .backend.cache import clear_cache  # noqa: E402,F401
 from .batching import vmap  # noqa: E402,F401
 from .control import cond, fori_loop, scan, while_loop  # noqa: E402,F401
+from .core.nans import debug_nans  # noqa: E402,F401
 from .custom import custom_vjp  # noqa: E402,F401
 from .errors import ConcretizationError  # noqa: E402,F401
 from .jacobians import hessian, jacfwd, jacobian, jacrev  # noqa: E402,F401
@@ -24,3 +26,6 @@ from .tree import (  # noqa: E402,F401
     tree_structure,
     tree_unflatten,
 )
+
+if _config.debug_nans():
+    debug_nans().__enter__()  # for the whole process

@@ -14,6 +14,7 @@ so nested derivatives never confuse their perturbations.
 import numpy as np
 
 from . import tree as pytree
+from .core import nans
 from .core.avals import is_float
 from .core.tracing import Trace, Tracer, bind, get_aval, new_main
 from .errors import user_frame
@@ -162,12 +163,14 @@ def _as_tangent(t, p):
 class Node:
     """One recorded primitive application (``prim is None`` marks an input)."""
 
-    __slots__ = ("prim", "params", "parents", "primals", "out", "cts")
+    __slots__ = ("prim", "params", "parents", "primals", "out", "cts", "where")
 
     def __init__(self, prim, params, parents, primals, out):
         self.prim, self.params, self.parents, self.primals, self.out = (
             prim, params, parents, primals, out)
         self.cts = None
+        # the user's line, for FUNCGRAD_DEBUG_NANS reports (looking it up costs a stack walk)
+        self.where = user_frame() if nans.enabled else None
 
 
 class VJPTracer(PrimalTracer):
@@ -250,17 +253,28 @@ def backward_pass(roots, cts, leaves):
                       for c, o in zip(cts_out, node.out)]
             else:
                 ct = cts_out[0]
-            cts_in = prim.vjp(ct, node.primals, node.out, **node.params)
-            for parent, c in zip(node.parents, cts_in):
-                if parent is None or c is None:
-                    continue
-                if callable(c):
-                    c = c()  # rules return thunks so unneeded cotangents are never computed
-                _accumulate(parent[0], parent[1], c)
+            if nans.enabled:
+                with nans.backward_of(prim.name, node.where):
+                    _propagate(node, ct)
+            else:
+                _propagate(node, ct)
         return [None if leaf is None or leaf.cts is None else leaf.cts[0] for leaf in leaves]
     finally:
         for node in order:
             node.cts = None
+
+
+def _propagate(node, ct):
+    """Apply ``node``'s VJP rule to its output cotangent ``ct``; accumulate on its parents."""
+    cts_in = node.prim.vjp(ct, node.primals, node.out, **node.params)
+    for parent, c in zip(node.parents, cts_in):
+        if parent is None or c is None:
+            continue
+        if callable(c):
+            c = c()  # rules return thunks so unneeded cotangents are never computed
+        if nans.enabled:
+            nans.check_cotangent(node.prim.name, node.where, [ct, *node.primals], c)
+        _accumulate(parent[0], parent[1], c)
 
 
 def _accumulate(node, i, ct):

@@ -65,6 +65,7 @@ import numpy as np  # noqa: E402
 
 from .backend import cache as _cache  # noqa: E402
 from .backend import config  # noqa: E402
+from .core import nans  # noqa: E402
 from .core.interpret import eval_ir  # noqa: E402
 from .core.ir import IR  # noqa: E402
 from .core.primitive import Primitive  # noqa: E402
@@ -402,6 +403,10 @@ class Jitted:
                         return self._call_traced(args, kwargs)
                     self._info[key] = plan
                     run = self._plans[key] = plan.run
+        if nans.enabled:
+            out = run(leaves)
+            nans.recheck(self.fun, args, kwargs, out)
+            return out
         return run(leaves)
 
     def trace(self, *args, **kwargs):

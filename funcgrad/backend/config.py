@@ -8,6 +8,8 @@
 - ``FUNCGRAD_COMPILE_IN_BACKGROUND=1``: a function not yet in the disk cache is compiled in a
   background thread while the NumPy evaluator runs its calls (no multi-second pause on the
   first call; results of those first calls may differ from compiled ones in the last bits).
+- ``FUNCGRAD_DEBUG_NANS=1``: the first primitive that makes a NaN or inf from finite inputs
+  raises ``FloatingPointError`` (``fg.debug_nans()`` does the same for a ``with`` block).
 - ``FUNCGRAD_COMPILE_WORKERS``: how many processes may compile the pieces of a long function at
   once (default: the CPUs this process may use, at most 8; ``1`` compiles in this process only).
 """
@@ -36,6 +38,10 @@ def jit_disabled():
 
 def compile_in_background():
     return os.environ.get("FUNCGRAD_COMPILE_IN_BACKGROUND", "") not in ("", "0")
+
+
+def debug_nans():
+    return os.environ.get("FUNCGRAD_DEBUG_NANS", "") not in ("", "0")
 
 
 def compile_workers():

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from ..errors import ConcretizationError, user_frame
+from . import nans
 from .avals import ShapedArray, check_dtype
 from .ir import IR, Eqn, Lit, Var
 
@@ -65,7 +66,10 @@ class EvalTrace(Trace):
     lift = pure
 
     def process_primitive(self, prim, vals, params):
-        return prim.impl(*vals, **params)
+        out = prim.impl(*vals, **params)
+        if nans.enabled:
+            nans.check(prim, vals, out)
+        return out
 
 
 _stack = [MainTrace(0, EvalTrace, None)]
@@ -253,8 +257,11 @@ def bind(prim, *args, **params):
     for x in args:
         if isinstance(x, Tracer) and x._trace.main.level > top.level:
             top = x._trace.main
-    if top.level == 0:
-        return prim.impl(*args, **params)  # nothing is being traced: plain NumPy
+    if top.level == 0:  # nothing is being traced: plain NumPy
+        out = prim.impl(*args, **params)
+        if nans.enabled:
+            nans.check(prim, args, out)
+        return out
     trace = top.trace_type(top)
     tracers = [trace.full_raise(a) for a in args]
     out = trace.process_primitive(prim, tracers, params)
