@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ..errors import ConcretizationError, user_frame
+from ..errors import ConcretizationError, library_message, user_frame
 from . import nans
 from .avals import ShapedArray, check_dtype
 from .ir import IR, Eqn, Lit, Var
@@ -150,11 +150,12 @@ class Tracer:
         A value that carries a derivative is refused unless ``derivative_ok`` (``bool(x)`` for
         control flow carries none): converting it would silently drop it from the gradient."""
         if not derivative_ok and self.carries_derivative():
-            raise ConcretizationError(derivative_message(self, what))
+            raise ConcretizationError(library_message(self.aval) or
+                                      derivative_message(self, what))
         try:
             return self.concrete_value()
         except ConcretizationError as err:
-            raise ConcretizationError(f"{what}: {err}") from None
+            raise ConcretizationError(library_message(self.aval) or f"{what}: {err}") from None
 
     def __bool__(self):
         return bool(self.to_concrete("bool(x)", derivative_ok=True))
@@ -236,9 +237,12 @@ def concretization_message(tracer):
 
 
 def get_aval(x):
-    """Abstract value of a tracer, array or Python scalar."""
+    """Abstract value of a tracer, array, Python scalar, or an aval itself (a shape and dtype
+    standing for an array, as in ``eval_shape``)."""
     if isinstance(x, Tracer):
         return x.aval
+    if isinstance(x, ShapedArray):
+        return x
     if isinstance(x, np.ndarray):
         return ShapedArray(x.shape, check_dtype(x.dtype))
     if isinstance(x, (bool, int, float, np.generic)):
@@ -378,10 +382,14 @@ class IRTrace(Trace):
         return outs if multiple else outs[0]
 
 
-def trace_to_ir(flat_fun, in_avals):
-    """Trace ``flat_fun`` (lists in, list out) on abstract inputs; returns (IR, out_avals)."""
+def trace_to_ir(flat_fun, in_avals, partial=False):
+    """Trace ``flat_fun`` (lists in, list out) on abstract inputs; returns the IR.
+
+    ``partial=True`` records only what depends on the inputs: operations on concrete values
+    are evaluated right away and enter the IR as constants (partial evaluation, for
+    ``linearize``)."""
     builder = IRBuilder()
-    with new_main(IRTrace, builder, dynamic=True) as main:
+    with new_main(IRTrace, builder, dynamic=not partial) as main:
         trace = IRTrace(main)
         tracers_in = [trace.new_arg(a) for a in in_avals]
         outs = flat_fun(*tracers_in)
