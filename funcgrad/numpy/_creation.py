@@ -14,6 +14,10 @@ import numpy as np
 
 from ..core.tracing import Tracer, as_traced
 from ..ops import shape as sh
+from ._base import astype
+from ._core import asarray_or_tracer, dtype_of, float_dtype, result_dtype
+from ._math import floor
+from ._shapes import broadcast_to, concatenate, expand_dims, moveaxis
 
 __all__ = ["zeros", "ones", "full", "empty", "eye", "identity", "arange", "linspace", "tri",
            "zeros_like", "ones_like", "full_like", "empty_like"]
@@ -41,7 +45,6 @@ def _shape(shape):
 
 def _filled(shape, value, dtype):
     """``value`` (a tracer) broadcast to ``shape`` in ``dtype``."""
-    from ._base import astype
     return sh.broadcast_in_dim(astype(value, dtype), shape, ())
 
 
@@ -54,8 +57,6 @@ def full(shape, fill_value, dtype=None, order="C"):
     if not isinstance(fill_value, Tracer):
         return as_traced(np.full(shape, fill_value, dtype=dtype, order=order))
     if fill_value.ndim:
-        from ._base import astype
-        from ._shapes import broadcast_to
         return broadcast_to(astype(fill_value, dtype or fill_value.dtype), _shape(shape))
     return _filled(_shape(shape), fill_value, np.dtype(dtype or fill_value.dtype))
 
@@ -68,7 +69,6 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
     """
     if not isinstance(a, Tracer) and not isinstance(fill_value, Tracer):
         return as_traced(np.full_like(a, fill_value, dtype=dtype, shape=shape))
-    from ._core import dtype_of
     dtype = np.dtype(dtype) if dtype is not None else dtype_of(a)
     shape = np.shape(a) if shape is None else _shape(shape)
     if isinstance(fill_value, Tracer):
@@ -106,9 +106,6 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     if not isinstance(start, Tracer) and not isinstance(stop, Tracer):
         out = np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
         return (as_traced(out[0]), out[1]) if retstep else as_traced(out)
-    from ._base import astype
-    from ._core import asarray_or_tracer, float_dtype, result_dtype
-    from ._shapes import broadcast_to, concatenate, expand_dims, moveaxis
     start, stop = asarray_or_tracer(start), asarray_or_tracer(stop)
     ft = float_dtype(result_dtype(start, stop))
     start, stop = astype(start, ft), astype(stop, ft)
@@ -123,7 +120,6 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     if axis != 0:
         out = moveaxis(out, 0, axis)
     if dtype is not None and np.dtype(dtype).kind != "f":
-        from ._math import floor
         out = floor(out)
     out = astype(out, dtype or ft)
     return (out, step) if retstep else out

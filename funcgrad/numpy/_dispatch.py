@@ -9,37 +9,29 @@ import numpy as np
 
 from ..errors import funcgrad_equivalent, user_frame
 
-_functions = None
-
 # ufunc names whose funcgrad.numpy function has another name
 _UFUNC_ALIASES = {"absolute": "abs", "true_divide": "divide", "bitwise_not": "invert"}
 # NumPy functions that only ask about the shape
 _SHAPE_QUERIES = {np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim,
-                  np.size: lambda a, axis=None: a.size if axis is None else a.shape[axis],
-                  np.result_type: None}
+                  np.size: lambda a, axis=None: a.size if axis is None else a.shape[axis]}
+_SUBMODULES = ("linalg", "fft")
 
 
-def _table():
-    global _functions
-    if _functions is None:
-        import funcgrad.numpy as fnp
-        table = {}
-        for name in dir(fnp):
-            if name.startswith("_"):
-                continue
-            npf = getattr(np, name, None)
-            if callable(npf) and not isinstance(npf, type):
-                table[npf] = getattr(fnp, name)
-        for sub in ("linalg",):
-            fsub = getattr(fnp, sub, None)
-            if fsub is not None:
-                for name in dir(fsub):
-                    npf = getattr(getattr(np, sub), name, None)
-                    if not name.startswith("_") and callable(npf):
-                        table[npf] = getattr(fsub, name)
-        table.update({k: v for k, v in _SHAPE_QUERIES.items() if v is not None})
-        _functions = table
-    return _functions
+def function_table(fnp):
+    """NumPy function -> its funcgrad version, for every public name of the namespace ``fnp``
+    (funcgrad.numpy, handed over by its ``__init__``) and of its submodules."""
+    table = {}
+    for sub in (None,) + _SUBMODULES:
+        ours = fnp if sub is None else getattr(fnp, sub, None)
+        theirs = np if sub is None else getattr(np, sub, None)
+        if ours is None or theirs is None:
+            continue
+        for name in dir(ours):
+            npf = getattr(theirs, name, None)
+            if not name.startswith("_") and callable(npf) and not isinstance(npf, type):
+                table[npf] = getattr(ours, name)
+    table.update(_SHAPE_QUERIES)
+    return table
 
 
 def _not_supported(what):
@@ -64,28 +56,34 @@ def _user_name(func):
         if parts else name
 
 
-def array_ufunc(self, ufunc, method, *inputs, **kwargs):
-    if kwargs.get("out") is not None:
-        raise _not_supported(f"{_user_name(ufunc)}(..., out=...) (in-place output)")
-    kwargs.pop("out", None)
-    name = _UFUNC_ALIASES.get(ufunc.__name__, ufunc.__name__)
-    if method == "__call__":
-        import funcgrad.numpy as fnp
-        f = getattr(fnp, name, None) if getattr(np, ufunc.__name__, None) is ufunc else None
+def protocols(fnp):
+    """``Tracer.__array_ufunc__`` and ``__array_function__`` answering with ``fnp``'s
+    functions."""
+    table = {}  # built at the first call: by then every submodule of fnp is loaded
+    reductions = {"add": "sum", "maximum": "max", "minimum": "min", "multiply": "prod"}
+
+    def array_ufunc(self, ufunc, method, *inputs, **kwargs):
+        if kwargs.pop("out", None) is not None:
+            raise _not_supported(f"{_user_name(ufunc)}(..., out=...) (in-place output)")
+        ours = getattr(np, ufunc.__name__, None) is ufunc
+        if method == "__call__":
+            name = _UFUNC_ALIASES.get(ufunc.__name__, ufunc.__name__)
+            f = getattr(fnp, name, None) if ours else None
+            if f is None:
+                raise _not_supported(_user_name(ufunc))
+            return f(*inputs, **kwargs)
+        if method == "reduce" and ours and ufunc.__name__ in reductions:
+            red = getattr(fnp, reductions[ufunc.__name__])
+            return red(*inputs, axis=kwargs.get("axis", 0), keepdims=kwargs.get("keepdims",
+                                                                                False))
+        raise _not_supported(f"{_user_name(ufunc)}.{method}")
+
+    def array_function(self, func, types, args, kwargs):
+        if not table:
+            table.update(function_table(fnp))
+        f = table.get(func)
         if f is None:
-            raise _not_supported(_user_name(ufunc))
-        return f(*inputs, **kwargs)
-    if method == "reduce" and ufunc.__name__ in ("add", "maximum", "minimum", "multiply"):
-        import funcgrad.numpy as fnp
-        red = {"add": fnp.sum, "maximum": fnp.max, "minimum": fnp.min,
-               "multiply": getattr(fnp, "prod", None)}[ufunc.__name__]
-        return red(*inputs, **{"axis": kwargs.get("axis", 0), **{
-            k: v for k, v in kwargs.items() if k in ("keepdims",)}})
-    raise _not_supported(f"{_user_name(ufunc)}.{method}")
+            raise _not_supported(_user_name(func))
+        return f(*args, **kwargs)
 
-
-def array_function(self, func, types, args, kwargs):
-    f = _table().get(func)
-    if f is None:
-        raise _not_supported(_user_name(func))
-    return f(*args, **kwargs)
+    return array_ufunc, array_function

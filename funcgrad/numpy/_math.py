@@ -7,6 +7,7 @@ import builtins
 
 import numpy as np
 
+from ..control import scan
 from ..core.tracing import Tracer
 from ..ops import elementwise as ew
 from ..ops import reductions as red
@@ -546,7 +547,6 @@ def cumprod(a, axis=None, dtype=None):
     axis = normalize_axis(axis, a.ndim)
     if not isinstance(a, Tracer):
         return np.cumprod(a, axis=axis)
-    from ..control import scan
     perm = (axis,) + tuple(i for i in range(a.ndim) if i != axis)
     moved = sh.transpose(a, perm)
     one = np.ones(moved.shape[1:], a.dtype)
