@@ -3,9 +3,9 @@ the graph of a traced function with the value and gradient of every node.
 
 The plots need matplotlib (``pip install 'funcgrad[examples]'``). Each returns a
 ``matplotlib.figure.Figure`` built without pyplot, so funcgrad never chooses or switches your
-backend; the figure is written to ``path`` when one is given, and a notebook shows a returned
-figure inline. ``draw_ir`` needs nothing: it returns Graphviz DOT text, drawn as a picture when
-the ``dot`` program is installed.
+backend; the figure is written to ``path`` when one is given, and Jupyter (with
+``%matplotlib inline``) shows a returned figure inline. ``draw_ir`` needs nothing: it returns
+Graphviz DOT text, drawn as a picture when the ``dot`` program is installed.
 """
 import inspect
 import itertools
@@ -173,7 +173,7 @@ def plot_loss_surface(loss, paths=None, path=None, *, xlim, ylim, resolution=120
                 markeredgecolor="w")
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel, xlim=xlim, ylim=ylim)
     if paths:
-        ax.legend(loc="upper left", framealpha=0.9)
+        ax.legend(loc="best", framealpha=0.9)
     return _finish(fig, path)
 
 
@@ -259,6 +259,7 @@ def _node_gradients(ir, leaves):
 
 def _summary(x):
     x = np.asarray(x)
+    x = x + 0.0 if x.dtype.kind == "f" else x  # -0.0 reads as a sign error: show 0
     if x.size == 1:
         return f"{x.item():.4f}" if x.dtype.kind == "f" else str(x.item())
     if x.size <= 4:
@@ -304,7 +305,7 @@ def _dot_text(ir, names, kinds, vals, grads, note, rankdir):
         fields += [f"value {_summary(vals[v])}"] if v in vals else []
         fields += [f"grad {_summary(grads[v])}"] if v in grads else []
         label = " | ".join(_dot_escape(s) for s in fields)
-        label = label if rankdir in ("TB", "BT") else "{ " + label + " }"
+        label = "{ " + label + " }" if rankdir in ("TB", "BT") else label  # fields stacked
         style = ', style="bold,filled", fillcolor="#e8f0fe"' if v in outs else ""
         lines.append(f'  v_{names[v]} [label="{label}"{style}];')
 
