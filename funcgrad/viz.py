@@ -18,7 +18,8 @@ from .ad import grad
 from .api import make_ir
 from .tree import tree_leaves
 
-# Colours of the classes in decision-boundary plots (matplotlib's "tab10" cycle).
+# Colours of the series of a plot, in order (matplotlib's "tab10" cycle), fixed so that the
+# same series has the same colour in every plot whatever the user's style.
 CLASS_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
@@ -54,10 +55,10 @@ def plot_curves(curves, path=None, *, title, xlabel="step", ylabel="loss", xscal
     fig = _figure((6, 3.8))
     ax = fig.add_subplot()
     ys = []
-    for label, series in curves.items():
+    for i, (label, series) in enumerate(curves.items()):
         x, y = series if isinstance(series, tuple) else (np.arange(len(series)), series)
         y = np.asarray(y, dtype=float)
-        ax.plot(np.asarray(x), y, label=label)
+        ax.plot(np.asarray(x), y, label=label, color=CLASS_COLOURS[i % len(CLASS_COLOURS)])
         ys.append(y[np.isfinite(y)])
     if yscale is None:
         allv = np.concatenate(ys) if ys else np.zeros(0)
@@ -165,12 +166,12 @@ def plot_loss_surface(loss, paths=None, path=None, *, xlim, ylim, resolution=120
         kw = {"levels": np.geomspace(z.min(), z.max(), 25), "norm": LogNorm()}
     cs = ax.contourf(xx, yy, z, cmap="viridis", alpha=0.85, **kw)
     fig.colorbar(cs, ax=ax, label="loss", format="%.3g")
+    # Path i has the colour of line i in plot_curves, so an optimizer looks the same in its
+    # loss curve and on the surface.
     for i, (label, p) in enumerate((paths or {}).items()):
-        p = np.asarray(p)
-        ax.plot(p[:, 0], p[:, 1], ".-", color=CLASS_COLOURS[(i + 1) % 10], markersize=3,
-                linewidth=1.2, label=label)
-        ax.plot(p[-1, 0], p[-1, 1], "o", color=CLASS_COLOURS[(i + 1) % 10], markersize=6,
-                markeredgecolor="w")
+        p, colour = np.asarray(p), CLASS_COLOURS[i % len(CLASS_COLOURS)]
+        ax.plot(p[:, 0], p[:, 1], ".-", color=colour, markersize=3, linewidth=1.2, label=label)
+        ax.plot(p[-1, 0], p[-1, 1], "o", color=colour, markersize=6, markeredgecolor="w")
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel, xlim=xlim, ylim=ylim)
     if paths:
         ax.legend(loc="best", framealpha=0.9)

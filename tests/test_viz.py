@@ -12,6 +12,7 @@ import funcgrad.numpy as fnp
 from funcgrad import viz
 
 pytest.importorskip("matplotlib")
+from matplotlib.colors import to_hex  # noqa: E402
 
 
 def legend_texts(ax):
@@ -79,6 +80,10 @@ def test_loss_surface_paths_and_colourbar():
     assert legend_texts(ax) == ["sgd", "adam"]
     assert (ax.get_xlabel(), ax.get_ylabel(), cbar.get_ylabel()) == ("w[0]", "w[1]", "loss")
     assert ax.get_xlim() == (-2, 2)
+    # an optimizer has the same colour on the surface as in plot_curves' loss curves
+    curves = viz.plot_curves({"sgd": [1.0, 0.5], "adam": [1.0, 0.1]}, title="t").axes[0]
+    for surface_line, curve in zip(ax.get_lines()[::2], curves.get_lines()):
+        assert to_hex(surface_line.get_color()) == to_hex(curve.get_color())
 
 
 def test_plots_never_switch_the_backend():
