@@ -83,6 +83,10 @@ def plot_history(history, path=None, key="loss", *, xlabel="step", title=None):
     ('Training loss', 'step', 'loss')
     """
     keys = [key] if isinstance(key, str) else list(key)
+    missing = [k for k in keys if k not in history]
+    if missing:
+        raise KeyError(f"plot_history: the history has no {missing}; it has "
+                       f"{sorted(history)}. Pass key= one of those.")
     if title is None:
         title = "Training loss" if keys == ["loss"] else " and ".join(keys) + " during training"
     return plot_curves({k: history[k] for k in keys}, path, title=title, xlabel=xlabel,
@@ -117,7 +121,10 @@ def plot_decision_boundary(predict, X, y, path=None, resolution=200, *,
     if len(classes) > len(CLASS_COLOURS):
         raise ValueError(f"plot_decision_boundary draws at most {len(CLASS_COLOURS)} classes; "
                          f"y has {len(classes)}")
-    names = [str(c) for c in classes] if class_names is None else list(class_names)
+    if class_names is None:
+        numeric = np.issubdtype(classes.dtype, np.number)
+        class_names = [f"class {c:g}" if numeric else f"class {c}" for c in classes]
+    names = list(class_names)
     if len(names) != len(classes):
         raise ValueError(f"class_names has {len(names)} names but y has {len(classes)} classes "
                          f"({classes.tolist()})")

@@ -31,6 +31,11 @@ def test_plot_history_labels_and_writes_files(tmp_path):
     assert ax.get_title() == "loss and test_loss during training"
 
 
+def test_plot_history_names_a_missing_key():
+    with pytest.raises(KeyError, match=r"has no \['acc'\]; it has \['epoch_time', 'loss'\]"):
+        viz.plot_history({"loss": [1.0], "epoch_time": [0.1]}, key=["loss", "acc"])
+
+
 def test_plot_curves_scales_and_explicit_x():
     x = np.linspace(-2, 2, 5)
     ax = viz.plot_curves({"a": (x, x ** 2), "b": (x, -x)}, title="t", xlabel="margin",
@@ -50,7 +55,7 @@ def test_decision_boundary_legend_shows_class_colours(tmp_path):
     ax = fig.axes[0]
     assert ax.get_title() == "Decision boundary"
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("feature 1", "feature 2")
-    assert legend_texts(ax) == ["-1.0", "1.0", "boundary (score 0)"]
+    assert legend_texts(ax) == ["class -1", "class 1", "boundary (score 0)"]
     handles = ax.get_legend().legend_handles
     colours = [tuple(h.get_facecolor()[0][:3]) for h in handles[:2]]
     assert colours[0] != colours[1]
