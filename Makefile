@@ -1,10 +1,12 @@
 # Two commands for a newcomer: `make demo` and `make test`. Both set up .venv first.
+# `make docs` builds the documentation site into site/ (open site/index.html).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DOCS_STAMP := $(VENV)/.docs-installed
 
-.PHONY: demo test test-all lint bench clean setup
+.PHONY: demo test test-all lint bench clean setup docs docs-check
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -15,7 +17,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check funcgrad tests examples benchmarks
+	$(BIN)/ruff check funcgrad tests examples benchmarks docs/tools
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -m "not slow"
@@ -23,13 +25,33 @@ test: $(STAMP) lint
 test-all: $(STAMP) lint
 	$(BIN)/python -m pytest
 
+# The examples write PNG files: a file backend, whatever the user's matplotlib default is.
 demo: $(STAMP)
-	$(BIN)/python examples/moons.py out
-	$(BIN)/python examples/digits.py out
+	MPLBACKEND=Agg $(BIN)/python examples/moons.py out
+	MPLBACKEND=Agg $(BIN)/python examples/digits.py out
 	@echo "plots written to out/"
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e ".[dev,examples,docs]"
+	touch $(DOCS_STAMP)
+
+# Builds the site in strict mode (a broken link or a missing page fails), running every
+# tutorial chapter's code; the chapters draw graphs with Graphviz's dot.
+docs: $(DOCS_STAMP)
+	@command -v dot >/dev/null || { echo "installing Graphviz for the tutorial's graphs"; \
+	  apt-get update -q && apt-get install -y -q graphviz; } || \
+	  { echo "make docs needs Graphviz's dot program: install the graphviz package"; exit 1; }
+	NO_MKDOCS_2_WARNING=1 MPLBACKEND=Agg $(BIN)/mkdocs build --strict
+	@echo "site built: open site/index.html in a browser"
+
+# Opens the built site in headless Chromium as a reader would; screenshots go to out/.
+docs-check: docs
+	@test -x /usr/bin/chromium || { echo "installing Chromium for the page check"; \
+	  apt-get update -q && apt-get install -y -q chromium; }
+	$(BIN)/python docs/tools/check_site.py site out
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out site .pytest_cache

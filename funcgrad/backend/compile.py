@@ -224,7 +224,7 @@ def compile_now(fn, args):
 def explain_numba_error(err, path):
     """Turn a Numba typing/lowering error into a funcgrad error naming the IR equation (the
     comment above the failing line of the generated source)."""
-    text = str(err)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(err))  # Numba colours it when colorama is installed
     msgs = [ln.strip() for ln in text.splitlines() if ln.strip()]
     detail = next((m for m in msgs if not m.startswith(("Failed in", "During:"))),
                   msgs[0] if msgs else type(err).__name__)
