@@ -24,3 +24,13 @@ from .tree import (  # noqa: E402,F401
     tree_structure,
     tree_unflatten,
 )
+
+# fg.save / fg.load live in funcgrad.io, which imports safetensors: loaded on first use (PEP 562)
+_LAZY_FUNCTIONS = {"save": "io", "load": "io"}
+
+
+def __getattr__(name):
+    if name in _LAZY_FUNCTIONS:
+        import importlib
+        return getattr(importlib.import_module(f".{_LAZY_FUNCTIONS[name]}", __name__), name)
+    raise AttributeError(f"module 'funcgrad' has no attribute {name!r}")
