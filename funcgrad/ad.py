@@ -14,8 +14,10 @@ so nested derivatives never confuse their perturbations.
 import numpy as np
 
 from . import tree as pytree
-from .core.avals import is_float
-from .core.tracing import Trace, Tracer, bind, get_aval, new_main
+from .core import nans
+from .core.avals import ShapedArray, is_float
+from .core.interpret import eval_ir
+from .core.tracing import Trace, Tracer, bind, get_aval, new_main, trace_to_ir
 from .errors import user_frame
 from .ops import elementwise as ew
 
@@ -31,10 +33,6 @@ def _concrete(x):
 
 def zeros_like_aval(aval):
     return np.zeros(aval.shape, aval.dtype)
-
-
-def add_cotangents(a, b):
-    return b if a is None else ew.add(a, b)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -57,6 +55,10 @@ class PrimalTracer(Tracer):
     def concrete_value(self):
         return _concrete(self.primal)
 
+    def carries_derivative(self):
+        return self.own_derivative() or (isinstance(self.primal, Tracer)
+                                         and self.primal.carries_derivative())
+
 
 class JVPTracer(PrimalTracer):
     __slots__ = ("tangent",)
@@ -67,6 +69,9 @@ class JVPTracer(PrimalTracer):
     def full_lower(self):
         # A value with a zero tangent is just its primal to the levels below.
         return self.primal if self.tangent is None else self
+
+    def own_derivative(self):
+        return self.tangent is not None
 
 
 class JVPTrace(Trace):
@@ -146,6 +151,50 @@ def jvp(fun, primals, tangents):
             pytree.tree_unflatten(out_tree[0], [_to_user(x) for x in to]))
 
 
+def linearize(fun, *primals):
+    """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the derivative at ``primals``
+    applied to ``tangents``, computed without evaluating ``fun`` again: the tangent
+    computation is recorded once as an IR over the tangents (the primal values it needs are
+    its constants) and ``f_jvp`` evaluates that IR.
+
+    >>> import funcgrad.numpy as fnp
+    >>> y, f_jvp = linearize(fnp.sin, 0.0)
+    >>> float(y), float(f_jvp(2.0))
+    (0.0, 2.0)
+    """
+    p_leaves, p_tree = pytree.tree_flatten(primals)
+    _check_leaves(p_leaves, "linearize")
+    p_leaves = [_as_primal(p) for p in p_leaves]
+    floats = [i for i, p in enumerate(p_leaves) if is_float(get_aval(p).dtype)]
+    out_tree, primals_out = [], []
+
+    def tangent_fun(*tangents):
+        full = [None] * len(p_leaves)
+        for i, t in zip(floats, tangents):
+            full[i] = t
+
+        def flat_fun(*leaves):
+            leaves_out, td = pytree.tree_flatten(fun(*pytree.tree_unflatten(p_tree, leaves)))
+            out_tree.append(td)
+            return leaves_out
+        po, to = jvp_flat(flat_fun, p_leaves, full)
+        primals_out.extend(po)
+        return to
+
+    ir = trace_to_ir(tangent_fun, [get_aval(p_leaves[i]) for i in floats], partial=True)
+
+    def f_jvp(*tangents):
+        t_leaves, t_tree = pytree.tree_flatten(tangents)
+        if t_tree != p_tree:
+            raise ValueError(f"linearize: f_jvp takes tangents shaped like the primals "
+                             f"{p_tree}, got {t_tree}")
+        ts = [_as_tangent(t_leaves[i], p_leaves[i]) for i in floats]
+        return pytree.tree_unflatten(out_tree[0], [_to_user(o) for o in
+                                                   eval_ir(ir, ir.consts, ts)])
+
+    return pytree.tree_unflatten(out_tree[0], [_to_user(p) for p in primals_out]), f_jvp
+
+
 def _as_tangent(t, p):
     if isinstance(t, Tracer):
         return t
@@ -159,12 +208,14 @@ def _as_tangent(t, p):
 class Node:
     """One recorded primitive application (``prim is None`` marks an input)."""
 
-    __slots__ = ("prim", "params", "parents", "primals", "out", "cts")
+    __slots__ = ("prim", "params", "parents", "primals", "out", "cts", "where")
 
     def __init__(self, prim, params, parents, primals, out):
         self.prim, self.params, self.parents, self.primals, self.out = (
             prim, params, parents, primals, out)
         self.cts = None
+        # the user's line, for FUNCGRAD_DEBUG_NANS reports (looking it up costs a stack walk)
+        self.where = user_frame() if nans.enabled else None
 
 
 class VJPTracer(PrimalTracer):
@@ -175,6 +226,9 @@ class VJPTracer(PrimalTracer):
 
     def full_lower(self):
         return self.primal if self.node is None else self
+
+    def own_derivative(self):
+        return self.node is not None
 
 
 class VJPTrace(Trace):
@@ -244,17 +298,28 @@ def backward_pass(roots, cts, leaves):
                       for c, o in zip(cts_out, node.out)]
             else:
                 ct = cts_out[0]
-            cts_in = prim.vjp(ct, node.primals, node.out, **node.params)
-            for parent, c in zip(node.parents, cts_in):
-                if parent is None or c is None:
-                    continue
-                if callable(c):
-                    c = c()  # rules return thunks so unneeded cotangents are never computed
-                _accumulate(parent[0], parent[1], c)
+            if nans.enabled:
+                with nans.backward_of(prim.name, node.where):
+                    _propagate(node, ct)
+            else:
+                _propagate(node, ct)
         return [None if leaf is None or leaf.cts is None else leaf.cts[0] for leaf in leaves]
     finally:
         for node in order:
             node.cts = None
+
+
+def _propagate(node, ct):
+    """Apply ``node``'s VJP rule to its output cotangent ``ct``; accumulate on its parents."""
+    cts_in = node.prim.vjp(ct, node.primals, node.out, **node.params)
+    for parent, c in zip(node.parents, cts_in):
+        if parent is None or c is None:
+            continue
+        if callable(c):
+            c = c()  # rules return thunks so unneeded cotangents are never computed
+        if nans.enabled:
+            nans.check_cotangent(node.prim.name, node.where, [ct, *node.primals], c)
+        _accumulate(parent[0], parent[1], c)
 
 
 def _accumulate(node, i, ct):
@@ -316,7 +381,7 @@ def _typed_ct(ct, aval):
 
 def _check_leaves(leaves, where, names=None):
     for i, x in enumerate(leaves):
-        if isinstance(x, (Tracer, np.ndarray, np.generic, bool, int, float)):
+        if isinstance(x, (Tracer, np.ndarray, np.generic, bool, int, float, ShapedArray)):
             if isinstance(x, (np.ndarray, np.generic)):
                 from .core.avals import check_dtype
                 check_dtype(x.dtype, f"argument {i} of {where}")
@@ -345,8 +410,10 @@ def vjp(fun, *primals, has_aux=False):
         res = fun(*pytree.tree_unflatten(p_tree, leaves))
         if has_aux:
             if not (isinstance(res, tuple) and len(res) == 2):
-                raise TypeError("with has_aux=True the function must return a pair (output, "
-                                f"aux), got {type(res).__name__}")
+                raise TypeError(
+                    f"with has_aux=True, {_fun_name(fun)} must return a pair (output, aux), "
+                    f"but it returned {_describe(res)} (called at {user_frame()}). Return "
+                    "`loss, aux`, or drop has_aux=True.")
             res, aux = res
         else:
             aux = None
@@ -368,6 +435,15 @@ def vjp(fun, *primals, has_aux=False):
 
     out = pytree.tree_unflatten(otree, [_to_user(x) for x in po])
     return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
+
+
+def _describe(x):
+    """What a value is, in a user's terms (an array's shape and dtype, not a tracer class)."""
+    if isinstance(x, (Tracer, np.ndarray, np.generic, float, int)):
+        return f"an array {get_aval(x)}"
+    if isinstance(x, tuple):
+        return f"a tuple of length {len(x)}"
+    return f"a {type(x).__name__}"
 
 
 def _to_user(x):
@@ -432,6 +508,8 @@ def value_and_grad(fun, argnums=0, has_aux=False):
         def f(*diff_args):
             return fun(*partial(*diff_args), **kwargs)
 
+        f.__name__ = _fun_name(fun)
+
         res = vjp(f, *[args[a] for a in nums], has_aux=has_aux)
         out, vjp_fn = res[0], res[1]
         aval = get_aval(out) if isinstance(out, (Tracer, np.ndarray, np.generic, float, int)) \
@@ -483,4 +561,4 @@ def stop_gradient(x):
     return pytree.tree_map(lambda v: ew.stop_gradient_p.bind(v), x)
 
 
-__all__ = ["jvp", "vjp", "grad", "value_and_grad", "stop_gradient", "user_frame"]
+__all__ = ["jvp", "linearize", "vjp", "grad", "value_and_grad", "stop_gradient", "user_frame"]

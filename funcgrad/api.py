@@ -1,10 +1,16 @@
 """Entry points that stage functions out to an IR: ``make_ir`` (and ``jit``)."""
 from . import tree as pytree
 from .ad import _check_leaves, _fun_name
+from .core.avals import ShapedArray
 from .core.tracing import get_aval, trace_to_ir
+from .errors import user_frame
 
 
 def _static_split(args, static_argnums):
+    bad = [a for a in static_argnums if not -len(args) <= a < len(args)]
+    if bad:
+        raise ValueError(f"static_argnums={bad[0]} is out of range for a call with {len(args)} "
+                         f"positional argument(s) (at {user_frame()}).")
     static = tuple(a % len(args) for a in static_argnums) if args else ()
     dyn = [a for i, a in enumerate(args) if i not in static]
     return static, dyn
@@ -55,6 +61,20 @@ def make_ir(fun, static_argnums=()):
     return traced
 
 
+def eval_shape(fun, *args, **kwargs):
+    """The shapes and dtypes of ``fun(*args, **kwargs)``'s outputs, as a pytree of
+    ``ShapeDtypeStruct``s, found by tracing: nothing is computed. Arguments may be arrays or
+    ``ShapeDtypeStruct(shape, dtype)``.
+
+    >>> import funcgrad as fg, numpy as np
+    >>> fg.eval_shape(lambda x: x @ x.T, fg.ShapeDtypeStruct((5, 3), np.float32))
+    f32[5,5]
+    """
+    ir, _ = trace_pytree_fun(fun, args, kwargs, where="eval_shape")
+    return pytree.tree_unflatten(ir.out_tree, [ShapedArray(a.shape, a.dtype)
+                                               for a in ir.out_avals])
+
+
 # ---------------------------------------------------------------------------------------------
 # jit
 
@@ -65,6 +85,7 @@ import numpy as np  # noqa: E402
 
 from .backend import cache as _cache  # noqa: E402
 from .backend import config  # noqa: E402
+from .core import nans  # noqa: E402
 from .core.interpret import eval_ir  # noqa: E402
 from .core.ir import IR  # noqa: E402
 from .core.primitive import Primitive  # noqa: E402
@@ -306,7 +327,6 @@ def _fast_runner(fn, consts, tables, in_vars, out_avals, out_tree):
 
 
 def _linalg_error(err):
-    from .errors import user_frame
     return np.linalg.LinAlgError(
         f"{err} (in a jitted function called at {user_frame()}). The matrix is singular or "
         "not positive definite; in floating point a pivot was exactly zero. Regularize it, "
@@ -360,7 +380,14 @@ class Jitted:
 
     def _split(self, args, kwargs):
         nargs = len(args)
-        static = {a % nargs for a in self.static_argnums if -nargs <= a < nargs}
+        bad = [a for a in self.static_argnums if not -nargs <= a < nargs]
+        if bad:
+            raise ValueError(
+                f"jit({self.__name__}): static_argnums={bad[0]} is out of range for a call "
+                f"with {nargs} positional argument(s) (at {user_frame()}). Static arguments "
+                "are counted among the positional ones; pass them positionally, or use "
+                "static_argnames for keyword arguments.")
+        static = {a % nargs for a in self.static_argnums}
         static_vals = tuple((i, args[i]) for i in sorted(static))
         static_kw = tuple(sorted((k, v) for k, v in kwargs.items() if k in self.static_argnames))
         try:
@@ -402,6 +429,10 @@ class Jitted:
                         return self._call_traced(args, kwargs)
                     self._info[key] = plan
                     run = self._plans[key] = plan.run
+        if nans.enabled:
+            out = run(leaves)
+            nans.recheck(self.fun, args, kwargs, out)
+            return out
         return run(leaves)
 
     def trace(self, *args, **kwargs):

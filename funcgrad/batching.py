@@ -33,6 +33,9 @@ class BatchTracer(Tracer):
     def full_lower(self):
         return self.val if self.bdim is None else self
 
+    def carries_derivative(self):
+        return isinstance(self.val, Tracer) and self.val.carries_derivative()
+
     def concrete_value(self):
         raise ConcretizationError(
             f"A batched value {self.aval} was used where a single concrete Python value is "

@@ -10,8 +10,11 @@ through, and under ``jit(grad(f))`` the backward pass traces ``bwd``, so the com
 uses the custom rule. Under ``vmap`` the call stays one custom call whose ``fun``, ``fwd`` and
 ``bwd`` are vmapped.
 """
+import numpy as np
+
 from . import tree as pytree
-from .ad import jvp_flat
+from .ad import jvp_flat, vjp_flat
+from .core.avals import is_float
 from .core.primitive import Primitive
 from .core.tracing import get_aval, trace_to_ir
 from .errors import user_frame
@@ -168,4 +171,131 @@ class custom_vjp:
         leaves, in_tree = pytree.tree_flatten(args)
         call = _Call(self, in_tree)
         outs = custom_vjp_call_p.bind(*leaves, call=call)  # every path runs fun_flat once
+        return pytree.tree_unflatten(call.out_tree, outs)
+
+
+# --- custom_jvp -------------------------------------------------------------------------------
+
+class _JvpCall(_Call):
+    """A custom_jvp's bundle; ``rule_flat`` applies the user's rule to flat leaves."""
+
+    def rule_flat(self, primals, tangents):
+        p = pytree.tree_unflatten(self.in_tree, list(primals))
+        t = pytree.tree_unflatten(self.in_tree, list(tangents))
+        res = self.cv.jvp(p, t)
+        name = self.cv.__name__
+        if not (isinstance(res, tuple) and len(res) == 2):
+            raise TypeError(f"custom_jvp {name}: the rule must return a pair (primal_out, "
+                            f"tangent_out), got {type(res).__name__} (at {user_frame()})")
+        out, t_out = pytree.tree_flatten(res[0]), pytree.tree_flatten(res[1])
+        self.out_tree = out[1]
+        if t_out[1] != out[1]:
+            raise ValueError(f"custom_jvp {name}: the rule's tangent_out has structure "
+                             f"{t_out[1]} but primal_out has {out[1]}")
+        for o, t in zip(out[0], t_out[0]):
+            if tuple(get_aval(o).shape) != tuple(get_aval(t).shape):
+                raise ValueError(f"custom_jvp {name}: a tangent of shape {get_aval(t).shape} "
+                                 f"for an output of shape {get_aval(o).shape}")
+        return out[0], t_out[0]
+
+
+def _zero_tangent(primal):
+    return np.zeros(get_aval(primal).shape, get_aval(primal).dtype)
+
+
+def _jvp_rule_jvp(primals, tangents, call):
+    tangents = [_zero_tangent(p) if t is None else t for p, t in zip(primals, tangents)]
+    return call.rule_flat(primals, tangents)
+
+
+def _jvp_rule_vjp(cts, primals, out, call):
+    # The tangent output is linear in the tangents, so its VJP with respect to them (taken at
+    # zero tangents) is the transpose: the reverse-mode derivative the rule implies.
+    floats = [i for i, p in enumerate(primals) if is_float(get_aval(p).dtype)]
+
+    def tangent_map(*ts):
+        full = [_zero_tangent(p) for p in primals]
+        for i, t in zip(floats, ts):
+            full[i] = t
+        return call.rule_flat(primals, full)[1], None
+
+    _, fn, _ = vjp_flat(tangent_map, [_zero_tangent(primals[i]) for i in floats])
+    grads = fn(list(cts))
+    out_cts = [None] * len(primals)
+    for i, g in zip(floats, grads):
+        out_cts[i] = g
+    return out_cts
+
+
+def _jvp_rule_batch(vals, dims, call):
+    from .batching import vmap
+    from .ops.shape import move_to_front
+    axes = tuple(None if d is None else 0 for d in dims)
+    size = next(get_aval(v).shape[d] for v, d in zip(vals, dims) if d is not None)
+    cv, in_tree = call.cv, call.in_tree
+
+    def fun(*leaves):
+        return cv.fun(*pytree.tree_unflatten(in_tree, leaves))
+
+    def one_example(p, t):
+        return cv.jvp(pytree.tree_unflatten(in_tree, list(p)),
+                      pytree.tree_unflatten(in_tree, list(t)))
+
+    def rule(primals, tangents):
+        return vmap(one_example, in_axes=(axes, axes))(tuple(primals), tuple(tangents))
+
+    batched = custom_jvp(vmap(fun, in_axes=axes))
+    batched.defjvp(rule)
+    batched.__name__ = cv.__name__
+    vals = [v if d is None else move_to_front(v, d, size) for v, d in zip(vals, dims)]
+    inner = _JvpCall(batched, pytree.tree_structure(tuple(vals)))
+    outs = custom_jvp_call_p.bind(*vals, call=inner)
+    call.out_tree = inner.out_tree
+    return outs, [0] * len(outs)
+
+
+custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True, impl=_impl,
+                              abstract_eval=_abstract, jvp=_jvp_rule_jvp, vjp=_jvp_rule_vjp,
+                              batch=_jvp_rule_batch, inline_when_staged=True)
+
+
+class custom_jvp:
+    """Give ``fun`` a custom forward-mode derivative with ``.defjvp(rule)``, used by every
+    transformation: ``jvp``, and ``grad``/``vjp`` too (the rule's tangent output is linear in
+    the tangents; reverse mode transposes it), ``jit``, ``vmap`` and higher orders.
+
+    ``rule(primals, tangents) -> (primal_out, tangent_out)``, where ``primals`` and
+    ``tangents`` are tuples shaped like the arguments.
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> @custom_jvp
+    ... def log1pexp(x):
+    ...     return fnp.log1p(fnp.exp(x))
+    >>> @log1pexp.defjvp
+    ... def _(primals, tangents):
+    ...     (x,), (t,) = primals, tangents
+    ...     return log1pexp(x), t * fg.scipy.special.expit(x)  # stable: no inf/inf
+    >>> float(fg.grad(log1pexp)(1000.0)), float(fg.jvp(log1pexp, (0.0,), (2.0,))[1])
+    (1.0, 1.0)
+    """
+
+    def __init__(self, fun):
+        self.fun = fun
+        self.jvp = None
+        self.__name__ = getattr(fun, "__name__", "custom_jvp")
+        self.__doc__ = getattr(fun, "__doc__", None)
+
+    def defjvp(self, rule):
+        """Set the rule ``rule(primals, tangents) -> (primal_out, tangent_out)``; returns it, so
+        it can be used as a decorator."""
+        self.jvp = rule
+        return rule
+
+    def __call__(self, *args):
+        if self.jvp is None:
+            raise TypeError(f"custom_jvp function {self.__name__} has no rule: call "
+                            ".defjvp(rule) before using it")
+        leaves, in_tree = pytree.tree_flatten(args)
+        call = _JvpCall(self, in_tree)
+        outs = custom_jvp_call_p.bind(*leaves, call=call)
         return pytree.tree_unflatten(call.out_tree, outs)

@@ -16,7 +16,7 @@ concrete key (not one traced by ``jit``); everything else works under every tran
 import numpy as np
 
 from . import numpy as fnp
-from .errors import at_user_line
+from .errors import user_frame
 
 __all__ = ["key", "PRNGKey", "split", "fold_in", "threefry_2x32", "random_bits", "uniform",
            "normal", "bernoulli", "randint", "permutation", "choice", "categorical", "gumbel",
@@ -51,8 +51,8 @@ def _check_key(k):
     k = fnp.asarray(k)
     if k.dtype != np.uint32 or k.shape != (2,):
         raise TypeError(f"expected a PRNG key (uint32[2] from funcgrad.random.key), got an "
-                        f"array of shape {k.shape} and dtype {k.dtype}{at_user_line()}. Create "
-                        "one with funcgrad.random.key(seed).")
+                        f"array of shape {k.shape} and dtype {k.dtype} (at {user_frame()}). "
+                        "Create one with funcgrad.random.key(seed).")
     return k
 
 
@@ -62,9 +62,9 @@ def _concrete(make, what):
         return np.asarray(make())
     except TypeError:
         raise TypeError(f"random.{what} sorts random numbers, which funcgrad cannot trace, so "
-                        f"it cannot run inside jit{at_user_line()}. Call it outside the jitted "
-                        "function and pass the result in (e.g. shuffle the data between "
-                        "epochs).") from None
+                        f"it cannot run inside jit (at {user_frame()}). Call it outside the "
+                        "jitted function and pass the result in (e.g. shuffle the data "
+                        "between epochs).") from None
 
 
 def key(seed):
@@ -92,7 +92,7 @@ def threefry_2x32(key, count):
     count = fnp.asarray(count)
     if count.dtype != np.uint32:
         raise TypeError(f"threefry_2x32: count must be a uint32 array, got {count.dtype}"
-                        f"{at_user_line()}")
+                        f" (at {user_frame()})")
     n = _size(count.shape)
     flat = fnp.reshape(count, (n,))
     if n % 2:
@@ -168,7 +168,7 @@ def uniform(k, shape=(), dtype=np.float64, minval=0.0, maxval=1.0):
         u = (hi * 67108864.0 + lo) * (2.0 ** -53)
     else:
         raise TypeError(f"uniform: dtype must be float32 or float64, got {dtype}"
-                        f"{at_user_line()}")
+                        f" (at {user_frame()})")
     u = fnp.reshape(u, shape)
     if minval != 0.0 or maxval != 1.0:
         u = u * (maxval - minval) + minval
@@ -238,14 +238,14 @@ def categorical(key, logits, axis=-1, shape=None):
         logits = fnp.astype(logits, np.float64)
     if not -logits.ndim <= axis < logits.ndim:
         raise ValueError(f"categorical: axis {axis} is out of range for logits of shape "
-                         f"{logits.shape}{at_user_line()}")
+                         f"{logits.shape} (at {user_frame()})")
     axis %= logits.ndim
     batch = logits.shape[:axis] + logits.shape[axis + 1:]
     shape = batch if shape is None else _shape(shape)
     if len(shape) < len(batch) or not _broadcasts_to(batch, shape):
         raise ValueError(f"categorical: shape {shape} does not end in a shape that logits' "
                          f"{batch} (logits {logits.shape} without axis {axis}) broadcast to"
-                         f"{at_user_line()}")
+                         f" (at {user_frame()})")
     prefix = shape[:len(shape) - len(batch)]
     noise_shape = list(shape[len(prefix):])
     noise_shape.insert(axis, logits.shape[axis])
@@ -270,7 +270,7 @@ def permutation(k, x, axis=0, independent=False):
     x = fnp.asarray(x)
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"permutation: axis {axis} is out of range for an array of shape "
-                         f"{x.shape}{at_user_line()}")
+                         f"{x.shape} (at {user_frame()})")
     if independent:
         order = np.argsort(sort_keys(x.shape), axis=axis, kind="stable")
         return fnp.take_along_axis(x, order, axis)
@@ -295,15 +295,16 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0):
         a = fnp.asarray(a)
         if not -a.ndim <= axis < a.ndim:
             raise ValueError(f"choice: axis {axis} is out of range for an array of shape "
-                             f"{a.shape}{at_user_line()}")
+                             f"{a.shape} (at {user_frame()})")
         n = a.shape[axis]
     if n < 1 and _size(shape):
-        raise ValueError(f"choice: cannot draw {shape} from an empty population{at_user_line()}")
+        raise ValueError(f"choice: cannot draw {shape} from an empty population "
+                         f"(at {user_frame()})")
     if p is not None:
         p = fnp.asarray(p)
         if p.shape != (n,):
             raise ValueError(f"choice: p has shape {p.shape}, but the population has {n} "
-                             f"entries: p must have shape ({n},){at_user_line()}")
+                             f"entries: p must have shape ({n},) (at {user_frame()})")
     if replace and p is None:
         idx = randint(key, shape, 0, n)
     elif replace:
@@ -321,7 +322,7 @@ def _without_replacement(key, n, shape, p):
     size = _size(shape)
     if size > n:
         raise ValueError(f"choice: cannot draw {size} values from {n} without replacement"
-                         f"{at_user_line()}; pass replace=True or a smaller shape")
+                         f" (at {user_frame()}); pass replace=True or a smaller shape")
     if p is None:
         order = permutation(key, n)
     else:
@@ -394,13 +395,13 @@ def truncated_normal(key, lower, upper, shape=None, dtype=np.float64):
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise TypeError(f"truncated_normal: dtype must be float32 or float64, got {dtype}"
-                        f"{at_user_line()}")
+                        f" (at {user_frame()})")
     lo, hi = (fnp.astype(fnp.asarray(b), np.float64) for b in (lower, upper))
     bounds = np.broadcast_shapes(lo.shape, hi.shape)
     shape = bounds if shape is None else _shape(shape)
     if not _broadcasts_to(bounds, shape):
         raise ValueError(f"truncated_normal: the bounds' shape {bounds} does not broadcast to "
-                         f"shape {shape}{at_user_line()}")
+                         f"shape {shape} (at {user_frame()})")
     # Sample the mirror image of an interval that lies mostly right of 0, so the CDF values
     # used are small ones, which floats hold to full relative precision.
     flip = hi > -lo

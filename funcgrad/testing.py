@@ -86,3 +86,13 @@ def check_grads(fun, args, order=2, modes=("fwd", "rev"), atol=None, rtol=None, 
         def directional(*xs):
             return jvp(fun, xs, v)[1]
         check_grads(directional, args, order - 1, modes, atol, rtol, eps)
+        if "fwd" in modes and "rev" in modes:
+            # forward over reverse (what fg.hessian computes), which reverse-over-forward does
+            # not exercise: the derivative of the gradient of 0.5 * <u2, fun(x) ** 2>. (A fixed
+            # cotangent would leave it zero for linear functions, however wrong their rules.)
+            u2 = pytree.tree_map(lambda o: _rand_like(rng, o), fun(*args))
+
+            def cotangent(*xs):
+                out, f_vjp = vjp(fun, *xs)
+                return f_vjp(pytree.tree_map(lambda u, o: u * o, u2, out))
+            check_grads(cotangent, args, order - 1, ("fwd",), atol, rtol, eps)

@@ -113,19 +113,22 @@ def tree_flatten(tree, is_leaf=None):
     {'a': 10, 'b': [20, 30]}
     """
     leaves = []
+    return leaves, _flatten_into(tree, leaves, is_leaf)
 
-    def rec(x):
-        if is_leaf is not None and is_leaf(x):
-            leaves.append(x)
-            return LEAF
-        node = _flatten_node(x)
-        if node is None:
-            leaves.append(x)
-            return LEAF
-        kind, aux, children = node
-        return PyTreeDef(kind, aux, [rec(c) for c in children])
 
-    return leaves, rec(tree)
+# The recursions are module functions, not closures: a recursive closure is a reference cycle,
+# which would keep the leaves (large arrays, in reverse mode) alive until the garbage collector
+# runs.
+def _flatten_into(x, leaves, is_leaf):
+    if is_leaf is not None and is_leaf(x):
+        leaves.append(x)
+        return LEAF
+    node = _flatten_node(x)
+    if node is None:
+        leaves.append(x)
+        return LEAF
+    kind, aux, children = node
+    return PyTreeDef(kind, aux, [_flatten_into(c, leaves, is_leaf) for c in children])
 
 
 def tree_unflatten(treedef, leaves):
@@ -135,19 +138,19 @@ def tree_unflatten(treedef, leaves):
     ('a', {'x': 'b'})
     """
     it = iter(leaves)
-
-    def rec(td):
-        if td.kind is None:
-            return next(it)
-        return _unflatten_node(td.kind, td.aux, [rec(c) for c in td.children])
-
-    out = rec(treedef)
+    out = _build(treedef, it)
     if next(it, _sentinel) is not _sentinel:
         raise ValueError(f"tree_unflatten: too many leaves for structure {treedef}")
     return out
 
 
 _sentinel = object()
+
+
+def _build(td, it):
+    if td.kind is None:
+        return next(it)
+    return _unflatten_node(td.kind, td.aux, [_build(c, it) for c in td.children])
 
 
 def tree_leaves(tree, is_leaf=None):

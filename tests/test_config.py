@@ -15,7 +15,8 @@ from funcgrad.backend import config
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FLAGS = {"FUNCGRAD_LOG_COMPILES": config.log_compiles,
          "FUNCGRAD_DISABLE_JIT": config.jit_disabled,
-         "FUNCGRAD_COMPILE_IN_BACKGROUND": config.compile_in_background}
+         "FUNCGRAD_COMPILE_IN_BACKGROUND": config.compile_in_background,
+         "FUNCGRAD_DEBUG_NANS": config.debug_nans}
 
 
 @pytest.mark.parametrize("name", sorted(FLAGS))
@@ -84,7 +85,7 @@ def _variables_read_in(path):
 def test_every_variable_is_documented():
     read = _variables_read_in(ROOT / "funcgrad" / "backend" / "config.py")
     assert read >= {"FUNCGRAD_CACHE_DIR", "FUNCGRAD_CACHE_MAX_MB", "FUNCGRAD_COMPILE_WORKERS",
-                    "FUNCGRAD_COMPILE_IN_BACKGROUND", "FUNCGRAD_DISABLE_JIT",
+                    "FUNCGRAD_COMPILE_IN_BACKGROUND", "FUNCGRAD_DEBUG_NANS", "FUNCGRAD_DISABLE_JIT",
                     "FUNCGRAD_LOG_COMPILES"}
     # config.py is the one module that reads them (doctests aside)
     for f in (ROOT / "funcgrad").rglob("*.py"):

@@ -98,3 +98,58 @@ def test_jvp_tangent_shape_mismatch():
     with pytest.raises(ValueError) as e:
         fg.jvp(fnp.sin, (np.ones(3),), (np.ones(2),))
     assert "(2,)" in str(e.value) and "(3,)" in str(e.value)
+
+
+def test_has_aux_with_a_scalar_result_names_the_function_and_what_it_returned():
+    def loss(x):
+        return fnp.sum(x ** 2)
+    with pytest.raises(TypeError) as e:
+        fg.grad(loss, has_aux=True)(np.ones(2))
+    msg = str(e.value)
+    assert "loss must return a pair (output, aux)" in msg and "an array f64[]" in msg
+    assert HERE in msg and "Tracer" not in msg
+
+
+@pytest.mark.parametrize("make", [lambda f: fg.jit(f, static_argnums=3),
+                                  lambda f: fg.make_ir(f, static_argnums=3)],
+                         ids=["jit", "make_ir"])
+def test_static_argnums_out_of_range_is_an_error(make):
+    with pytest.raises(ValueError, match=r"static_argnums=3 is out of range for a call with 1 "
+                                         r"positional argument") as e:
+        make(lambda x: x * 2.0)(1.0)
+    assert HERE in str(e.value)
+
+
+def test_library_function_given_a_traced_value_names_it_the_user_line_and_the_fix():
+    scipy_special = pytest.importorskip("scipy.special")
+    with pytest.raises(fg.ConcretizationError) as e:
+        fg.grad(lambda x: scipy_special.logsumexp(x))(np.ones(3))
+    msg = str(e.value)
+    assert msg.startswith("scipy.special.logsumexp (called at") and HERE in msg
+    assert "Use funcgrad.scipy.special.logsumexp instead" in msg
+    with pytest.raises(fg.ConcretizationError, match="scipy.special.logsumexp") as e:
+        fg.jit(lambda x: scipy_special.logsumexp(x))(np.ones(3))
+    assert HERE in str(e.value) and "site-packages" not in str(e.value).split("(called at")[1]
+
+
+def test_scipy_ufunc_on_a_traced_value_names_it_and_suggests_funcgrads():
+    scipy_special = pytest.importorskip("scipy.special")
+    with pytest.raises(NotImplementedError) as e:
+        fg.grad(lambda x: fnp.sum(scipy_special.expit(x)))(np.ones(3))
+    msg = str(e.value)
+    assert msg.startswith("scipy.special.expit is not supported") and HERE in msg
+    assert "Use funcgrad.scipy.special.expit instead" in msg
+
+
+def test_unsupported_numpy_function_is_named_as_the_user_wrote_it():
+    with pytest.raises(NotImplementedError, match=r"^np\.linalg\.svd is not supported") as e:
+        fg.grad(lambda x: fnp.sum(np.linalg.svd(x)[1]))(np.eye(2))
+    assert HERE in str(e.value)
+
+
+def test_errors_suggest_names_that_exist():
+    with pytest.raises(fg.ConcretizationError) as e:
+        fg.jit(lambda x: x if x > 0 else -x)(1.0)
+    msg = str(e.value)
+    assert "fnp.where" in msg and "fg.where" not in msg
+    assert hasattr(fnp, "where") and hasattr(fg, "cond")

@@ -1,5 +1,6 @@
 """The shared table through fg.jit: every row's value, gradient and gradient of gradient (a
-Hessian-vector product) agree with the NumPy evaluator (float64 to 1e-12 relative, float32 to
+Hessian-vector product, reverse over reverse and forward over reverse) agree with the NumPy
+evaluator (float64 to 1e-12 relative, float32 to
 1e-5). ``make test`` runs a representative subset (each row costs Numba compiles; second order
 on fewer of them); ``make test-all`` runs every row and every check."""
 import numpy as np
@@ -57,3 +58,9 @@ def test_row_gradient_of_gradient_under_jit(row):
     h_jit = fg.jit(fg.grad(hvp, argnums=nums))(*args)
     for a, b in zip(h_jit, fg.grad(hvp, argnums=nums)(*args)):
         _close(a, b, "float64", "gradient of gradient")
+
+    def fwd_over_rev(*a):  # the Hessian-vector product as fg.hessian computes it
+        return fg.jvp(lambda *b: fg.grad(_scalar(row), argnums=nums)(*b), a, tuple(v))[1]
+
+    for a, b in zip(fg.jit(fwd_over_rev)(*args), fwd_over_rev(*args)):
+        _close(a, b, "float64", "forward over reverse")

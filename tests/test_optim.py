@@ -180,6 +180,7 @@ def test_masked_transforms_only_the_selected_leaves():
     adam_w = by_leaf(ref_adam, lr=0.1)
     b = P0["b"] + np.cumsum([g["b"] for g in GRADS])  # unmasked: the update is the gradient
     assert_trajectories(got, [{"w": adam_w[t]["w"], "b": b[t]} for t in range(T)])
+    assert_trajectories(trajectory(opt, jit=True), got, rtol=1e-11)
     # no state is kept for the unmasked leaf: adam's count, mu.w, nu.w and the lr's count
     assert len(fg.tree_leaves(opt.init(P0))) == 4
     # a mask function of the params, and a mask that is a prefix of the params

@@ -24,9 +24,11 @@ def test_every_primitive_is_in_the_table():
     covered = {p for row in ROWS for p in row.prims}
     # integer/boolean-valued primitives have no derivative to check: tests/test_math.py
     # compares them with NumPy (eager and staged); cond/while are in tests/test_control.py,
-    # custom_vjp_call in tests/test_custom_vjp.py
+    # custom_vjp_call in tests/test_custom_vjp.py, custom_jvp_call in tests/test_custom_jvp.py,
+    # checkpoint in tests/test_checkpoint.py
     indirect = {"ge", "le", "ne", "lt", "not", "and", "or", "xor", "shift_left", "shift_right",
                 "floor_divide", "isinf", "isfinite", "argmax", "argmin", "while",
-                "cond", "custom_vjp_call", "jit_call"}  # jit_call: tests/test_jit.py
+                "cond", "custom_vjp_call", "custom_jvp_call", "checkpoint",
+                "jit_call"}  # jit_call: tests/test_jit.py
     missing = sorted(set(registry) - covered - indirect)
     assert not missing, f"primitives with no table row: {missing}"

@@ -19,6 +19,11 @@ variable                            default      meaning
                                                  a background thread while the NumPy evaluator
                                                  answers its first calls (whose last bits may
                                                  differ from the compiled code's).
+``FUNCGRAD_DEBUG_NANS``             off          the first primitive that makes a NaN or inf
+                                                 from finite inputs raises
+                                                 ``FloatingPointError`` (``fg.debug_nans()``
+                                                 does the same for a ``with`` block); read once,
+                                                 at import.
 ``FUNCGRAD_DISABLE_JIT``            off          run ``jit`` functions with the NumPy evaluator
                                                  (for debugging); read once, at import.
 ``FUNCGRAD_LOG_COMPILES``           off          log every compilation, with its reason, to
@@ -101,6 +106,11 @@ def jit_disabled():
 def compile_in_background():
     """Whether a first compile runs in a thread (``FUNCGRAD_COMPILE_IN_BACKGROUND``)."""
     return flag("FUNCGRAD_COMPILE_IN_BACKGROUND")
+
+
+def debug_nans():
+    """Whether NaN/inf checking is on for the whole process (``FUNCGRAD_DEBUG_NANS``)."""
+    return flag("FUNCGRAD_DEBUG_NANS")
 
 
 def compile_workers():

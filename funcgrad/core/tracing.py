@@ -5,11 +5,14 @@ applied to tracers is handled by the trace of the highest level among them (so n
 transformations never confuse their perturbations). The bottom level evaluates with NumPy.
 ``make_ir`` pushes an ``IRTrace`` that records equations on abstract values.
 """
+import dis
+import sys
 from contextlib import contextmanager
 
 import numpy as np
 
-from ..errors import ConcretizationError, user_frame
+from ..errors import ConcretizationError, library_message, user_frame
+from . import nans
 from .avals import ShapedArray, check_dtype
 from .ir import IR, Eqn, Lit, Var
 
@@ -63,7 +66,10 @@ class EvalTrace(Trace):
     lift = pure
 
     def process_primitive(self, prim, vals, params):
-        return prim.impl(*vals, **params)
+        out = prim.impl(*vals, **params)
+        if nans.enabled:
+            nans.check(prim, vals, out)
+        return out
 
 
 _stack = [MainTrace(0, EvalTrace, None)]
@@ -83,6 +89,17 @@ def new_main(trace_type, global_data=None, dynamic=False):
         if dynamic:
             _dynamic.pop()
         _stack.pop()
+
+
+def as_traced(val):
+    """``val`` (a NumPy array) as a value of the innermost active transformation, or ``val``
+    itself when none is active: arrays that user code creates inside a transformed function
+    (``fnp.zeros``, ``fnp.eye``...) behave like its other values there (immutable, indexable
+    by traced indices), as ``jnp`` arrays do."""
+    top = _stack[-1]
+    if top.level == 0 or isinstance(val, Tracer):
+        return val
+    return top.trace_type(top).pure(val)
 
 
 def tracing_abstractly():
@@ -116,31 +133,67 @@ class Tracer:
     def full_lower(self):
         return self
 
+    def carries_derivative(self):
+        """Whether this value is being differentiated (by a transformation at any level)."""
+        return False
+
     def concrete_value(self):
-        """The NumPy value behind this tracer, or ConcretizationError if it has none."""
+        """The NumPy value behind this tracer, or ConcretizationError if it has none.
+
+        For funcgrad's own use (shapes, masks, structure): it ignores derivatives. Conversions
+        users write go through ``to_concrete``, which refuses to drop a derivative."""
         raise ConcretizationError(concretization_message(self))
 
+    def to_concrete(self, what, derivative_ok=False):
+        """The value for a conversion the user wrote (``what``: e.g. ``"float(x)"``).
+
+        A value that carries a derivative is refused unless ``derivative_ok`` (``bool(x)`` for
+        control flow carries none): converting it would silently drop it from the gradient."""
+        if not derivative_ok and self.carries_derivative():
+            raise ConcretizationError(library_message(self.aval) or
+                                      derivative_message(self, what))
+        try:
+            return self.concrete_value()
+        except ConcretizationError as err:
+            raise ConcretizationError(library_message(self.aval) or f"{what}: {err}") from None
+
     def __bool__(self):
-        return bool(self.concrete_value())
+        return bool(self.to_concrete("bool(x)", derivative_ok=True))
 
     def __int__(self):
-        return int(self.concrete_value())
+        integral = self.aval.dtype.kind in "iub"  # integer values carry no derivative
+        return int(self.to_concrete(_conversion("int(x)"), derivative_ok=integral))
 
     def __float__(self):
-        return float(self.concrete_value())
+        return float(self.to_concrete(_conversion("float(x)")))
+
+    def __complex__(self):
+        return complex(self.to_concrete(_conversion("complex(x)")))
 
     def __index__(self):
-        v = self.concrete_value()
-        if np.dtype(v.dtype).kind not in "iub":
-            raise TypeError(f"only integer arrays can be used as an index, got {self.aval}")
-        return int(v)
+        if self.aval.dtype.kind not in "iub":
+            raise TypeError(f"only integer arrays can be used as an index, got {self.aval} "
+                            f"(at {user_frame()})")
+        return int(self.to_concrete(_conversion("operator.index(x)"), derivative_ok=True))
 
     def __array__(self, dtype=None, copy=None):
-        raise TypeError(
-            f"A traced array {self.aval} cannot be converted to a NumPy array (np.asarray, "
-            f"np.array or a NumPy routine funcgrad has no rule for){' at ' + user_frame()}: "
-            "the conversion would drop it from the computation and lose its gradient. Use "
-            "funcgrad.numpy functions, or fg.stop_gradient if dropping the gradient is intended.")
+        value = self.to_concrete(_conversion(
+            "np.asarray(x) (or np.array(x), np.float64(x), a NumPy routine funcgrad has no rule "
+            "for, or a library that calls one)"))
+        return np.asarray(value, dtype=dtype)
+
+    def item(self, *args):
+        return self.to_concrete("x.item()").item(*args)
+
+    def tolist(self):
+        return self.to_concrete("x.tolist()").tolist()
+
+    def __setitem__(self, idx, value):
+        raise ConcretizationError(
+            f"funcgrad arrays are immutable inside traced code: item assignment `x[...] = v` "
+            f"into {self.aval} at {user_frame()}. Write `x = x.at[...].set(v)` instead (also "
+            "`.add`, `.multiply`, `.min`, `.max`): it returns the updated array and keeps "
+            "the derivative.")
 
     def __hash__(self):
         raise TypeError(f"traced arrays are not hashable ({self.aval})")
@@ -149,32 +202,53 @@ class Tracer:
         return f"{type(self).__name__}<{self.aval}>"
 
 
+def _conversion(default):
+    """Name the conversion the user's code performs: the interpreter calls ``__float__`` for
+    ``a[i] = x`` into a NumPy array and ``__index__`` for ``a[x]``, which users do not write as
+    conversions, so look at the instruction the caller is executing."""
+    frame = sys._getframe(2)
+    try:
+        op = dis.opname[frame.f_code.co_code[frame.f_lasti]]
+    except (IndexError, AttributeError):
+        return default
+    if op == "STORE_SUBSCR":
+        return ("item assignment into a NumPy array (a[i] = x; make `a` with funcgrad.numpy "
+                "and write a = a.at[i].set(x))")
+    if op == "BINARY_SUBSCR":
+        return "indexing a NumPy array with a traced index (a[x]; write fnp.asarray(a)[x])"
+    return default
+
+
+def derivative_message(tracer, what):
+    return (f"{what} at {user_frame()} would turn a value that carries a derivative "
+            f"({tracer.aval}) into a plain number or NumPy array, silently dropping it from "
+            "the gradient. Keep it a funcgrad array: use funcgrad.numpy (or NumPy) functions "
+            "on it, x.at[i].set(v) instead of item assignment, fnp.asarray(a)[x] instead of "
+            "indexing a NumPy array a. If dropping the derivative is intended, convert "
+            "fg.stop_gradient(x) instead.")
+
+
 def concretization_message(tracer):
     return (f"A traced value {tracer.aval} was used where a concrete Python value is needed "
             f"(an if/while condition, bool(), int(), float() or a shape), at {user_frame()}. "
             "Under fg.jit and fg.make_ir values are abstract: only their shape and dtype are "
-            "known. Use fg.cond / fg.where for data-dependent choices, or mark the argument "
+            "known. Use fg.cond / fnp.where for data-dependent choices, or mark the argument "
             "static with static_argnums=... if it is a configuration value.")
 
 
 def get_aval(x):
-    """Abstract value of a tracer, array or Python scalar."""
+    """Abstract value of a tracer, array, Python scalar, or an aval itself (a shape and dtype
+    standing for an array, as in ``eval_shape``)."""
     if isinstance(x, Tracer):
         return x.aval
+    if isinstance(x, ShapedArray):
+        return x
     if isinstance(x, np.ndarray):
         return ShapedArray(x.shape, check_dtype(x.dtype))
     if isinstance(x, (bool, int, float, np.generic)):
         a = np.asarray(x)
         return ShapedArray((), check_dtype(a.dtype))
     raise TypeError(f"{type(x).__name__} is not an array type funcgrad can trace: got {x!r}")
-
-
-def find_top_trace(xs):
-    top = _dynamic[-1]
-    for x in xs:
-        if isinstance(x, Tracer) and x._trace.main.level > top.level:
-            top = x._trace.main
-    return top.trace_type(top)
 
 
 def full_lower(val):
@@ -187,8 +261,11 @@ def bind(prim, *args, **params):
     for x in args:
         if isinstance(x, Tracer) and x._trace.main.level > top.level:
             top = x._trace.main
-    if top.level == 0:
-        return prim.impl(*args, **params)  # nothing is being traced: plain NumPy
+    if top.level == 0:  # nothing is being traced: plain NumPy
+        out = prim.impl(*args, **params)
+        if nans.enabled:
+            nans.check(prim, args, out)
+        return out
     trace = top.trace_type(top)
     tracers = [trace.full_raise(a) for a in args]
     out = trace.process_primitive(prim, tracers, params)
@@ -305,10 +382,14 @@ class IRTrace(Trace):
         return outs if multiple else outs[0]
 
 
-def trace_to_ir(flat_fun, in_avals):
-    """Trace ``flat_fun`` (lists in, list out) on abstract inputs; returns (IR, out_avals)."""
+def trace_to_ir(flat_fun, in_avals, partial=False):
+    """Trace ``flat_fun`` (lists in, list out) on abstract inputs; returns the IR.
+
+    ``partial=True`` records only what depends on the inputs: operations on concrete values
+    are evaluated right away and enter the IR as constants (partial evaluation, for
+    ``linearize``)."""
     builder = IRBuilder()
-    with new_main(IRTrace, builder, dynamic=True) as main:
+    with new_main(IRTrace, builder, dynamic=not partial) as main:
         trace = IRTrace(main)
         tracers_in = [trace.new_arg(a) for a in in_avals]
         outs = flat_fun(*tracers_in)

@@ -8,6 +8,8 @@ the result equals NumPy's.
 >>> float(fnp.sum(fnp.tanh(np.zeros(3))))
 0.0
 """
+import sys
+
 import numpy as np
 
 from ._base import _ret, array, asarray, astype  # noqa: F401
@@ -21,4 +23,6 @@ float32, float64, int32, int64, bool_ = np.float32, np.float64, np.int32, np.int
 uint8, uint32, int8, int16, float16 = np.uint8, np.uint32, np.int8, np.int16, np.float16
 pi, e, inf, nan, newaxis = np.pi, np.e, np.inf, np.nan, None
 
-from . import _methods, linalg  # noqa: E402,F401  (_methods installs the Tracer protocols)
+from . import _methods, linalg  # noqa: E402,F401
+
+_methods.install(sys.modules[__name__])  # operators and NumPy protocols on traced values

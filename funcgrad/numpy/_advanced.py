@@ -6,67 +6,36 @@ gather's transpose is ``scatter_add`` (``np.add.at``), which sums the cotangents
 indices, and its transpose is the gather again, so every order of derivative is exact.
 
 >>> x = np.arange(24.0).reshape(2, 3, 4)
->>> from funcgrad.numpy._indexing import normalize_index
 >>> advanced_getitem(x, normalize_index(([0, 1], slice(None), [1, 3]), x.shape)).shape
 (2, 3)
 """
 import numpy as np
 
 from ..core.tracing import Tracer
-from ..errors import ConcretizationError, user_frame
+from ..errors import user_frame
 from ..ops import shape as sh
+from . import _shapes as S
+from ._indexing import BoolScalar, basic_getitem, normalize_index, normalize_indices
 
 
-def _known(idx):
-    """The NumPy value of an index, or None if it is abstract (traced under jit/make_ir)."""
-    if not isinstance(idx, Tracer):
-        return np.asarray(idx)
-    try:
-        return idx.concrete_value()
-    except ConcretizationError:
-        return None
+def getitem(x, idx):
+    """``x[idx]`` for a traced ``x`` (installed as ``Tracer.__getitem__``).
 
+    Concrete index arrays out of range raise ``IndexError`` as in NumPy; traced index arrays
+    (under ``jit``) cannot be checked, so they are clamped to the axis, like JAX.
 
-def normalize_indices(idx, n, axis=0, mode="raise"):
-    """Integer indices into an axis of length ``n``, in ``[0, n)``.
-
-    ``mode="raise"``: negatives wrap once and indices out of range raise ``IndexError`` when
-    their values are known; traced values (under ``jit``) cannot be checked, and the gather
-    clamps them to the axis (as JAX does). ``"wrap"``: modulo ``n``. ``"clip"``: clamped,
-    negatives included (NumPy's ``take(mode="clip")``).
-
-    >>> normalize_indices(np.array([-1, 0]), 3).tolist()
-    [2, 0]
+    >>> getitem(np.arange(5.0), (slice(None, None, -2),)).tolist()
+    [4.0, 2.0, 0.0]
     """
-    dtype = idx.dtype if isinstance(idx, Tracer) else np.asarray(idx).dtype
-    if dtype.kind not in "iu":
-        raise IndexError(f"arrays used as indices must be of integer type, got {dtype} "
-                         f"(at {user_frame()})")
-    if mode == "clip":  # the gather clamps: nothing to do
-        return idx
-    if mode == "wrap":
-        from ._math import mod
-        return mod(idx, n) if isinstance(idx, Tracer) else np.mod(idx, n).astype(np.int64)
-    if mode != "raise":
-        raise ValueError(f"mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
-    value = _known(idx)
-    if value is not None and value.size and (value.max() >= n or value.min() < -n):
-        bad = value.max() if value.max() >= n else value.min()
-        raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n} "
-                         f"(at {user_frame()})")
-    if isinstance(idx, Tracer):
-        if dtype.kind == "u":
-            return idx
-        from ._math import where
-        return where(idx < 0, idx + n, idx)
-    return np.where(value < 0, value + n, value).astype(np.int64)
+    entries = normalize_index(idx, x.shape)
+    if any(not (e is None or isinstance(e, (slice, int))) for e in entries):
+        return advanced_getitem(x, entries)
+    return basic_getitem(x, entries)
 
 
 def advanced_getitem(x, entries):
     """``x[entries]`` where some entries are integer arrays, ints or ``BoolScalar``s (see
     ``_indexing.normalize_index``)."""
-    from . import _shapes as S
-    from ._indexing import BoolScalar, basic_getitem
     # 1. The basic entries first, a full slice standing where an advanced index does (a new
     #    axis of length 1 for a 0-d boolean); y_axes: the axis of y each advanced index takes.
     basic, y_axes, idxs = [], [], []

@@ -1,6 +1,7 @@
 """Conversion helpers every funcgrad.numpy module uses."""
 import numpy as np
 
+from ..core.tracing import as_traced
 from ..ops import elementwise as ew
 from ._core import asarray_or_tracer
 
@@ -13,12 +14,13 @@ def _ret(x):
 
 
 def asarray(x, dtype=None):
-    """Like ``np.asarray``, keeping traced values traced.
+    """Like ``np.asarray``, keeping traced values traced; inside a transformed function a NumPy
+    array becomes a value of that transformation (so ``fnp.asarray(a)[i]`` takes traced ``i``).
 
     >>> asarray([1.0, 2.0]).dtype
     dtype('float64')
     """
-    x = asarray_or_tracer(x)
+    x = as_traced(asarray_or_tracer(x))
     return x if dtype is None else astype(x, dtype)
 
 

@@ -6,7 +6,7 @@ from ..core.avals import SUPPORTED_KINDS, check_dtype
 from ..core.tracing import Tracer
 from ..errors import user_frame
 from ..ops.elementwise import convert_element_type_p
-from ..ops.shape import broadcast_in_dim_p
+from ..ops.shape import broadcast_in_dim_p, concatenate_p, reshape_p
 
 _PY_SCALARS = (bool, int, float)
 
@@ -19,11 +19,23 @@ def asarray_or_tracer(x):
         check_dtype(x.dtype)
         return x
     if isinstance(x, (list, tuple)) and _contains_tracer(x):
-        from . import stack
-        return stack([asarray_or_tracer(e) for e in x])
+        return _stack_rows([asarray_or_tracer(e) for e in x])
     a = np.asarray(x)
     check_dtype(a.dtype)
     return a
+
+
+def _stack_rows(xs):
+    """``np.array`` of a list holding tracers: the rows promoted to one dtype and stacked."""
+    shapes = {np.shape(x) for x in xs}
+    if len(shapes) != 1:
+        raise ValueError(f"setting an array element with a sequence: the rows have shapes "
+                         f"{', '.join(str(np.shape(x)) for x in xs)}, which differ "
+                         f"(at {user_frame()})")
+    dt = result_dtype(*xs)
+    rows = [cast(x, dt) for x in xs]
+    shape = (1,) + np.shape(rows[0])
+    return concatenate_p.bind(*[reshape_p.bind(r, shape=shape) for r in rows], axis=0)
 
 
 def _contains_tracer(xs):

@@ -1,7 +1,10 @@
-"""Array creation. New arrays do not depend on traced values, so they are NumPy constants, made
-by NumPy itself (``zeros``, ``eye``, ``arange``, ...). The exceptions take a traced value
-(``full`` with a traced fill value, ``linspace`` between traced ends) or a traced array's shape
-(``zeros_like(x)``): those are broadcast 0-d values, so no large constant is captured under jit.
+"""Array creation. Outside any transformation these are NumPy's own functions. Inside a
+transformed function (``grad``, ``jit``, ``vmap``...) the arrays they make are values of that
+transformation, as ``jnp`` arrays are: immutable (item assignment raises and points to
+``.at[]``), and indexable with traced indices (``fnp.eye(10)[labels]`` under ``jit``). Those
+that take a traced value (``full`` with a traced fill value, ``linspace`` between traced ends)
+or a traced array's shape (``zeros_like(x)``) are broadcast 0-d values, so no large constant is
+captured under jit.
 
 >>> import funcgrad as fg
 >>> float(fg.grad(lambda t: full((2, 3), t).sum())(1.0))
@@ -9,14 +12,31 @@ by NumPy itself (``zeros``, ``eye``, ``arange``, ...). The exceptions take a tra
 """
 import numpy as np
 
-from ..core.tracing import Tracer
+from ..core.tracing import Tracer, as_traced
 from ..ops import shape as sh
+from ._base import astype
+from ._core import asarray_or_tracer, dtype_of, float_dtype, result_dtype
+from ._math import floor
+from ._shapes import broadcast_to, concatenate, expand_dims, moveaxis
 
 __all__ = ["zeros", "ones", "full", "empty", "eye", "identity", "arange", "linspace", "tri",
            "zeros_like", "ones_like", "full_like", "empty_like"]
 
-zeros, ones, empty, eye, identity = np.zeros, np.ones, np.zeros, np.eye, np.identity
-arange, tri = np.arange, np.tri
+
+
+def _made(np_fun):
+    """``np_fun``, returning its array as a value of the active transformation, if any."""
+    def made(*args, **kwargs):
+        return as_traced(np_fun(*args, **kwargs))
+    made.__name__, made.__qualname__ = np_fun.__name__, np_fun.__name__
+    made.__doc__ = (f"NumPy's ``{np_fun.__name__}``; inside a transformed function the result is "
+                    "a value of that transformation (see the module docstring).")
+    return made
+
+
+zeros, ones, empty, eye, identity = map(_made, (np.zeros, np.ones, np.zeros, np.eye,
+                                                np.identity))
+arange, tri = _made(np.arange), _made(np.tri)
 
 
 def _shape(shape):
@@ -25,7 +45,6 @@ def _shape(shape):
 
 def _filled(shape, value, dtype):
     """``value`` (a tracer) broadcast to ``shape`` in ``dtype``."""
-    from ._base import astype
     return sh.broadcast_in_dim(astype(value, dtype), shape, ())
 
 
@@ -36,10 +55,8 @@ def full(shape, fill_value, dtype=None, order="C"):
     [3.0, 3.0]
     """
     if not isinstance(fill_value, Tracer):
-        return np.full(shape, fill_value, dtype=dtype, order=order)
+        return as_traced(np.full(shape, fill_value, dtype=dtype, order=order))
     if fill_value.ndim:
-        from ._base import astype
-        from ._shapes import broadcast_to
         return broadcast_to(astype(fill_value, dtype or fill_value.dtype), _shape(shape))
     return _filled(_shape(shape), fill_value, np.dtype(dtype or fill_value.dtype))
 
@@ -51,8 +68,7 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
     [3.0, 3.0]
     """
     if not isinstance(a, Tracer) and not isinstance(fill_value, Tracer):
-        return np.full_like(a, fill_value, dtype=dtype, shape=shape)
-    from ._core import dtype_of
+        return as_traced(np.full_like(a, fill_value, dtype=dtype, shape=shape))
     dtype = np.dtype(dtype) if dtype is not None else dtype_of(a)
     shape = np.shape(a) if shape is None else _shape(shape)
     if isinstance(fill_value, Tracer):
@@ -88,10 +104,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     [0.0, 0.5, 1.0]
     """
     if not isinstance(start, Tracer) and not isinstance(stop, Tracer):
-        return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
-    from ._base import astype
-    from ._core import asarray_or_tracer, float_dtype, result_dtype
-    from ._shapes import broadcast_to, concatenate, expand_dims, moveaxis
+        out = np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
+        return (as_traced(out[0]), out[1]) if retstep else as_traced(out)
     start, stop = asarray_or_tracer(start), asarray_or_tracer(stop)
     ft = float_dtype(result_dtype(start, stop))
     start, stop = astype(start, ft), astype(stop, ft)
@@ -106,7 +120,6 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     if axis != 0:
         out = moveaxis(out, 0, axis)
     if dtype is not None and np.dtype(dtype).kind != "f":
-        from ._math import floor
         out = floor(out)
     out = astype(out, dtype or ft)
     return (out, step) if retstep else out

@@ -5,6 +5,8 @@ steps) and a ``reshape``; integer arrays ("advanced" indexing) one gather (``_ad
 boolean masks their ``np.nonzero`` indices, so a mask needs concrete values: under ``grad`` it
 has them, under ``jit``/``make_ir`` it does not, and the result's shape would depend on them.
 
+The entry point, ``getitem``, is in ``_advanced.py``, which builds on this module.
+
 >>> import funcgrad as fg, funcgrad.numpy as fnp
 >>> x = np.arange(6.0).reshape(2, 3)
 >>> fg.grad(lambda x: fnp.sum(x[1, ::2] * x[[0, 0], 1]))(x).tolist()
@@ -15,6 +17,8 @@ import numpy as np
 from ..core.tracing import Tracer
 from ..errors import ConcretizationError, user_frame
 from ..ops import shape as sh
+from ._core import asarray_or_tracer
+from ._math import mod, where
 
 
 class BoolScalar:
@@ -57,7 +61,6 @@ def _entry(i):
     if isinstance(i, (int, np.integer)):
         return int(i)
     if isinstance(i, (list, tuple)):
-        from ._core import asarray_or_tracer
         i = asarray_or_tracer(i) if i else np.zeros(0, np.intp)  # NumPy: [] indexes nothing
     if isinstance(i, (np.ndarray, Tracer)):
         kind = i.dtype.kind
@@ -117,20 +120,47 @@ def normalize_index(idx, shape):
     return out
 
 
-def getitem(x, idx):
-    """``x[idx]`` for a traced ``x`` (installed as ``Tracer.__getitem__``).
+def _known(idx):
+    """The NumPy value of an index, or None if it is abstract (traced under jit/make_ir)."""
+    if not isinstance(idx, Tracer):
+        return np.asarray(idx)
+    try:
+        return idx.concrete_value()
+    except ConcretizationError:
+        return None
 
-    Concrete index arrays out of range raise ``IndexError`` as in NumPy; traced index arrays
-    (under ``jit``) cannot be checked, so they are clamped to the axis, like JAX.
 
-    >>> getitem(np.arange(5.0), (slice(None, None, -2),)).tolist()
-    [4.0, 2.0, 0.0]
+def normalize_indices(idx, n, axis=0, mode="raise"):
+    """Integer indices into an axis of length ``n``, in ``[0, n)``.
+
+    ``mode="raise"``: negatives wrap once and indices out of range raise ``IndexError`` when
+    their values are known; traced values (under ``jit``) cannot be checked, and the gather
+    clamps them to the axis (as JAX does). ``"wrap"``: modulo ``n``. ``"clip"``: clamped,
+    negatives included (NumPy's ``take(mode="clip")``).
+
+    >>> normalize_indices(np.array([-1, 0]), 3).tolist()
+    [2, 0]
     """
-    entries = normalize_index(idx, x.shape)
-    if any(not (e is None or isinstance(e, (slice, int))) for e in entries):
-        from ._advanced import advanced_getitem
-        return advanced_getitem(x, entries)
-    return basic_getitem(x, entries)
+    dtype = idx.dtype if isinstance(idx, Tracer) else np.asarray(idx).dtype
+    if dtype.kind not in "iu":
+        raise IndexError(f"arrays used as indices must be of integer type, got {dtype} "
+                         f"(at {user_frame()})")
+    if mode == "clip":  # the gather clamps: nothing to do
+        return idx
+    if mode == "wrap":
+        return mod(idx, n) if isinstance(idx, Tracer) else np.mod(idx, n).astype(np.int64)
+    if mode != "raise":
+        raise ValueError(f"mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
+    value = _known(idx)
+    if value is not None and value.size and (value.max() >= n or value.min() < -n):
+        bad = value.max() if value.max() >= n else value.min()
+        raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n} "
+                         f"(at {user_frame()})")
+    if isinstance(idx, Tracer):
+        if dtype.kind == "u":
+            return idx
+        return where(idx < 0, idx + n, idx)
+    return np.where(value < 0, value + n, value).astype(np.int64)
 
 
 def basic_getitem(x, entries):

@@ -7,6 +7,7 @@ import builtins
 
 import numpy as np
 
+from ..control import scan
 from ..core.tracing import Tracer
 from ..ops import elementwise as ew
 from ..ops import reductions as red
@@ -171,13 +172,20 @@ def sum(a, axis=None, dtype=None, keepdims=False):
     >>> sum(np.ones((2, 3)), axis=1).tolist()
     [3.0, 3.0]
     """
-    a = asarray_or_tracer(a)
-    if dtype is not None:
-        a = astype(a, dtype)
-    elif a.dtype.kind in "b":
-        a = astype(a, np.int64)
+    a = astype(asarray_or_tracer(a), dtype or _accumulator(a))
     axes = normalize_axes(axis, a.ndim)
     return _ret(_keep(red.reduce_sum(a, axes), a, axes, keepdims))
+
+
+def _accumulator(a):
+    """The dtype NumPy sums and multiplies ``a`` in: booleans and integers narrower than 64
+    bits widen to (u)int64; other dtypes stay."""
+    dt = np.asarray(a).dtype if not isinstance(a, Tracer) else a.dtype
+    if dt.kind == "b" or dt.kind == "i" and dt.itemsize < 8:
+        return np.dtype(np.int64)
+    if dt.kind == "u" and dt.itemsize < 8:
+        return np.dtype(np.uint64)
+    return dt
 
 
 def mean(a, axis=None, dtype=None, keepdims=False):
@@ -432,11 +440,7 @@ def prod(a, axis=None, dtype=None, keepdims=False):
     >>> float(prod(np.array([1.0, 2.0, 3.0])))
     6.0
     """
-    a = asarray_or_tracer(a)
-    if dtype is not None:
-        a = astype(a, dtype)
-    elif a.dtype.kind == "b":
-        a = astype(a, np.int64)
+    a = astype(asarray_or_tracer(a), dtype or _accumulator(a))
     axes = normalize_axes(axis, a.ndim)
     out = red.reduce_prod_p.bind(a, axes=axes) if axes else a
     return _ret(_keep(out, a, axes, keepdims))
@@ -524,11 +528,7 @@ def cumsum(a, axis=None, dtype=None):
     >>> cumsum(np.array([1.0, 2.0, 3.0])).tolist()
     [1.0, 3.0, 6.0]
     """
-    a = asarray_or_tracer(a)
-    if dtype is not None:
-        a = astype(a, dtype)
-    elif a.dtype.kind == "b":
-        a = astype(a, np.int64)
+    a = astype(asarray_or_tracer(a), dtype or _accumulator(a))
     if axis is None:
         a, axis = sh.reshape(a, (a.size,)), 0
     return _ret(red.cumsum_p.bind(a, axis=normalize_axis(axis, a.ndim), reverse=False))
@@ -541,15 +541,12 @@ def cumprod(a, axis=None, dtype=None):
     >>> cumprod(np.array([1.0, 2.0, 3.0])).tolist()
     [1.0, 2.0, 6.0]
     """
-    a = asarray_or_tracer(a)
-    if dtype is not None:
-        a = astype(a, dtype)
+    a = astype(asarray_or_tracer(a), dtype or _accumulator(a))
     if axis is None:
         a, axis = sh.reshape(a, (a.size,)), 0
     axis = normalize_axis(axis, a.ndim)
     if not isinstance(a, Tracer):
         return np.cumprod(a, axis=axis)
-    from ..control import scan
     perm = (axis,) + tuple(i for i in range(a.ndim) if i != axis)
     moved = sh.transpose(a, perm)
     one = np.ones(moved.shape[1:], a.dtype)

@@ -6,8 +6,8 @@ from ..ops import linalg as la
 from ..ops import shape as sh
 from ._base import _ret, astype
 from ._core import asarray_or_tracer, normalize_axis, result_dtype
-from ._math import multiply
-from ._shapes import broadcast_to, moveaxis, reshape
+from ._math import multiply, sum
+from ._shapes import broadcast_to, diagonal, moveaxis, reshape, transpose
 
 __all__ = ["matmul", "dot", "vdot", "inner", "outer", "kron", "tensordot", "einsum"]
 
@@ -120,7 +120,6 @@ def tensordot(a, b, axes=2):
     >>> tensordot(np.ones((2, 3)), np.ones((3, 4)), axes=1).shape
     (2, 4)
     """
-    from ._shapes import transpose
     a, b = asarray_or_tracer(a), asarray_or_tracer(b)
     if isinstance(axes, (int, np.integer)):
         ax_a = list(range(a.ndim - int(axes), a.ndim))
@@ -152,14 +151,11 @@ def einsum(subscripts, *operands, optimize=False):
     >>> einsum("ij,jk->ik", np.ones((2, 3)), np.ones((3, 4))).shape
     (2, 4)
     """
-    from ._math import sum
-    from ._shapes import transpose
     ops = [asarray_or_tracer(x) for x in operands]
     ins, out, sizes = _parse_einsum(subscripts, ops)
 
     def diag_reduce(x, s):
         # repeated letters within one operand: take the diagonal
-        from ._shapes import diagonal
         while len(set(s)) < len(s):
             c = next(c for c in s if s.count(c) > 1)
             i = s.index(c)
@@ -239,8 +235,6 @@ def _parse_einsum(subscripts, ops):
 
 def _contract_pair(x, s, y, t, keep, sizes):
     """Contract two labelled operands with one batched matmul."""
-    from ._math import sum
-    from ._shapes import broadcast_to, transpose
     # sum away letters only one side has and nobody needs later
     only_x = [c for c in s if c not in t and c not in keep]
     if only_x:

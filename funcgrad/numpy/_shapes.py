@@ -20,6 +20,8 @@ from ._core import (
     normalize_axis,
     result_dtype,
 )
+from ._indexing import normalize_indices
+from ._math import sum, where
 
 __all__ = ["reshape", "ravel", "transpose", "permute_dims", "matrix_transpose", "swapaxes",
            "moveaxis", "expand_dims", "squeeze", "broadcast_to", "broadcast_arrays",
@@ -590,7 +592,6 @@ def take(a, indices, axis=None, out=None, mode="raise"):
     >>> take(np.array([10.0, 20.0, 30.0]), [2, 0, -1]).tolist()
     [30.0, 10.0, 30.0]
     """
-    from ._advanced import normalize_indices
     if out is not None:
         raise NotImplementedError("take(..., out=...) is not supported; use the result")
     a = asarray_or_tracer(a)
@@ -609,7 +610,6 @@ def take_along_axis(arr, indices, axis=-1):
     >>> take_along_axis(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1], [0]]), 1).tolist()
     [[2.0], [3.0]]
     """
-    from ._advanced import normalize_indices
     a = asarray_or_tracer(arr)
     idx = asarray_or_tracer(indices)
     if axis is None:
@@ -642,7 +642,6 @@ def take_along_axis(arr, indices, axis=-1):
 # --- triangles and diagonals --------------------------------------------------------------------
 
 def _masked(a, mask):
-    from ._math import where
     return where(mask, a, np.zeros((), a.dtype))
 
 
@@ -721,7 +720,6 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     >>> float(trace(np.eye(3)))
     3.0
     """
-    from ._math import sum
     if out is not None:
         raise NotImplementedError("trace(..., out=...) is not supported; use the result")
     return sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
