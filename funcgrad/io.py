@@ -30,6 +30,7 @@ import numpy as np
 from safetensors import SafetensorError, safe_open
 from safetensors.numpy import save_file
 
+from .errors import user_frame
 from .tree import tree_leaves
 
 META_KEY = "funcgrad.tree"
@@ -136,14 +137,16 @@ def _encode_leaf(x, path, tensors):
     name = _name(path)
     if name in tensors:
         raise ValueError(f"fg.save: two leaves would both be named {name!r} (a dict key with "
-                         "a '.' in it, or keys 1 and '1'); rename one of them.")
+                         f"a '.' in it, or keys 1 and '1') (at {user_frame()}); rename one of "
+                         "them.")
     # safetensors writes the memory buffer as it lies, whatever the strides say
     tensors[name] = arr if arr.flags.c_contiguous else arr.copy(order="C")
     return {"leaf": name, "kind": kind or ("scalar" if isinstance(x, np.generic) else "array")}
 
 
 def _where(path):
-    return f"tree path {_name(path)!r}" if path else "the root of the tree"
+    at = f" (fg.save at {user_frame()})"
+    return (f"tree path {_name(path)!r}" if path else "the root of the tree") + at
 
 
 # --- decoding: every check before anything is returned -----------------------------------------

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import numpy as fnp
 from . import random as fr
+from .errors import user_frame
 from .scipy.special import expit, logsumexp
 from .tree import tree_leaves
 
@@ -206,11 +207,11 @@ def one_hot(x, num_classes, *, dtype=np.float64, axis=-1):
     x = fnp.asarray(x)
     if not isinstance(num_classes, (int, np.integer)) or num_classes < 0:
         raise TypeError(f"one_hot: num_classes must be a non-negative int (the length of the "
-                        f"new axis), got {num_classes!r}")
+                        f"new axis), got {num_classes!r} (at {user_frame()})")
     ndim = np.ndim(x) + 1
     if not -ndim <= axis < ndim:
         raise ValueError(f"one_hot: axis {axis} is out of range for a result with {ndim} "
-                         f"dimensions (labels of shape {np.shape(x)})")
+                         f"dimensions (labels of shape {np.shape(x)}) (at {user_frame()})")
     axis %= ndim
     shape = [1] * ndim
     shape[axis] = num_classes

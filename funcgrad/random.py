@@ -243,9 +243,9 @@ def categorical(key, logits, axis=-1, shape=None):
     batch = logits.shape[:axis] + logits.shape[axis + 1:]
     shape = batch if shape is None else _shape(shape)
     if len(shape) < len(batch) or not _broadcasts_to(batch, shape):
-        raise ValueError(f"categorical: shape {shape} does not end in a shape that logits' "
-                         f"{batch} (logits {logits.shape} without axis {axis}) broadcast to"
-                         f" (at {user_frame()})")
+        raise ValueError(f"categorical: shape {shape} must end in dimensions that the batch "
+                         f"shape {batch} (logits {logits.shape} without axis {axis}) "
+                         f"broadcasts to (at {user_frame()})")
     prefix = shape[:len(shape) - len(batch)]
     noise_shape = list(shape[len(prefix):])
     noise_shape.insert(axis, logits.shape[axis])

@@ -221,13 +221,14 @@ def test_missing_file_is_file_not_found(tmp_path):
 
 def test_unsavable_trees(tmp_path):
     path = tmp_path / "x.safetensors"
-    with pytest.raises(TypeError, match=r"leaf at tree path 'a.1' is a str"):
+    with pytest.raises(TypeError, match=r"leaf at tree path 'a.1' "
+                                        r"\(fg.save at .*test_io.py:\d+\) is a str"):
         fg.save(path, {"a": [np.ones(1), "text"]})
-    with pytest.raises(TypeError, match=r"tree path 'c' has dtype complex128"):
+    with pytest.raises(TypeError, match=r"tree path 'c' .* has dtype complex128"):
         fg.save(path, {"c": np.ones(2, complex)})
-    with pytest.raises(TypeError, match=r"dict key \(1, 2\) at the root of the tree is a tuple"):
+    with pytest.raises(TypeError, match=r"dict key \(1, 2\) at the root of the tree .* is a tuple"):
         fg.save(path, {(1, 2): np.ones(1)})
-    with pytest.raises(ValueError, match=r"two leaves would both be named 'a.b'"):
+    with pytest.raises(ValueError, match=r"two leaves would both be named 'a.b' .*test_io.py"):
         fg.save(path, {"a.b": np.ones(1), "a": {"b": np.zeros(1)}})
     with pytest.raises(ValueError, match=r"two leaves would both be named '1'"):
         fg.save(path, {1: np.ones(1), "1": np.zeros(1)})
@@ -237,7 +238,7 @@ def test_unsavable_trees(tmp_path):
             self.v = v
 
     fg.register_pytree_node(Box, lambda b: ((b.v,), None), lambda _, c: Box(*c))
-    with pytest.raises(TypeError, match=r"tree path 'box' is a Box, a container registered"):
+    with pytest.raises(TypeError, match=r"tree path 'box' .* is a Box, a container registered"):
         fg.save(path, {"box": Box(np.ones(1))})
     assert not path.exists()  # nothing was written by the failed saves
 

@@ -154,7 +154,8 @@ def test_categorical_frequencies_axis_and_shape():
     assert by_col.shape == (2,) and set(by_col.tolist()) <= {0, 1, 2, 3}
     jitted = fg.jit(lambda k, z: fr.categorical(k, z, shape=(7, 2)))(fr.key(12), logits)
     np.testing.assert_array_equal(jitted, fr.categorical(fr.key(12), logits, shape=(7, 2)))
-    with pytest.raises(ValueError, match=r"shape \(3,\) does not end in a shape"):
+    with pytest.raises(ValueError, match=r"shape \(3,\) must end in dimensions that the batch "
+                                         r"shape \(2,\) .*broadcasts to .*test_random.py"):
         fr.categorical(fr.key(0), logits, shape=(3,))
     with pytest.raises(ValueError, match="axis 2 is out of range"):
         fr.categorical(fr.key(0), logits, axis=2)

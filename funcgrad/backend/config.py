@@ -99,22 +99,38 @@ def log_compiles():
 
 
 def jit_disabled():
-    """Whether ``jit`` runs the NumPy evaluator instead (``FUNCGRAD_DISABLE_JIT``)."""
+    """Whether ``jit`` runs the NumPy evaluator instead (``FUNCGRAD_DISABLE_JIT``).
+
+    >>> jit_disabled() in (True, False)
+    True
+    """
     return flag("FUNCGRAD_DISABLE_JIT")
 
 
 def compile_in_background():
-    """Whether a first compile runs in a thread (``FUNCGRAD_COMPILE_IN_BACKGROUND``)."""
+    """Whether a first compile runs in a thread (``FUNCGRAD_COMPILE_IN_BACKGROUND``).
+
+    >>> compile_in_background() in (True, False)
+    True
+    """
     return flag("FUNCGRAD_COMPILE_IN_BACKGROUND")
 
 
 def debug_nans():
-    """Whether NaN/inf checking is on for the whole process (``FUNCGRAD_DEBUG_NANS``)."""
+    """Whether NaN/inf checking is on for the whole process (``FUNCGRAD_DEBUG_NANS``).
+
+    >>> debug_nans() in (True, False)
+    True
+    """
     return flag("FUNCGRAD_DEBUG_NANS")
 
 
 def compile_workers():
-    """Processes for compiling one function's pieces (``FUNCGRAD_COMPILE_WORKERS``)."""
+    """Processes for compiling one function's pieces (``FUNCGRAD_COMPILE_WORKERS``).
+
+    >>> compile_workers() >= 1
+    True
+    """
     raw = os.environ.get("FUNCGRAD_COMPILE_WORKERS", "")
     if raw.strip():
         try:

@@ -4,11 +4,13 @@ inside jit), accepted wherever a learning rate is. The short names of earlier ve
 import numpy as np
 
 from .. import numpy as fnp
+from ..errors import user_frame
 
 
 def _steps(name, what, value):
     if not value > 0:
-        raise ValueError(f"{name}: {what} must be a positive number of steps, got {value!r}")
+        raise ValueError(f"{name}: {what} must be a positive number of steps, got {value!r} "
+                         f"(at {user_frame()})")
     return value
 
 
@@ -39,7 +41,8 @@ def exponential_decay(init_value, transition_steps, decay_rate, transition_begin
     """
     _steps("exponential_decay", "transition_steps", transition_steps)
     if decay_rate <= 0:
-        raise ValueError(f"exponential_decay: decay_rate must be positive, got {decay_rate!r}")
+        raise ValueError(f"exponential_decay: decay_rate must be positive, got {decay_rate!r} "
+                         f"(at {user_frame()})")
 
     def schedule(count):
         elapsed = _float(count) - transition_begin
@@ -94,7 +97,8 @@ def join_schedules(schedules, boundaries):
     """
     if len(schedules) != len(boundaries) + 1:
         raise ValueError(f"join_schedules: {len(schedules)} schedules need "
-                         f"{len(schedules) - 1} boundaries, got {len(boundaries)}")
+                         f"{len(schedules) - 1} boundaries, got {len(boundaries)} "
+                         f"(at {user_frame()})")
 
     def schedule(count):
         out = schedules[0](count)
@@ -115,7 +119,8 @@ def warmup_cosine_decay_schedule(init_value, peak_value, warmup_steps, decay_ste
     """
     if not decay_steps > warmup_steps:
         raise ValueError(f"warmup_cosine_decay_schedule: decay_steps ({decay_steps}) counts "
-                         f"the warm-up, so it must exceed warmup_steps ({warmup_steps})")
+                         f"the warm-up, so it must exceed warmup_steps ({warmup_steps}) "
+                         f"(at {user_frame()})")
     alpha = 0.0 if peak_value == 0 else end_value / peak_value
     warmup = (linear_schedule(init_value, peak_value, warmup_steps) if warmup_steps > 0
               else constant_schedule(peak_value))
@@ -135,7 +140,7 @@ def piecewise_constant_schedule(init_value, boundaries_and_scales=None):
     items = sorted((boundaries_and_scales or {}).items())
     if any(scale < 0 for _, scale in items):
         raise ValueError(f"piecewise_constant_schedule: scales must be non-negative, got "
-                         f"{dict(items)}")
+                         f"{dict(items)} (at {user_frame()})")
 
     def schedule(count):
         v = fnp.asarray(init_value, np.float64) + 0.0 * _float(count)

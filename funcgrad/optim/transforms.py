@@ -6,6 +6,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import numpy as fnp
+from ..errors import user_frame
 from ..tree import tree_leaves, tree_map
 from .base import EmptyState, GradientTransformation, tree_zeros_like
 from .wrappers import masked
@@ -179,8 +180,8 @@ def add_decayed_weights(weight_decay=0.0, mask=None):
     """
     def update(updates, state, params=None):
         if params is None:
-            raise ValueError("add_decayed_weights needs params: call update(grads, state, "
-                             "params)")
+            raise ValueError(f"add_decayed_weights needs params (at {user_frame()}): call "
+                             "update(grads, state, params)")
         return tree_map(lambda g, p: g + weight_decay * p, updates, params), state
 
     decay = GradientTransformation(lambda params: EmptyState(), update)
@@ -233,7 +234,12 @@ def lion(learning_rate, b1=0.9, b2=0.99, weight_decay=1e-3, mask=None):
 
 
 def scale_by_rss(initial_accumulator_value=0.0, eps=1e-10):
-    """Divide by the root of the running sum of squared gradients (Adagrad's scaling)."""
+    """Divide by the root of the running sum of squared gradients (Adagrad's scaling).
+
+    >>> s = scale_by_rss()
+    >>> s.update({"w": np.array([3.0])}, s.init({"w": np.zeros(1)}))[0]["w"].round(6).tolist()
+    [1.0]
+    """
     def init(params):
         return ScaleByRssState(tree_map(lambda p: np.full(np.shape(p),
                                                           initial_accumulator_value,
@@ -257,7 +263,12 @@ def adagrad(learning_rate, initial_accumulator_value=0.0, eps=1e-10):
 
 
 def scale_by_rms(decay=0.9, eps=1e-8):
-    """Divide by the root of a running mean of squared gradients (RMSProp's scaling)."""
+    """Divide by the root of a running mean of squared gradients (RMSProp's scaling).
+
+    >>> s = scale_by_rms(decay=0.75)
+    >>> s.update({"w": np.array([2.0])}, s.init({"w": np.zeros(1)}))[0]["w"].round(6).tolist()
+    [2.0]
+    """
     def update(updates, state, params=None):
         nu = tree_map(lambda g, v: decay * v + (1 - decay) * (g * g), updates, state.nu)
         return tree_map(lambda g, v: g / (fnp.sqrt(v) + eps), updates, nu), ScaleByRmsState(nu)

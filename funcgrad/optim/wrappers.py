@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import numpy as fnp
+from ..errors import user_frame
 from ..tree import tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
 from .base import GradientTransformation, tree_select, tree_zeros_like
 
@@ -30,8 +31,9 @@ def _expand_mask(mask, tree):
     if mask is None and tree is None:
         return None
     raise ValueError(f"masked: a mask of structure {tree_structure(mask)} does not fit updates "
-                     f"of structure {tree_structure(tree)}: give one bool per leaf (True: "
-                     "transform it), or per subtree with the same containers above it.")
+                     f"of structure {tree_structure(tree)} (at {user_frame()}): give one bool "
+                     "per leaf (True: transform it), or per subtree with the same containers "
+                     "above it.")
 
 
 def _mask_flags(mask, tree):
@@ -42,7 +44,8 @@ def _mask_flags(mask, tree):
     bad = [f for f in flags if not isinstance(f, (bool, np.bool_))]
     if bad:
         raise TypeError(f"masked: the mask's leaves must be Python or NumPy bools (fixed "
-                        f"when the step is traced), got {type(bad[0]).__name__}")
+                        f"when the step is traced), got {type(bad[0]).__name__} "
+                        f"(at {user_frame()})")
     return [bool(f) for f in flags]
 
 
@@ -107,7 +110,7 @@ class MultiSteps:
             (lambda step: every_k_schedule)
         if not callable(every_k_schedule) and not every_k_schedule >= 1:
             raise ValueError(f"MultiSteps: every_k_schedule must be at least 1 (steps per "
-                             f"update), got {every_k_schedule!r}")
+                             f"update), got {every_k_schedule!r} (at {user_frame()})")
         self._use_grad_mean = use_grad_mean
 
     def init(self, params):
