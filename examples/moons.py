@@ -1,7 +1,9 @@
 """The micrograd demo, functionally: an MLP 2-16-16-1 learns two moons with an SVM
 max-margin loss, 100 steps of full-batch SGD, to 100% training accuracy.
 
-Writes out/moons_boundary.png and out/moons_loss.png; prints the time per step.
+Writes out/moons_boundary.png, out/moons_loss.png and the trained parameters,
+out/moons_params.safetensors (fg.load reads them back; so does PyTorch's safetensors);
+prints the time per step.
 """
 import os
 import sys
@@ -50,6 +52,7 @@ def run(steps=100, out_dir="out", plots=True, verbose=True):
         viz.plot_decision_boundary(lambda G: fnp.asarray(nn.mlp(params, G))[:, 0], X, y01,
                                    os.path.join(out_dir, "moons_boundary.png"))
         viz.plot_history({"loss": losses}, os.path.join(out_dir, "moons_loss.png"))
+        fg.save(os.path.join(out_dir, "moons_params.safetensors"), params)
     return {"accuracy": acc, "losses": losses, "step_times": times}
 
 

@@ -36,6 +36,7 @@ from .tree import (  # noqa: E402,F401
 _SUBMODULES = {"nn", "optim", "random", "data", "train", "viz", "scipy", "lax", "tree_util",
                "distributed", "io"}
 _LAX_NAMES = {"switch"}
+_IO_NAMES = {"save", "load"}  # fg.save/fg.load: funcgrad.io imports safetensors, on first use
 
 
 def __getattr__(name):
@@ -43,11 +44,13 @@ def __getattr__(name):
         return importlib.import_module(f"{__name__}.{name}")
     if name in _LAX_NAMES:
         return getattr(importlib.import_module(f"{__name__}.lax"), name)
+    if name in _IO_NAMES:
+        return getattr(importlib.import_module(f"{__name__}.io"), name)
     raise AttributeError(f"module 'funcgrad' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | _SUBMODULES | _LAX_NAMES)
+    return sorted(set(globals()) | _SUBMODULES | _LAX_NAMES | _IO_NAMES)
 
 
 if _config.debug_nans():

@@ -1,5 +1,6 @@
 """Data: mini-batches, generated toy datasets, scikit-learn's bundled digits, and CSV files."""
 import csv
+import io
 
 import numpy as np
 
@@ -98,34 +99,65 @@ def load_digits():
     return d.data.astype(np.float64), d.target.astype(np.int64)
 
 
-def load_csv(path, target):
-    """Read a CSV with a header row; returns float arrays ``(X, y)``, ``y`` the ``target``
-    column and ``X`` the others.
+_MISSING = {"", "na", "n/a", "nan"}
+
+
+def load_csv(path, target, *, delimiter=None, missing="error"):
+    """Read a CSV file with a header row; returns float arrays ``(X, y)``: ``y`` the
+    ``target`` column and ``X`` the others, in file order.
+
+    ``delimiter`` defaults to the one of ``, ; tab |`` that the standard library's
+    ``csv.Sniffer`` finds. A UTF-8 byte-order mark is ignored and blank lines are skipped.
+    Missing values (an empty field, ``NA``, ``N/A``, ``nan``, in any case) raise a
+    ``ValueError`` naming the row and column, or with ``missing="nan"`` are read as NaN. Rows
+    are counted as lines of the file, the header being row 1.
 
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "t.csv")
-    >>> _ = open(p, "w").write("a,b,y\\n1,2,3\\n4,5,6\\n")
-    >>> load_csv(p, "y")[1].tolist()
-    [3.0, 6.0]
+    >>> _ = open(p, "w").write("a;b;y\\n1;2;3\\n\\n4;NA;6\\n")
+    >>> load_csv(p, "y", missing="nan")[0].tolist()
+    [[1.0, 2.0], [4.0, nan]]
     """
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f))
-    if not rows:
+    if missing not in ("error", "nan"):
+        raise ValueError(f"load_csv: missing must be 'error' or 'nan', got {missing!r}")
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        text = f.read()
+    if not text.strip():
         raise ValueError(f"load_csv: {path} is empty")
-    header = [h.strip() for h in rows[0]]
-    if target not in header:
-        raise ValueError(f"load_csv: no column {target!r} in {path}; the columns are "
-                         f"{header}")
-    data = np.empty((len(rows) - 1, len(header)))
-    for i, row in enumerate(rows[1:]):
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter or _sniff_delimiter(text))
+    header = [h.strip() for h in next(reader)]
+    if header.count(target) != 1:
+        raise ValueError(f"load_csv: {'no' if target not in header else 'more than one'} "
+                         f"column {target!r} in {path}; the columns are {header}")
+    rows = [(reader.line_num, row) for row in reader
+            if row and not (len(row) == 1 and not row[0].strip())]
+    if not rows:
+        raise ValueError(f"load_csv: {path} has a header but no data rows")
+    data = np.empty((len(rows), len(header)))
+    for i, (line, row) in enumerate(rows):
         if len(row) != len(header):
-            raise ValueError(f"load_csv: row {i + 2} of {path} has {len(row)} fields, the "
+            raise ValueError(f"load_csv: row {line} of {path} has {len(row)} fields, the "
                              f"header has {len(header)}")
         for j, v in enumerate(row):
-            try:
-                data[i, j] = float(v)
-            except ValueError:
-                raise ValueError(f"load_csv: non-numeric value {v!r} in column "
-                                 f"{header[j]!r}, row {i + 2} of {path}") from None
+            data[i, j] = _number(v, missing, f"column {header[j]!r}, row {line} of {path}")
     t = header.index(target)
     return np.delete(data, t, axis=1), data[:, t]
+
+
+def _sniff_delimiter(text):
+    try:
+        return csv.Sniffer().sniff(text[:65536], delimiters=",;\t|").delimiter
+    except csv.Error:  # no candidate on every line: a single column
+        return ","
+
+
+def _number(v, missing, where):
+    if v.strip().lower() in _MISSING:
+        if missing == "nan":
+            return np.nan
+        raise ValueError(f"load_csv: missing value {v!r} in {where}; pass missing='nan' to "
+                         "read missing values as NaN")
+    try:
+        return float(v)
+    except ValueError:
+        raise ValueError(f"load_csv: non-numeric value {v!r} in {where}") from None

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import numpy as fnp
 from . import random as fr
+from .errors import user_frame
 from .scipy.special import expit, logsumexp
 from .tree import tree_leaves
 
@@ -98,6 +99,62 @@ def gelu(x, approximate=True):
     return 0.5 * x * (1.0 + fnp.tanh(c * (x + 0.044715 * x * x * x)))
 
 
+def silu(x):
+    """``x * sigmoid(x)`` (the SiLU, also called swish).
+
+    >>> silu(np.array([0.0, 1.0])).round(6).tolist()
+    [0.0, 0.731059]
+    """
+    x = fnp.asarray(x)
+    return x * expit(x)
+
+
+swish = silu
+
+
+def leaky_relu(x, negative_slope=0.01):
+    """``x`` where ``x >= 0``, else ``negative_slope * x`` (derivative 1 at 0, as JAX).
+
+    >>> leaky_relu(np.array([-2.0, 3.0])).tolist()
+    [-0.02, 3.0]
+    """
+    x = fnp.asarray(x)
+    return fnp.where(x >= 0, x, negative_slope * x)
+
+
+def elu(x, alpha=1.0):
+    """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``.
+
+    >>> elu(np.array([-1.0, 2.0])).round(6).tolist()
+    [-0.632121, 2.0]
+    """
+    x = fnp.asarray(x)
+    # expm1 sees only the non-positive side: expm1 of a large positive x would overflow, and
+    # the unselected inf would turn the gradient into nan (0 * inf)
+    negative = fnp.where(x > 0, 0.0, x)
+    return fnp.where(x > 0, x, alpha * fnp.expm1(negative))
+
+
+def log_sigmoid(x):
+    """``log(sigmoid(x)) = -softplus(-x)``, finite for every finite ``x``.
+
+    >>> float(log_sigmoid(-1000.0))
+    -1000.0
+    """
+    return -softplus(-fnp.asarray(x))
+
+
+def relu6(x):
+    """``min(max(x, 0), 6)``; its derivative is 0 at both kinks, as JAX's.
+
+    >>> relu6(np.array([-1.0, 3.0, 9.0])).tolist()
+    [0.0, 3.0, 6.0]
+    """
+    x = fnp.asarray(x)
+    edge = fnp.astype(fnp.where(x >= 6, 6.0, 0.0), x.dtype)
+    return fnp.where((x > 0) & (x < 6), x, edge)
+
+
 def log_softmax(x, axis=-1):
     """``x - logsumexp(x)`` along ``axis``, stable for large logits.
 
@@ -114,6 +171,52 @@ def softmax(x, axis=-1):
     [0.5, 0.5]
     """
     return fnp.exp(log_softmax(x, axis))
+
+
+def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5, where=None):
+    """``(x - mean) / sqrt(variance + epsilon)`` along ``axis``; the mean and variance are
+    computed from ``x`` (over the entries where ``where`` is True) unless given.
+
+    >>> standardize(np.array([1.0, 3.0]), epsilon=0.0).tolist()
+    [-1.0, 1.0]
+    """
+    x = fnp.asarray(x)
+    if mean is None:
+        mean = _masked_mean(x, axis, where)
+    if variance is None:
+        variance = _masked_mean(fnp.square(x - mean), axis, where)
+    return (x - mean) / fnp.sqrt(variance + epsilon)
+
+
+def _masked_mean(x, axis, where):
+    if where is None:
+        return fnp.mean(x, axis=axis, keepdims=True)
+    total = fnp.sum(fnp.where(where, x, 0.0), axis=axis, keepdims=True)
+    count = fnp.sum(fnp.broadcast_to(where, np.shape(x)), axis=axis, keepdims=True)
+    return total / count
+
+
+def one_hot(x, num_classes, *, dtype=np.float64, axis=-1):
+    """Each integer label of ``x`` as a vector of ``num_classes`` entries along ``axis``: 1 at
+    the label, 0 elsewhere (all 0 for a label outside ``[0, num_classes)``). Works under
+    ``jit`` with traced labels.
+
+    >>> one_hot(np.array([2, 0]), 3).tolist()
+    [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    """
+    x = fnp.asarray(x)
+    if not isinstance(num_classes, (int, np.integer)) or num_classes < 0:
+        raise TypeError(f"one_hot: num_classes must be a non-negative int (the length of the "
+                        f"new axis), got {num_classes!r} (at {user_frame()})")
+    ndim = np.ndim(x) + 1
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"one_hot: axis {axis} is out of range for a result with {ndim} "
+                         f"dimensions (labels of shape {np.shape(x)}) (at {user_frame()})")
+    axis %= ndim
+    shape = [1] * ndim
+    shape[axis] = num_classes
+    classes = np.arange(num_classes).reshape(shape)
+    return fnp.astype(fnp.expand_dims(x, axis) == classes, dtype)
 
 
 # --- layers -----------------------------------------------------------------------------------

@@ -54,3 +54,75 @@ def test_load_csv_errors(tmp_path):
     X, y = data.load_csv(p, "b")
     np.testing.assert_array_equal(X, [[1, 3], [4, 6]])
     np.testing.assert_array_equal(y, [2, 5])
+
+
+def _csv(tmp_path, text, name="d.csv", encoding="utf-8"):
+    p = tmp_path / name
+    p.write_bytes(text.encode(encoding))
+    return p
+
+
+def test_load_csv_utf8_bom_keeps_the_first_column(tmp_path):
+    p = _csv(tmp_path, "\ufeffa,b,t\n1,2,3\n4,5,6\n")
+    X, y = data.load_csv(p, "t")
+    np.testing.assert_array_equal(X, [[1, 2], [4, 5]])
+    X, y = data.load_csv(p, "a")  # the column right after the BOM is findable
+    np.testing.assert_array_equal(y, [1, 4])
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
+def test_load_csv_sniffs_the_delimiter(tmp_path, sep):
+    p = _csv(tmp_path, sep.join(["x1", "x2", "target"]) + "\n" +
+             "\n".join(sep.join(r) for r in [["1.5", "-2", "3"], ["4", "5e-1", "6"]]) + "\n")
+    X, y = data.load_csv(p, "target")
+    np.testing.assert_array_equal(X, [[1.5, -2.0], [4.0, 0.5]])
+    np.testing.assert_array_equal(y, [3.0, 6.0])
+
+
+def test_load_csv_explicit_delimiter_and_single_column(tmp_path):
+    # decimal commas with ';' fields: the sniffer could take ',' for the delimiter; saying it
+    # settles it, and the values are then (clearly) not numbers
+    p = _csv(tmp_path, "a;y\n1,5;2\n")
+    with pytest.raises(ValueError, match=r"non-numeric value '1,5' in column 'a', row 2"):
+        data.load_csv(p, "y", delimiter=";")
+    p = _csv(tmp_path, "a;y\n1;2\n3;4\n")
+    X, y = data.load_csv(p, "y", delimiter=";")
+    np.testing.assert_array_equal(X, [[1], [3]])
+    X, y = data.load_csv(_csv(tmp_path, "y\n1\n2\n"), "y")
+    assert X.shape == (2, 0) and y.tolist() == [1.0, 2.0]
+
+
+def test_load_csv_skips_blank_lines_and_counts_rows_as_lines(tmp_path):
+    p = _csv(tmp_path, "a,t\n\n1,2\n   \n\n3,4\n\n")
+    X, y = data.load_csv(p, "t")
+    np.testing.assert_array_equal(X, [[1], [3]])
+    np.testing.assert_array_equal(y, [2, 4])
+    p = _csv(tmp_path, "a,t\n\n1,2\n\n3,oops\n")
+    with pytest.raises(ValueError, match=r"'oops' in column 't', row 5 of .*d\.csv"):
+        data.load_csv(p, "t")
+
+
+@pytest.mark.parametrize("token", ["", "NA", "N/A", "nan", "NaN", " na "])
+def test_load_csv_missing_values(tmp_path, token):
+    p = _csv(tmp_path, f"a,b,t\n1,2,3\n4,{token},6\n")
+    with pytest.raises(ValueError, match=rf"missing value '{token}' in column 'b', row 3 of "
+                                         r".*d\.csv; pass missing='nan'"):
+        data.load_csv(p, "t")
+    X, y = data.load_csv(p, "t", missing="nan")
+    assert X[0].tolist() == [1.0, 2.0] and X[1, 0] == 4.0 and np.isnan(X[1, 1])
+    assert y.tolist() == [3.0, 6.0]
+
+
+def test_load_csv_bad_files(tmp_path):
+    with pytest.raises(ValueError, match="has a header but no data rows"):
+        data.load_csv(_csv(tmp_path, "a,b,t\n"), "t")
+    with pytest.raises(ValueError, match="has a header but no data rows"):
+        data.load_csv(_csv(tmp_path, "a,b,t\n\n\n"), "t")
+    with pytest.raises(ValueError, match="is empty"):
+        data.load_csv(_csv(tmp_path, "\n \n"), "t")
+    with pytest.raises(ValueError, match="row 3 of .* has 2 fields, the header has 3"):
+        data.load_csv(_csv(tmp_path, "a,b,t\n1,2,3\n4,5\n"), "t")
+    with pytest.raises(ValueError, match="more than one column 't'"):
+        data.load_csv(_csv(tmp_path, "t,b,t\n1,2,3\n"), "t")
+    with pytest.raises(ValueError, match="missing must be 'error' or 'nan'"):
+        data.load_csv(_csv(tmp_path, "a,t\n1,2\n"), "t", missing="drop")

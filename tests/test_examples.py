@@ -5,6 +5,8 @@ import os
 import numpy as np
 import pytest
 
+import funcgrad as fg
+
 EX = os.path.join(os.path.dirname(__file__), "..", "examples")
 
 
@@ -20,11 +22,13 @@ def test_moons_reaches_full_training_accuracy(tmp_path):
     assert r["accuracy"] == 1.0
     assert (tmp_path / "moons_boundary.png").stat().st_size > 1000
     assert (tmp_path / "moons_loss.png").exists()
+    assert len(fg.load(tmp_path / "moons_params.safetensors")) == 3  # the three layers
 
 
 def test_digits_reaches_97_percent(tmp_path):
     r = load("digits").run(epochs=12, out_dir=str(tmp_path), verbose=False)
     assert r["accuracy"] >= 0.97
+    assert r["reloaded_accuracy"] == r["accuracy"]  # predicted from the saved file
 
 
 def test_regression_csv():

@@ -1,23 +1,68 @@
-"""The FUNCGRAD_* environment variables, read in this one place.
+"""The FUNCGRAD_* environment variables, read in this one place and checked at first use: a
+bad value raises ``ValueError`` saying what was wrong and what to set.
 
-- ``FUNCGRAD_CACHE_DIR``: where compiled code is cached on disk (default: the user's cache dir,
-  ``$XDG_CACHE_HOME/funcgrad`` or ``~/.cache/funcgrad``).
-- ``FUNCGRAD_CACHE_MAX_MB``: size cap of that cache (default 512); oldest entries go first.
-- ``FUNCGRAD_LOG_COMPILES=1``: log every compilation, with its reason, to stderr.
-- ``FUNCGRAD_DISABLE_JIT=1``: run ``jit`` functions with the NumPy evaluator (debugging).
-- ``FUNCGRAD_COMPILE_IN_BACKGROUND=1``: a function not yet in the disk cache is compiled in a
-  background thread while the NumPy evaluator runs its calls (no multi-second pause on the
-  first call; results of those first calls may differ from compiled ones in the last bits).
-- ``FUNCGRAD_DEBUG_NANS=1``: the first primitive that makes a NaN or inf from finite inputs
-  raises ``FloatingPointError`` (``fg.debug_nans()`` does the same for a ``with`` block).
-- ``FUNCGRAD_COMPILE_WORKERS``: how many processes may compile the pieces of a long function at
-  once (default: the CPUs this process may use, at most 8; ``1`` compiles in this process only).
+==================================  ===========  ================================================
+variable                            default      meaning
+==================================  ===========  ================================================
+``FUNCGRAD_CACHE_DIR``              see meaning  where compiled code is cached on disk:
+                                                 ``$XDG_CACHE_HOME/funcgrad`` or
+                                                 ``~/.cache/funcgrad``. If it is unusable (not
+                                                 writable, full, another user's), compiled code
+                                                 is kept in memory for this process only, with
+                                                 one warning.
+``FUNCGRAD_CACHE_MAX_MB``           512          size cap of that cache in megabytes, a positive
+                                                 number; least recently used entries go first.
+``FUNCGRAD_COMPILE_WORKERS``        CPUs, <= 8   processes that may compile the pieces of a long
+                                                 function at once (a whole number; 1 or less:
+                                                 only this process).
+``FUNCGRAD_COMPILE_IN_BACKGROUND``  off          compile a function not yet in the disk cache in
+                                                 a background thread while the NumPy evaluator
+                                                 answers its first calls (whose last bits may
+                                                 differ from the compiled code's).
+``FUNCGRAD_DEBUG_NANS``             off          the first primitive that makes a NaN or inf
+                                                 from finite inputs raises
+                                                 ``FloatingPointError`` (``fg.debug_nans()``
+                                                 does the same for a ``with`` block); read once,
+                                                 at import.
+``FUNCGRAD_DISABLE_JIT``            off          run ``jit`` functions with the NumPy evaluator
+                                                 (for debugging); read once, at import.
+``FUNCGRAD_LOG_COMPILES``           off          log every compilation, with its reason, to
+                                                 stderr.
+==================================  ===========  ================================================
+
+On/off variables take ``1``/``0``, ``true``/``false``, ``yes``/``no`` or ``on``/``off`` (any
+case); unset or empty means the default.
 """
+import math
 import os
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def flag(name):
+    """The on/off variable ``name``; unset or empty is off.
+
+    >>> flag("FUNCGRAD_LOG_COMPILES") in (True, False)
+    True
+    """
+    raw = os.environ.get(name, "")
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE or not value:
+        return False
+    raise ValueError(f"{name}={raw!r} is neither on nor off; set it to 1 to turn it on or 0 "
+                     "to turn it off (true/false, yes/no and on/off work too), or unset it.")
 
 
 def cache_dir():
-    d = os.environ.get("FUNCGRAD_CACHE_DIR")
+    """The disk cache's directory (``FUNCGRAD_CACHE_DIR``).
+
+    >>> isinstance(cache_dir(), str)
+    True
+    """
+    d = os.environ.get("FUNCGRAD_CACHE_DIR", "").strip()
     if d:
         return d
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -25,27 +70,67 @@ def cache_dir():
 
 
 def cache_max_bytes():
-    return int(float(os.environ.get("FUNCGRAD_CACHE_MAX_MB", "512")) * 2**20)
+    """The disk cache's size cap in bytes (``FUNCGRAD_CACHE_MAX_MB``, default 512 MB).
+
+    >>> cache_max_bytes() > 0
+    True
+    """
+    raw = os.environ.get("FUNCGRAD_CACHE_MAX_MB", "")
+    if not raw.strip():
+        return 512 * 2**20
+    try:
+        mb = float(raw)
+    except ValueError:
+        mb = math.nan
+    if not (math.isfinite(mb) and mb > 0):
+        raise ValueError(f"FUNCGRAD_CACHE_MAX_MB={raw!r} is not a positive number of "
+                         "megabytes; set it to the size cap of the disk cache of compiled "
+                         "code (default 512), or unset it.")
+    return int(mb * 2**20)
 
 
 def log_compiles():
-    return os.environ.get("FUNCGRAD_LOG_COMPILES", "") not in ("", "0")
+    """Whether to log each compilation (``FUNCGRAD_LOG_COMPILES``).
+
+    >>> log_compiles() in (True, False)
+    True
+    """
+    return flag("FUNCGRAD_LOG_COMPILES")
 
 
 def jit_disabled():
-    return os.environ.get("FUNCGRAD_DISABLE_JIT", "") not in ("", "0")
+    """Whether ``jit`` runs the NumPy evaluator instead (``FUNCGRAD_DISABLE_JIT``).
+
+    >>> jit_disabled() in (True, False)
+    True
+    """
+    return flag("FUNCGRAD_DISABLE_JIT")
 
 
 def compile_in_background():
-    return os.environ.get("FUNCGRAD_COMPILE_IN_BACKGROUND", "") not in ("", "0")
+    """Whether a first compile runs in a thread (``FUNCGRAD_COMPILE_IN_BACKGROUND``).
+
+    >>> compile_in_background() in (True, False)
+    True
+    """
+    return flag("FUNCGRAD_COMPILE_IN_BACKGROUND")
 
 
 def debug_nans():
-    return os.environ.get("FUNCGRAD_DEBUG_NANS", "") not in ("", "0")
+    """Whether NaN/inf checking is on for the whole process (``FUNCGRAD_DEBUG_NANS``).
+
+    >>> debug_nans() in (True, False)
+    True
+    """
+    return flag("FUNCGRAD_DEBUG_NANS")
 
 
 def compile_workers():
-    """Processes for compiling one function's pieces (``FUNCGRAD_COMPILE_WORKERS``)."""
+    """Processes for compiling one function's pieces (``FUNCGRAD_COMPILE_WORKERS``).
+
+    >>> compile_workers() >= 1
+    True
+    """
     raw = os.environ.get("FUNCGRAD_COMPILE_WORKERS", "")
     if raw.strip():
         try:
