@@ -12,9 +12,11 @@ uses the custom rule. Under ``vmap`` the call stays one custom call whose ``fun`
 """
 from . import tree as pytree
 from .ad import jvp_flat
+from .batching import vmap
 from .core.primitive import Primitive
 from .core.tracing import get_aval, trace_to_ir
 from .errors import user_frame
+from .ops.broadcasting import move_to_front, reduce_sum_p
 
 
 class _Call:
@@ -89,10 +91,6 @@ def _batch(vals, dims, call):
     # vmapped: so grad(vmap(f)) still uses the user's rule, and under jit the IR does not grow
     # with the batch size. Unbatched arguments stay unbatched (fun may need them concrete);
     # their cotangents are summed over the batch.
-    from .batching import vmap
-    from .ops.reductions import reduce_sum_p
-    from .ops.shape import move_to_front
-
     cv, in_tree = call.cv, call.in_tree
     axes = tuple(None if d is None else 0 for d in dims)
     size = next(get_aval(v).shape[d] for v, d in zip(vals, dims) if d is not None)

@@ -11,8 +11,8 @@ import numpy as np
 
 from ..core.avals import ShapedArray
 from ..core.primitive import Primitive
-from ..core.tracing import Tracer
 from ..errors import user_frame
+from .broadcasting import batch_align, half_like, ones_like, zeros_like
 
 
 def elementwise_shape(name, *avals):
@@ -35,28 +35,28 @@ def elementwise_abstract(name, out_dtype=None):
     return rule
 
 
-def elementwise_batch(prim):
-    """Batch rule for elementwise ops: move batch axes to 0 and broadcast unbatched operands."""
-    def rule(args, dims, **params):
-        from .shape import batch_align
+def elementwise(name, impl, abstract_eval, scalar, batch=None, **slots):
+    """A primitive computed element by element, with its batch rule derived: batch axes aligned
+    (``batch_align``), unbatched operands broadcast."""
+    def aligned_batch(args, dims, **params):
         args, out_dim = batch_align(args, dims)
         return prim.bind(*args, **params), out_dim
-    return rule
+
+    prim = Primitive(name, impl=impl, abstract_eval=abstract_eval, batch=batch or aligned_batch,
+                     scalar=scalar, **slots)
+    return prim
 
 
 def _as_scalar_fn(ufunc):
     return lambda *xs: ufunc(*xs)
 
 
-def unary(name, ufunc, deriv=None, scalar=None, differentiable=True, out_dtype=None):
+def unary(name, ufunc, deriv=None, scalar=None, differentiable=True, out_dtype=None, **rules):
     """Declare a unary elementwise primitive.
 
-    ``deriv(x, out)`` gives d out / d x in traceable ops; ``None`` with ``differentiable=False``
-    declares a zero derivative (floor, sign, comparisons).
+    ``deriv(x, out)`` gives d out / d x in traceable ops (or give ``jvp`` and ``vjp``);
+    ``differentiable=False`` declares a zero derivative (floor, sign, comparisons).
     """
-    prim = Primitive(name, impl=_as_scalar_fn(ufunc),
-                     abstract_eval=elementwise_abstract(name, out_dtype),
-                     scalar=scalar, differentiable=differentiable)
     if deriv is not None:
         def jvp(primals, tangents):
             (x,), (t,) = primals, tangents
@@ -66,25 +66,34 @@ def unary(name, ufunc, deriv=None, scalar=None, differentiable=True, out_dtype=N
         def vjp(ct, primals, out):
             (x,) = primals
             return (lambda: ct * deriv(x, out),)
-
-        prim.jvp, prim.vjp = jvp, vjp
-    elif not differentiable:
-        prim.jvp = prim.vjp = _zero_rule
-    prim.batch = elementwise_batch(prim)
+        rules = dict(jvp=jvp, vjp=vjp)
+    prim = elementwise(name, _as_scalar_fn(ufunc), elementwise_abstract(name, out_dtype), scalar,
+                       differentiable=differentiable, **rules)
     return prim
 
 
-def _zero_rule(*args, **kwargs):
-    raise AssertionError("never called: a non-differentiable primitive has no tangent")
+def binary(name, ufunc, scalar=None, partials=None, differentiable=True, out_dtype=None,
+           **rules):
+    """Declare a binary elementwise primitive.
 
+    ``partials(x, y, out) -> (d out/dx, d out/dy)``, each a thunk in traceable ops, gives its
+    JVP and VJP rules (or give ``jvp`` and ``vjp``)."""
+    if partials is not None:
+        def jvp(primals, tangents):
+            x, y = primals
+            tx, ty = tangents
+            out = prim.bind(x, y)
+            dx, dy = partials(x, y, out)
+            return out, _tsum(None if tx is None else tx * dx(),
+                              None if ty is None else ty * dy())
 
-def binary(name, ufunc, scalar=None, differentiable=True, out_dtype=None):
-    prim = Primitive(name, impl=_as_scalar_fn(ufunc),
-                     abstract_eval=elementwise_abstract(name, out_dtype),
-                     scalar=scalar, differentiable=differentiable)
-    if not differentiable:
-        prim.jvp = prim.vjp = _zero_rule
-    prim.batch = elementwise_batch(prim)
+        def vjp(ct, primals, out):
+            x, y = primals
+            dx, dy = partials(x, y, out)
+            return (lambda: ct * dx()), (lambda: ct * dy())
+        rules = dict(jvp=jvp, vjp=vjp)
+    prim = elementwise(name, _as_scalar_fn(ufunc), elementwise_abstract(name, out_dtype), scalar,
+                       differentiable=differentiable, **rules)
     return prim
 
 
@@ -96,45 +105,22 @@ def _tsum(a, b):
     return a + b
 
 
-def jvp_from_partials(prim, partials):
-    """JVP rule from ``partials(x, y, out) -> (d out/dx, d out/dy)``, each a thunk."""
-    def jvp(primals, tangents):
-        x, y = primals
-        tx, ty = tangents
-        out = prim.bind(x, y)
-        dx, dy = partials(x, y, out)
-        return out, _tsum(None if tx is None else tx * dx(),
-                          None if ty is None else ty * dy())
-
-    def vjp(ct, primals, out):
-        x, y = primals
-        dx, dy = partials(x, y, out)
-        return (lambda: ct * dx()), (lambda: ct * dy())
-
-    prim.jvp, prim.vjp = jvp, vjp
-    return prim
-
-
 # --- arithmetic -------------------------------------------------------------------------------
 
-add_p = binary("add", np.add, scalar="({0} + {1})")
-add_p.jvp = lambda primals, tangents: (add_p.bind(*primals), _tsum(*tangents))
-add_p.vjp = lambda ct, primals, out: (ct, ct)
-
-sub_p = binary("sub", np.subtract, scalar="({0} - {1})")
-sub_p.jvp = lambda primals, tangents: (sub_p.bind(*primals), _tsum(
-    tangents[0], None if tangents[1] is None else -tangents[1]))
-sub_p.vjp = lambda ct, primals, out: (ct, lambda: -ct)
-
-mul_p = jvp_from_partials(binary("mul", np.multiply, scalar="({0} * {1})"),
-                          lambda x, y, out: (lambda: y, lambda: x))
-
-div_p = jvp_from_partials(binary("div", np.true_divide, scalar="({0} / {1})"),
-                          lambda x, y, out: (lambda: 1.0 / y, lambda: -out / y))
-
-neg_p = unary("neg", np.negative, scalar="(-{0})")
-neg_p.jvp = lambda primals, tangents: (neg_p.bind(primals[0]), -tangents[0])
-neg_p.vjp = lambda ct, primals, out: (lambda: -ct,)
+add_p = binary("add", np.add, "({0} + {1})",
+               jvp=lambda primals, tangents: (add_p.bind(*primals), _tsum(*tangents)),
+               vjp=lambda ct, primals, out: (ct, ct))
+sub_p = binary("sub", np.subtract, "({0} - {1})",
+               jvp=lambda primals, tangents: (sub_p.bind(*primals), _tsum(
+                   tangents[0], None if tangents[1] is None else -tangents[1])),
+               vjp=lambda ct, primals, out: (ct, lambda: -ct))
+mul_p = binary("mul", np.multiply, "({0} * {1})", partials=lambda x, y, out: (
+    lambda: y, lambda: x))
+div_p = binary("div", np.true_divide, "({0} / {1})", partials=lambda x, y, out: (
+    lambda: 1.0 / y, lambda: -out / y))
+neg_p = unary("neg", np.negative, scalar="(-{0})",
+              jvp=lambda primals, tangents: (neg_p.bind(primals[0]), -tangents[0]),
+              vjp=lambda ct, primals, out: (lambda: -ct,))
 
 
 def _pow_partials(x, y, out):
@@ -149,7 +135,7 @@ def _pow_partials(x, y, out):
     return dx, dy
 
 
-pow_p = jvp_from_partials(binary("pow", np.power, scalar="pow_({0}, {1})"), _pow_partials)
+pow_p = binary("pow", np.power, "pow_({0}, {1})", partials=_pow_partials)
 
 
 def _max_partials(x, y, out):
@@ -169,28 +155,8 @@ def _min_partials(x, y, out):
     return _max_partials(y, x, out)
 
 
-def full_like(x, value):
-    """An array of ``value`` shaped like ``x`` (a broadcast scalar, never ``x * 0``: inf*0=nan)."""
-    if isinstance(x, Tracer):
-        from .shape import broadcast_in_dim_p
-        return broadcast_in_dim_p.bind(np.asarray(value, x.dtype), shape=x.shape, dims=())
-    return np.full(np.shape(x), value, np.asarray(x).dtype)
-
-
-def ones_like(x):
-    return full_like(x, 1)
-
-
-def zeros_like(x):
-    return full_like(x, 0)
-
-
-def half_like(x):
-    return full_like(x, 0.5)
-
-
-max_p = jvp_from_partials(binary("max", np.maximum, scalar="max_({0}, {1})"), _max_partials)
-min_p = jvp_from_partials(binary("min", np.minimum, scalar="min_({0}, {1})"), _min_partials)
+max_p = binary("max", np.maximum, "max_({0}, {1})", partials=_max_partials)
+min_p = binary("min", np.minimum, "min_({0}, {1})", partials=_min_partials)
 
 # --- transcendental ---------------------------------------------------------------------------
 
@@ -236,9 +202,8 @@ def _select_vjp(ct, primals, out):
     return None, (lambda: select_p.bind(pred, ct, z)), (lambda: select_p.bind(pred, z, ct))
 
 
-select_p = Primitive("select", impl=np.where, abstract_eval=_select_abstract,
-                     jvp=_select_jvp, vjp=_select_vjp, scalar="({1} if {0} else {2})")
-select_p.batch = elementwise_batch(select_p)
+select_p = elementwise("select", np.where, _select_abstract, "({1} if {0} else {2})",
+                       jvp=_select_jvp, vjp=_select_vjp)
 
 # --- dtype and gradient control ---------------------------------------------------------------
 
@@ -254,19 +219,15 @@ def _convert_vjp(ct, primals, out, dtype):
     return (lambda: convert_element_type_p.bind(ct, dtype=x.dtype),)
 
 
-convert_element_type_p = Primitive(
-    "convert_element_type",
-    impl=lambda x, dtype: np.asarray(x).astype(dtype),
-    abstract_eval=lambda a, dtype: ShapedArray(a.shape, dtype),
-    jvp=_convert_jvp, vjp=_convert_vjp, scalar="{dtype}({0})")
-convert_element_type_p.batch = lambda args, dims, dtype: (
-    convert_element_type_p.bind(args[0], dtype=dtype), dims[0])
-# (select, stop_gradient and the unary/binary families get elementwise_batch)
+convert_element_type_p = elementwise(
+    "convert_element_type", lambda x, dtype: np.asarray(x).astype(dtype),
+    lambda a, dtype: ShapedArray(a.shape, dtype), "{dtype}({0})",
+    jvp=_convert_jvp, vjp=_convert_vjp,
+    batch=lambda args, dims, dtype: (convert_element_type_p.bind(args[0], dtype=dtype), dims[0]))
 
-stop_gradient_p = Primitive("stop_gradient", impl=lambda x: x, abstract_eval=lambda a: a,
-                            differentiable=False, scalar="{0}")
-stop_gradient_p.jvp = stop_gradient_p.vjp = _zero_rule
-stop_gradient_p.batch = lambda args, dims: (stop_gradient_p.bind(args[0]), dims[0])
+stop_gradient_p = elementwise(
+    "stop_gradient", lambda x: x, lambda a: a, "{0}", differentiable=False,
+    batch=lambda args, dims: (stop_gradient_p.bind(args[0]), dims[0]))
 
 
 # Functions that bind, for use by other modules' rules.
@@ -325,23 +286,20 @@ not_p = unary("not", np.invert, scalar="invert_({0})", differentiable=False)  # 
 
 # --- more binary math -------------------------------------------------------------------------
 
-atan2_p = jvp_from_partials(
-    binary("atan2", np.arctan2, scalar="atan2_({0}, {1})"),
-    lambda x, y, out: (lambda: y / (x * x + y * y), lambda: -x / (x * x + y * y)))
+atan2_p = binary("atan2", np.arctan2, "atan2_({0}, {1})", partials=lambda x, y, out: (
+    lambda: y / (x * x + y * y), lambda: -x / (x * x + y * y)))
 # Python-style remainder (sign of the divisor), like np.mod.
-rem_p = jvp_from_partials(
-    binary("rem", np.mod, scalar="mod_({0}, {1})"),
-    lambda x, y, out: (lambda: ones_like(x), lambda: -floor_p.bind(div_p.bind(x, y))))
-floor_divide_p = binary("floor_divide", np.floor_divide, scalar="floordiv_({0}, {1})",
+rem_p = binary("rem", np.mod, "mod_({0}, {1})", partials=lambda x, y, out: (
+    lambda: ones_like(x), lambda: -floor_p.bind(div_p.bind(x, y))))
+floor_divide_p = binary("floor_divide", np.floor_divide, "floordiv_({0}, {1})",
                         differentiable=False)
 # logaddexp is a primitive for its numerics: log(exp(x) + exp(y)) overflows.
-logaddexp_p = jvp_from_partials(
-    binary("logaddexp", np.logaddexp, scalar="logaddexp_({0}, {1})"),
-    lambda x, y, out: (lambda: exp_p.bind(x - out), lambda: exp_p.bind(y - out)))
+logaddexp_p = binary("logaddexp", np.logaddexp, "logaddexp_({0}, {1})",
+                     partials=lambda x, y, out: (lambda: exp_p.bind(x - out),
+                                                 lambda: exp_p.bind(y - out)))
 
-and_p = binary("and", np.bitwise_and, scalar="({0} & {1})", differentiable=False)
-or_p = binary("or", np.bitwise_or, scalar="({0} | {1})", differentiable=False)
-xor_p = binary("xor", np.bitwise_xor, scalar="({0} ^ {1})", differentiable=False)
-shift_left_p = binary("shift_left", np.left_shift, scalar="({0} << {1})", differentiable=False)
-shift_right_p = binary("shift_right", np.right_shift, scalar="({0} >> {1})",
-                       differentiable=False)
+and_p = binary("and", np.bitwise_and, "({0} & {1})", differentiable=False)
+or_p = binary("or", np.bitwise_or, "({0} | {1})", differentiable=False)
+xor_p = binary("xor", np.bitwise_xor, "({0} ^ {1})", differentiable=False)
+shift_left_p = binary("shift_left", np.left_shift, "({0} << {1})", differentiable=False)
+shift_right_p = binary("shift_right", np.right_shift, "({0} >> {1})", differentiable=False)

@@ -16,8 +16,14 @@ import scipy.linalg
 from ..core.avals import ShapedArray
 from ..core.primitive import Primitive
 from ..errors import user_frame
-from .reductions import reduce_sum
-from .shape import all_front, broadcast_in_dim, move_batch_axis, reshape, transpose
+from .broadcasting import (
+    all_front,
+    broadcast_in_dim,
+    move_batch_axis,
+    reduce_sum,
+    reshape,
+    transpose,
+)
 
 
 def swap_last(x):
@@ -95,6 +101,35 @@ def _bcast_batch(x, shape):
     return broadcast_in_dim(x, shape, tuple(range(len(shape) - 2)))
 
 
+# --- batch rules: these primitives take leading batch axes already -----------------------------
+
+def _front_batch(prim, vals, dims, params):
+    """Batch rule of a primitive on stacks of matrices: the batch axis first, as one more
+    stack axis."""
+    out = prim.bind(*all_front(vals, dims), **params)
+    return out, ([0] * len(out) if prim.multiple_results else 0)
+
+
+def _shared_matrix_batch(prim, vals, dims, params):
+    """Batch rule for ``x = prim(a, b)``: a batch of right-hand sides against one shared ``a``
+    is one solve with the batch folded into b's columns (rows, for a right-side solve): one
+    factorization instead of one per example, and no broadcast copy of ``a``."""
+    (a, b), (da, db) = vals, dims
+    if da is not None:
+        return _front_batch(prim, vals, dims, params)
+    nd = len(np.shape(b))  # b has a's rank + 1
+    size = np.shape(b)[db]
+    left = params.get("left_side", True)
+    to = nd - 1 if left else nd - 2  # next to the axis the batch folds into
+    b = move_batch_axis(b, db, to, size)
+    shape = tuple(np.shape(b))
+    if left:  # (..., n, k, B) -> (..., n, k*B)
+        folded = reshape(b, shape[:-2] + (shape[-2] * size,))
+    else:  # (..., k, B, n) -> (..., k*B, n)
+        folded = reshape(b, shape[:-3] + (shape[-3] * size, shape[-1]))
+    return reshape(prim.bind(a, folded, **params), shape), to
+
+
 # --- matmul: x (..., m, k) @ y (..., k, n), equal batch dims (the NumPy layer broadcasts) ------
 
 def _matmul_abstract(x, y):
@@ -127,8 +162,24 @@ def _matmul_vjp(ct, primals, out):
     return (lambda: matmul_p.bind(ct, swap_last(y))), (lambda: matmul_p.bind(swap_last(x), ct))
 
 
+def _matmul_batch(vals, dims):
+    # A batch of matrices times one shared matrix is one larger matrix product (the batch
+    # folded into the rows or columns), not a broadcast copy of the shared one per example.
+    x, y = vals
+    dx, dy = dims
+    if dy is None and np.ndim(y) == 2:  # x: (B, m, k) -> (B*m, k)
+        b, m, k = (np.shape(x)[dx],) + tuple(s for i, s in enumerate(np.shape(x)) if i != dx)
+        x = reshape(move_batch_axis(x, dx, 0, b), (b * m, k))
+        return reshape(matmul_p.bind(x, y), (b, m, np.shape(y)[1])), 0
+    if dx is None and np.ndim(x) == 2:  # y: (B, k, n) -> (k, B*n)
+        b, k, n = (np.shape(y)[dy],) + tuple(s for i, s in enumerate(np.shape(y)) if i != dy)
+        y = reshape(move_batch_axis(y, dy, 1, b), (k, b * n))
+        return reshape(matmul_p.bind(x, y), (np.shape(x)[0], b, n)), 1
+    return _front_batch(matmul_p, vals, dims, {})
+
+
 matmul_p = Primitive("matmul", impl=np.matmul, abstract_eval=_matmul_abstract,
-                     jvp=_matmul_jvp, vjp=_matmul_vjp)
+                     jvp=_matmul_jvp, vjp=_matmul_vjp, batch=_matmul_batch)
 
 
 # --- solve: a (..., n, n), b (..., n, k) -> x with a @ x = b ----------------------------------
@@ -156,8 +207,10 @@ def _solve_vjp(ct, primals, out):
     return (lambda: -matmul_p.bind(ct_b(), swap_last(out))), ct_b
 
 
-solve_p = Primitive("solve", impl=_lapack("solve", np.linalg.solve, _SINGULAR),
-                    abstract_eval=_solve_abstract, jvp=_solve_jvp, vjp=_solve_vjp)
+solve_p = Primitive(
+    "solve", impl=_lapack("solve", np.linalg.solve, _SINGULAR), abstract_eval=_solve_abstract,
+    jvp=_solve_jvp, vjp=_solve_vjp,
+    batch=lambda vals, dims: _shared_matrix_batch(solve_p, vals, dims, {}))
 
 
 # --- triangular_solve: op(a) x = b (left_side) or x op(a) = b, op(a) = a or a^T ---------------
@@ -218,7 +271,8 @@ def _trisolve_vjp(ct, primals, out, left_side, lower, transpose_a):
 
 triangular_solve_p = Primitive(
     "triangular_solve", impl=_lapack("triangular_solve", _trisolve_impl, _SINGULAR),
-    abstract_eval=_trisolve_abstract, jvp=_trisolve_jvp, vjp=_trisolve_vjp)
+    abstract_eval=_trisolve_abstract, jvp=_trisolve_jvp, vjp=_trisolve_vjp,
+    batch=lambda vals, dims, **p: _shared_matrix_batch(triangular_solve_p, vals, dims, p))
 
 
 def triangular_solve(a, b, *, left_side=True, lower=True, transpose_a=False):
@@ -249,7 +303,8 @@ def _inv_vjp(ct, primals, out):
 
 inv_p = Primitive("inv", impl=_lapack("inv", np.linalg.inv, _SINGULAR + " (the derivatives of "
                                       "det and slogdet need the inverse too)"),
-                  abstract_eval=_inv_abstract, jvp=_inv_jvp, vjp=_inv_vjp)
+                  abstract_eval=_inv_abstract, jvp=_inv_jvp, vjp=_inv_vjp,
+                  batch=lambda vals, dims: _front_batch(inv_p, vals, dims, {}))
 
 
 # --- slogdet: (sign, log|det a|) --------------------------------------------------------------
@@ -281,7 +336,8 @@ def _slogdet_vjp(cts, primals, out):
 
 
 slogdet_p = Primitive("slogdet", multiple_results=True, impl=_slogdet_impl,
-                      abstract_eval=_slogdet_abstract, jvp=_slogdet_jvp, vjp=_slogdet_vjp)
+                      abstract_eval=_slogdet_abstract, jvp=_slogdet_jvp, vjp=_slogdet_vjp,
+                      batch=lambda vals, dims: _front_batch(slogdet_p, vals, dims, {}))
 
 
 # --- cholesky: lower-triangular L with L L^T = a ----------------------------------------------
@@ -329,63 +385,7 @@ cholesky_p = Primitive("cholesky", impl=_lapack(
     "cholesky", np.linalg.cholesky, "the matrix is not positive definite. cholesky needs a "
     "symmetric positive-definite matrix; if yours is only semi-definite, add a small multiple "
     "of the identity (a + 1e-8 * I)"),
-    abstract_eval=_cholesky_abstract, jvp=_cholesky_jvp, vjp=_cholesky_vjp)
+    abstract_eval=_cholesky_abstract, jvp=_cholesky_jvp, vjp=_cholesky_vjp,
+    batch=lambda vals, dims: _front_batch(cholesky_p, vals, dims, {}))
 
 
-# --- batch rules: these primitives take leading batch axes already -----------------------------
-
-def _front_rule(prim):
-    def rule(vals, dims, **params):
-        out = prim.bind(*all_front(vals, dims), **params)
-        return out, ([0] * len(out) if prim.multiple_results else 0)
-    return rule
-
-
-for _p in (inv_p, slogdet_p, cholesky_p):
-    _p.batch = _front_rule(_p)
-del _p
-
-
-def _shared_matrix_rule(prim):
-    """Batch rule for ``x = prim(a, b)``: a batch of right-hand sides against one shared ``a``
-    is one solve with the batch folded into b's columns (rows, for a right-side solve): one
-    factorization instead of one per example, and no broadcast copy of ``a``."""
-    def rule(vals, dims, **params):
-        (a, b), (da, db) = vals, dims
-        if da is not None:
-            return _front_rule(prim)(vals, dims, **params)
-        nd = len(np.shape(b))  # b has a's rank + 1
-        size = np.shape(b)[db]
-        left = params.get("left_side", True)
-        to = nd - 1 if left else nd - 2  # next to the axis the batch folds into
-        b = move_batch_axis(b, db, to, size)
-        shape = tuple(np.shape(b))
-        if left:  # (..., n, k, B) -> (..., n, k*B)
-            folded = reshape(b, shape[:-2] + (shape[-2] * size,))
-        else:  # (..., k, B, n) -> (..., k*B, n)
-            folded = reshape(b, shape[:-3] + (shape[-3] * size, shape[-1]))
-        return reshape(prim.bind(a, folded, **params), shape), to
-    return rule
-
-
-solve_p.batch = _shared_matrix_rule(solve_p)
-triangular_solve_p.batch = _shared_matrix_rule(triangular_solve_p)
-
-
-def _matmul_batch(vals, dims):
-    # A batch of matrices times one shared matrix is one larger matrix product (the batch
-    # folded into the rows or columns), not a broadcast copy of the shared one per example.
-    x, y = vals
-    dx, dy = dims
-    if dy is None and np.ndim(y) == 2:  # x: (B, m, k) -> (B*m, k)
-        b, m, k = (np.shape(x)[dx],) + tuple(s for i, s in enumerate(np.shape(x)) if i != dx)
-        x = reshape(move_batch_axis(x, dx, 0, b), (b * m, k))
-        return reshape(matmul_p.bind(x, y), (b, m, np.shape(y)[1])), 0
-    if dx is None and np.ndim(x) == 2:  # y: (B, k, n) -> (k, B*n)
-        b, k, n = (np.shape(y)[dy],) + tuple(s for i, s in enumerate(np.shape(y)) if i != dy)
-        y = reshape(move_batch_axis(y, dy, 1, b), (k, b * n))
-        return reshape(matmul_p.bind(x, y), (np.shape(x)[0], b, n)), 1
-    return _front_rule(matmul_p)(vals, dims)
-
-
-matmul_p.batch = _matmul_batch
