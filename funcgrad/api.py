@@ -67,6 +67,7 @@ from .backend import cache as _cache  # noqa: E402
 from .backend import config  # noqa: E402
 from .core.interpret import eval_ir  # noqa: E402
 from .core.ir import IR  # noqa: E402
+from .core.lowering import Call  # noqa: E402
 from .core.primitive import Primitive  # noqa: E402
 from .core.tracing import Tracer  # noqa: E402
 
@@ -601,4 +602,5 @@ def _jit_call_batch(vals, dims, ir, name):
 
 jit_call_p = Primitive("jit_call", multiple_results=True, impl=_jit_call_impl,
                        abstract_eval=lambda *avals, ir, name: ir.out_avals,
-                       jvp=_jit_call_jvp, vjp=_jit_call_vjp, batch=_jit_call_batch)
+                       jvp=_jit_call_jvp, vjp=_jit_call_vjp, batch=_jit_call_batch,
+                       lowering=Call("ir"))

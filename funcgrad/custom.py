@@ -13,7 +13,7 @@ uses the custom rule. Under ``vmap`` the call stays one custom call whose ``fun`
 from . import tree as pytree
 from .ad import jvp_flat
 from .batching import vmap
-from .core.primitive import Primitive
+from .core.primitive import NOT_SUPPORTED, Primitive
 from .core.tracing import get_aval, trace_to_ir
 from .errors import user_frame
 from .ops.broadcasting import move_to_front, reduce_sum_p
@@ -126,9 +126,10 @@ def _batch(vals, dims, call):
     return outs, [0] * len(outs)
 
 
+# Staged (make_ir, jit), the call is traced through: it never reaches the backend.
 custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True, impl=_impl,
                               abstract_eval=_abstract, jvp=_jvp, vjp=_vjp, batch=_batch,
-                              inline_when_staged=True)
+                              lowering=NOT_SUPPORTED, inline_when_staged=True)
 
 
 class custom_vjp:

@@ -1,7 +1,7 @@
 """Functions that generated code calls (the names ending in ``_``).
 
-Names match the ``scalar`` templates of the elementwise primitives and the helpers the emitters
-in ``codegen`` use.
+Lowering records name them through ``funcgrad/ops/kernel_names.py``, which declares each one
+without importing Numba; this module checks, when imported, that it defines every one declared.
 
 Transcendentals: Numba lowers ``np.exp`` & co. to scalar libm calls, which LLVM cannot vectorize
 (the PyPI llvmlite has no SVML), so a fused loop calling them runs one element at a time. The
@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit, types
 from numba.extending import intrinsic, overload
 
+from ..ops.kernel_names import declared as _declared
 from . import blas
 
 jit = njit(cache=True, error_model="numpy")
@@ -721,3 +722,11 @@ def trisolve_(a, b, lower, trans):
             for q in range(k):
                 x[p, i, q] /= d
     return x
+
+
+# Every kernel a lowering record can name is defined above: checked here, so that a missing one
+# fails at import rather than as a NameError in generated code.
+_undefined = [k.__name__ for k in _declared() if k.__name__ not in globals()]
+if _undefined:
+    raise ImportError(f"funcgrad/backend/kernels.py defines no {', '.join(_undefined)}, which "
+                      "funcgrad/ops/kernel_names.py declares")

@@ -9,7 +9,7 @@ marks one a primitive deliberately lacks.
 from .tracing import bind
 
 NOT_SUPPORTED = "not supported"
-SLOTS = ("impl", "abstract_eval", "jvp", "vjp", "batch", "emit")
+SLOTS = ("impl", "abstract_eval", "jvp", "vjp", "batch", "lowering")
 
 registry = {}
 
@@ -53,7 +53,7 @@ class Primitive:
     """
 
     def __init__(self, name, *, multiple_results=False, differentiable=True,
-                 inline_when_staged=False, register=True, scalar=None, **slots):
+                 inline_when_staged=False, register=True, **slots):
         unknown = set(slots) - set(SLOTS)
         if unknown:
             raise TypeError(f"unknown primitive slots {sorted(unknown)}")
@@ -61,7 +61,6 @@ class Primitive:
         self.multiple_results = multiple_results
         self.differentiable = differentiable
         self.inline_when_staged = inline_when_staged
-        self.scalar = scalar
         if not differentiable:  # the differentiation rules never call these
             slots = dict(slots, jvp=slots.get("jvp", _no_derivative),
                          vjp=slots.get("vjp", _no_derivative))

@@ -11,9 +11,11 @@ ops/ modules import this one; it imports none of them.
 import numpy as np
 
 from ..core.avals import ShapedArray
+from ..core.lowering import Broadcast, Reduction, Structural
 from ..core.primitive import Primitive
 from ..core.tracing import Tracer
 from ..errors import user_frame
+from . import kernel_names as K
 
 # --- the family of linear one-operand primitives ----------------------------------------------
 
@@ -80,7 +82,8 @@ def _bcast_vjp(ct, primals, out, shape, dims):
 broadcast_in_dim_p = linear_primitive(
     "broadcast_in_dim", _bcast_impl, _bcast_abstract, _bcast_vjp,
     shift=lambda p, n: dict(shape=(n,) + tuple(p["shape"]),
-                            dims=(0,) + tuple(d + 1 for d in p["dims"])))
+                            dims=(0,) + tuple(d + 1 for d in p["dims"])),
+    lowering=Broadcast())
 
 
 def broadcast_in_dim(x, shape, dims):
@@ -104,8 +107,11 @@ def _sum_vjp(ct, primals, out, axes):
     return (lambda: broadcast_in_dim(ct, xshape, kept_dims(len(xshape), axes)),)
 
 
-reduce_sum_p = linear_primitive("reduce_sum", lambda x, axes: np.sum(x, axis=axes),
-                                reduce_abstract, _sum_vjp, shift=shift_axes)
+reduce_sum_p = linear_primitive(
+    "reduce_sum", lambda x, axes: np.sum(x, axis=axes), reduce_abstract, _sum_vjp,
+    shift=shift_axes,
+    lowering=Reduction(identity=lambda dtype: np.zeros((), dtype), combine="{0} + {1}",
+                       block=K.sum_block_))
 
 
 def reduce_sum(x, axes):
@@ -122,10 +128,21 @@ def _reshape_abstract(x, shape):
     return ShapedArray(shape, x.dtype)
 
 
+def _emit_reshape(w, e):
+    x, v = e.inputs[0], e.outvars[0]
+    if v.aval.shape == ():
+        w.assign_shaped(v, w.n(x))
+    elif x.aval.shape == ():
+        w.assign(v, K.full_(w.shape(v.aval.shape), w.n(x), w.dtype(v.aval.dtype)))
+    else:
+        w.assign(v, K.reshape_(w.n(x), w.shape(v.aval.shape)), view=True)
+
+
 reshape_p = linear_primitive(
     "reshape", lambda x, shape: np.reshape(x, shape), _reshape_abstract,
     vjp=lambda ct, primals, out, shape: (lambda: reshape(ct, np.shape(primals[0])),),
-    shift=lambda p, n: dict(shape=(n,) + tuple(p["shape"])))
+    shift=lambda p, n: dict(shape=(n,) + tuple(p["shape"])),
+    lowering=Structural(_emit_reshape, reshapes=True))
 
 
 def reshape(x, shape):
@@ -144,10 +161,22 @@ def _transpose_abstract(x, perm):
     return ShapedArray(tuple(x.shape[p] for p in perm), x.dtype)
 
 
+def _emit_transpose(w, e):
+    x, v = e.inputs[0], e.outvars[0]
+    perm = tuple(e.params["perm"])
+    if len(perm) < 2:
+        w.assign(v, w.n(x), view=True)
+    elif perm == (1, 0):
+        w.assign(v, f"{w.n(x)}.T", view=True)  # keeps Numba's layout (C <-> F): BLAS copies none
+    else:
+        w.assign(v, f"np.transpose({w.n(x)}, {perm!r})", view=True)
+
+
 transpose_p = linear_primitive(
     "transpose", lambda x, perm: np.transpose(x, perm), _transpose_abstract,
     vjp=lambda ct, primals, out, perm: (lambda: transpose(ct, tuple(np.argsort(perm))),),
-    shift=lambda p, n: dict(perm=(0,) + tuple(q + 1 for q in p["perm"])))
+    shift=lambda p, n: dict(perm=(0,) + tuple(q + 1 for q in p["perm"])),
+    lowering=Structural(_emit_transpose))
 
 
 def transpose(x, perm):

@@ -6,7 +6,9 @@
 import numpy as np
 
 from ..core.avals import ShapedArray
+from ..core.lowering import Reduction, Structural
 from ..core.primitive import Primitive
+from . import kernel_names as K
 from .broadcasting import (
     batch_shifted,
     broadcast_in_dim,
@@ -26,7 +28,27 @@ def shift_axis(params, size):
 
 # --- reduce_max / reduce_min ------------------------------------------------------------------
 
-def _extremum(name, impl):
+def _lowest(dtype):
+    """The identity of a maximum: the least value of ``dtype``."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return np.array(-np.inf, dtype)
+    if dtype.kind == "b":
+        return np.array(False)
+    return np.array(np.iinfo(dtype).min, dtype)
+
+
+def _highest(dtype):
+    """The identity of a minimum: the greatest value of ``dtype``."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return np.array(np.inf, dtype)
+    if dtype.kind == "b":
+        return np.array(True)
+    return np.array(np.iinfo(dtype).max, dtype)
+
+
+def _extremum(name, impl, lowering):
     """reduce_max or reduce_min: the gradient goes to the positions attaining the extremum,
     shared evenly among ties."""
     def location_weights(x, out, axes):
@@ -50,12 +72,15 @@ def _extremum(name, impl):
         return out, reduce_sum(t * location_weights(x, out, axes), axes)
 
     prim = Primitive(name, impl=impl, abstract_eval=reduce_abstract, jvp=jvp, vjp=vjp,
-                     batch=lambda vals, dims, **p: batch_shifted(prim, shift_axes, vals, dims, p))
+                     batch=lambda vals, dims, **p: batch_shifted(prim, shift_axes, vals, dims, p),
+                     lowering=lowering)
     return prim
 
 
-reduce_max_p = _extremum("reduce_max", lambda x, axes: np.max(x, axis=axes))
-reduce_min_p = _extremum("reduce_min", lambda x, axes: np.min(x, axis=axes))
+reduce_max_p = _extremum("reduce_max", lambda x, axes: np.max(x, axis=axes),
+                         Reduction(_lowest, combine=K.max_, block=K.max_block_))
+reduce_min_p = _extremum("reduce_min", lambda x, axes: np.min(x, axis=axes),
+                         Reduction(_highest, combine=K.min_, block=K.min_block_))
 
 
 # --- argmax / argmin --------------------------------------------------------------------------
@@ -64,14 +89,26 @@ def _arg_abstract(x, axis):
     return ShapedArray(x.shape[:axis] + x.shape[axis + 1:], np.int64)
 
 
+def _arg_emitter(kernel):
+    def emit(w, e):
+        x, v = e.inputs[0], e.outvars[0]
+        x3, pre, post = w.rows3(x, e.params["axis"])
+        expr = kernel(x3, K.empty_(f"({w.size(pre)}, {w.size(post)})", "np.int64"))
+        w.assign_shaped(v, expr if v.aval.shape == () else
+                        f"{expr}.reshape({w.shape(v.aval.shape)})")
+    return emit
+
+
 argmax_p = Primitive(
     "argmax", impl=lambda x, axis: np.argmax(x, axis=axis).astype(np.int64),
     abstract_eval=_arg_abstract, differentiable=False,
-    batch=lambda vals, dims, **p: batch_shifted(argmax_p, shift_axis, vals, dims, p))
+    batch=lambda vals, dims, **p: batch_shifted(argmax_p, shift_axis, vals, dims, p),
+    lowering=Structural(_arg_emitter(K.argmax_)))
 argmin_p = Primitive(
     "argmin", impl=lambda x, axis: np.argmin(x, axis=axis).astype(np.int64),
     abstract_eval=_arg_abstract, differentiable=False,
-    batch=lambda vals, dims, **p: batch_shifted(argmin_p, shift_axis, vals, dims, p))
+    batch=lambda vals, dims, **p: batch_shifted(argmin_p, shift_axis, vals, dims, p),
+    lowering=Structural(_arg_emitter(K.argmin_)))
 
 
 # --- reduce_prod ------------------------------------------------------------------------------
@@ -113,7 +150,9 @@ def _prod_jvp(primals, tangents, axes):
 reduce_prod_p = Primitive(
     "reduce_prod", impl=lambda x, axes: np.prod(x, axis=axes), abstract_eval=reduce_abstract,
     vjp=_prod_vjp, jvp=_prod_jvp,
-    batch=lambda vals, dims, **p: batch_shifted(reduce_prod_p, shift_axes, vals, dims, p))
+    batch=lambda vals, dims, **p: batch_shifted(reduce_prod_p, shift_axes, vals, dims, p),
+    lowering=Reduction(identity=lambda dtype: np.ones((), dtype), combine="{0} * {1}",
+                       block=K.prod_block_))
 
 
 # --- cumsum -----------------------------------------------------------------------------------
@@ -131,8 +170,16 @@ def _cumsum_jvp(primals, tangents, axis, reverse):
     return out, cumsum_p.bind(t, axis=axis, reverse=reverse)
 
 
+def _emit_cumsum(w, e):
+    x, v = e.inputs[0], e.outvars[0]
+    x3, pre, post = w.rows3(x, e.params["axis"])
+    w.assign(v, f"{K.cumsum_(x3, f'np.empty_like({x3})', str(e.params['reverse']))}"
+                f".reshape({w.shape(v.aval.shape)})")
+
+
 cumsum_p = Primitive(
     "cumsum", impl=_cumsum_impl, abstract_eval=lambda x, axis, reverse: x, jvp=_cumsum_jvp,
     vjp=lambda ct, primals, out, axis, reverse: (
         lambda: cumsum_p.bind(ct, axis=axis, reverse=not reverse),),
-    batch=lambda vals, dims, **p: batch_shifted(cumsum_p, shift_axis, vals, dims, p))
+    batch=lambda vals, dims, **p: batch_shifted(cumsum_p, shift_axis, vals, dims, p),
+    lowering=Structural(_emit_cumsum))

@@ -7,8 +7,10 @@ here so that users of ops find every shape primitive in this module.
 import numpy as np
 
 from ..core.avals import ShapedArray
+from ..core.lowering import Structural
 from ..core.primitive import Primitive
 from ..errors import user_frame
+from . import kernel_names as K
 from .broadcasting import (  # noqa: F401  (transpose, broadcast_in_dim_p: see above)
     all_front,
     batch_size,
@@ -65,10 +67,16 @@ def _concat_jvp(primals, tangents, axis):
     return out, concatenate_p.bind(*ts, axis=axis)
 
 
+def _emit_concatenate(w, e):
+    parts = "".join(f"{w.n(x)}, " for x in e.inputs)
+    w.assign(e.outvars[0], f"np.concatenate(({parts}), axis={e.params['axis']})")
+
+
 concatenate_p = Primitive(
     "concatenate", impl=lambda *xs, axis: np.concatenate(xs, axis),
     abstract_eval=_concat_abstract, jvp=_concat_jvp, vjp=_concat_vjp,
-    batch=lambda vals, dims, axis: (concatenate_p.bind(*all_front(vals, dims), axis=axis + 1), 0))
+    batch=lambda vals, dims, axis: (concatenate_p.bind(*all_front(vals, dims), axis=axis + 1), 0),
+    lowering=Structural(_emit_concatenate))
 
 
 def concatenate(xs, axis):
@@ -103,10 +111,22 @@ def _slice_vjp(ct, primals, out, start, limit, step):
     return (f,)
 
 
+def _emit_slice(w, e):
+    x, v = e.inputs[0], e.outvars[0]
+    if not x.aval.shape:
+        w.assign(v, w.n(x))
+        return
+    ix = []
+    for a, b, s in zip(e.params["start"], e.params["limit"], e.params["step"]):
+        ix.append(f"{w.size(a)}:{w.size(b)}" + (f":{w.size(s)}" if s != 1 else ""))
+    w.assign(v, f"{w.n(x)}[{', '.join(ix)}]", view=True)
+
+
 slice_p = linear_primitive(
     "slice", _slice_impl, _slice_abstract, _slice_vjp,
     shift=lambda p, n: dict(start=(0,) + p["start"], limit=(n,) + p["limit"],
-                            step=(1,) + p["step"]))
+                            step=(1,) + p["step"]),
+    lowering=Structural(_emit_slice))
 
 
 def _pad_impl(x, config):
@@ -134,8 +154,23 @@ def _pad_vjp(ct, primals, out, config):
     return (lambda: slice_p.bind(ct, start=start, limit=limit, step=step),)
 
 
+def _emit_pad(w, e):
+    x, v = e.inputs[0], e.outvars[0]
+    if not x.aval.shape:
+        w.assign(v, w.n(x))
+        return
+    # An explicit loop nest, not a strided slice assignment: Numba's setitem for strided
+    # n-d slices costs about a quarter of a second of compile time per use.
+    w.assign(v, K.zeros_(w.shape(v.aval.shape), w.dtype(v.aval.dtype)))
+    ks = w.loops([w.size(n) for n in x.aval.shape])
+    out_ix = [f"{w.size(lo)} + {k} * {w.size(it + 1)}" if it else f"{w.size(lo)} + {k}"
+              for k, (lo, hi, it) in zip(ks, e.params["config"])]
+    w.emit(f"{w.n(v)}[{', '.join(out_ix)}] = {w.n(x)}[{', '.join(ks)}]", 1 + len(ks))
+
+
 pad_p = linear_primitive("pad", _pad_impl, _pad_abstract, _pad_vjp,
-                         shift=lambda p, n: dict(config=((0, 0, 0),) + p["config"]))
+                         shift=lambda p, n: dict(config=((0, 0, 0),) + p["config"]),
+                         lowering=Structural(_emit_pad))
 
 
 # --- rev (flip) -------------------------------------------------------------------------------
@@ -146,9 +181,19 @@ def _rev_abstract(x, axes):
     return x
 
 
+def _emit_rev(w, e):
+    x, v = e.inputs[0], e.outvars[0]
+    if not e.params["axes"]:
+        w.assign(v, w.n(x), view=True)
+        return
+    ix = ", ".join("::-1" if i in e.params["axes"] else ":" for i in range(x.aval.ndim))
+    w.assign(v, f"{w.n(x)}[{ix}]", view=True)
+
+
 rev_p = linear_primitive("rev", lambda x, axes: np.flip(x, axes), _rev_abstract,
                          vjp=lambda ct, primals, out, axes: (lambda: rev_p.bind(ct, axes=axes),),
-                         shift=lambda p, n: dict(axes=tuple(a + 1 for a in p["axes"])))
+                         shift=lambda p, n: dict(axes=tuple(a + 1 for a in p["axes"])),
+                         lowering=Structural(_emit_rev))
 
 
 # --- gather along one axis, and its transpose --------------------------------------------------
@@ -212,9 +257,21 @@ def _take_batch(vals, dims, axis):
     return take_p.bind(merged, _merged_indices(idx, di, size, n), axis=axis), axis
 
 
+def _emit_take(w, e):
+    x, idx = e.inputs
+    v = e.outvars[0]
+    x3, pre, post = w.rows3(x, e.params["axis"])
+    m = int(np.prod(idx.aval.shape, dtype=np.int64))
+    i1 = K.reshape_(w.arr(idx), f"({w.size(m)},)")
+    out = K.empty_(f"({w.size(pre)}, {w.size(m)}, {w.size(post)})", w.dtype(v.aval.dtype))
+    expr = K.take_(x3, i1, out)
+    w.assign_shaped(v, expr if v.aval.shape == () else
+                    f"{expr}.reshape({w.shape(v.aval.shape)})")
+
+
 take_p = Primitive("take", impl=lambda x, idx, axis: np.take(x, idx, axis=axis, mode="clip"),
                    abstract_eval=_take_abstract, jvp=_take_jvp, vjp=_take_vjp,
-                   batch=_take_batch)
+                   batch=_take_batch, lowering=Structural(_emit_take))
 
 
 def _scatter_add_impl(operand, idx, updates, axis):
@@ -266,6 +323,19 @@ def _scatter_add_batch(vals, dims, axis):
     return reshape(out, op_shape[:axis] + (size, n) + op_shape[axis + 1:]), axis
 
 
+def _emit_scatter_add(w, e):
+    op, idx, upd = e.inputs
+    v = e.outvars[0]
+    o3, pre, post = w.rows3(op, e.params["axis"])
+    m = int(np.prod(idx.aval.shape, dtype=np.int64))
+    i1 = K.reshape_(w.arr(idx), f"({w.size(m)},)")
+    u3 = K.reshape_(w.arr(upd), f"({w.size(pre)}, {w.size(m)}, {w.size(post)})")
+    expr = K.scatter_add_(f"{o3}.copy()", i1, u3)
+    w.assign_shaped(v, expr if v.aval.shape == () else
+                    f"{expr}.reshape({w.shape(v.aval.shape)})")
+
+
 scatter_add_p = Primitive("scatter_add", impl=_scatter_add_impl,
                           abstract_eval=_scatter_add_abstract, jvp=_scatter_add_jvp,
-                          vjp=_scatter_add_vjp, batch=_scatter_add_batch)
+                          vjp=_scatter_add_vjp, batch=_scatter_add_batch,
+                          lowering=Structural(_emit_scatter_add))
