@@ -473,10 +473,6 @@ class Jitted:
         except codegen.Unsupported:
             return _runner(ir, list(ir.consts), ir.out_tree, self.__name__, "source")[1]
 
-    def lower(self, *args, **kwargs):
-        """The IR this function traces to for these arguments."""
-        return self.trace(*args, **kwargs)[0]
-
 
 def _hashable(v):
     try:
