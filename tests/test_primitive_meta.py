@@ -4,6 +4,8 @@ of the shared table. Which primitives a row exercises is read from the IRs its c
 passes ``typecheck``."""
 import ast
 import pathlib
+import re
+import types
 
 import numpy as np
 import pytest
@@ -22,7 +24,9 @@ RECORDS = (Elementwise, Broadcast, Reduction, Structural, Call)
 # make_ir) in tests/test_custom_vjp.py, jit_call in tests/test_jit.py.
 INDIRECT = {"ge", "le", "not", "and", "or", "xor", "shift_left", "shift_right", "floor_divide",
             "isinf", "argmax", "argmin", "while", "cond", "custom_vjp_call", "jit_call"}
-BACKEND = pathlib.Path(__file__).resolve().parent.parent / "funcgrad" / "backend"
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BACKEND = ROOT / "funcgrad" / "backend"
+DOC = ROOT / "docs" / "how_it_works.md"
 
 
 def _nested(ir):
@@ -95,3 +99,50 @@ def test_no_primitive_is_named_in_the_backend():
              if isinstance(node, ast.Constant) and isinstance(node.value, str)
              and node.value in registry]
     assert not found, found
+
+
+def _worked_example():
+    """(file, code) of each Python block in the doc's "Adding a primitive" section; a block's
+    first line is a comment naming its file."""
+    section = DOC.read_text().split("\n## Adding a primitive\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    return [tuple(part.strip("# \n") if i == 0 else part for i, part in
+                  enumerate(b.split("\n", 1))) for b in blocks]
+
+
+def test_the_worked_example_adds_a_primitive_in_three_files(monkeypatch):
+    """The doc's example runs as written: a new primitive, its NumPy function, its table rows;
+    the rows pass the table's checks (eager and jit, against NumPy and finite differences)."""
+    import table_math
+    import test_jit_table
+    import test_table
+
+    from funcgrad.numpy import _math
+    from funcgrad.ops import elementwise
+
+    blocks = _worked_example()
+    assert [path for path, _ in blocks] == ["funcgrad/ops/elementwise.py",
+                                            "funcgrad/numpy/_math.py", "tests/table_math.py"]
+    for path, code in blocks:
+        assert code in (ROOT / path).read_text(), f"{path} does not hold the doc's code"
+    (_, declare), (_, function), (_, table_row) = blocks
+    monkeypatch.delitem(registry, "cbrt")  # declared again below, as the doc writes it
+    ops = dict(vars(elementwise))
+    exec(declare, ops)
+    new_p = ops["cbrt_p"]
+    assert new_p is not elementwise.cbrt_p and registry["cbrt"] is new_p
+    numpy_layer = dict(vars(_math), ew=types.SimpleNamespace(**ops))
+    exec(function, numpy_layer)
+    monkeypatch.setattr(table_math, "ROWS", [])
+    monkeypatch.setattr(table_math, "fnp", types.SimpleNamespace(cbrt=numpy_layer["cbrt"]))
+    exec(table_row, vars(table_math))
+    assert len(table_math.ROWS) == 2
+    for row in table_math.ROWS:
+        args = row.args(np.random.default_rng(0), np.dtype("float64"))
+        assert new_p in {e.prim for e in fg.make_ir(row.fun)(*args).eqns}
+        assert "np.cbrt(" in fg.jit(row.fun).source(*args)
+        test_table.test_value_matches_numpy(row)
+        test_table.test_derivatives_match_finite_differences(row)
+        test_table.test_float32_derivatives_match_float64(row)
+        test_jit_table.test_row_value_and_gradient_under_jit(row)
+        test_jit_table.test_row_gradient_of_gradient_under_jit(row)
