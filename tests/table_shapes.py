@@ -155,3 +155,26 @@ ROWS = [
         [M, _r((4, 2)), _r((2,))]),
     row("einsum_outer", lambda m, x, y: m.einsum("i,jk->kij", x, y), [V3, _r((2, 2))]),
 ]
+
+
+# functional index updates: x.at[idx].<kind>(v), against NumPy's in-place spelling on a copy
+def _numpy_at(kind, x, idx, v):
+    out = np.array(x, copy=True)
+    if kind == "set":
+        out[idx] = v
+    else:
+        getattr(np, {"add": "add", "multiply": "multiply", "min": "minimum",
+                     "max": "maximum"}[kind]).at(out, idx, v)
+    return out
+
+
+def at_row(kind, idx, vshape):
+    return Row(f"at_{kind}", lambda x, v: getattr(fnp.at(x)[idx], kind)(v),
+               args_of(M, _r(vshape)), np_ref=lambda x, v: _numpy_at(kind, x, idx, v))
+
+
+ROWS += [at_row("set", (slice(0, 2), [3, 1, 3]), (2, 3)),
+         at_row("add", ([0, 2, 0], [1, 1, 1]), (3,)),
+         at_row("multiply", ([0, 2, 0], [1, 1, 1]), (3,)),
+         at_row("min", (Ellipsis, [0, 3, 0]), (3, 3)),
+         at_row("max", (1, slice(None, None, 2)), (2,))]

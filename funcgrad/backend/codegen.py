@@ -18,6 +18,7 @@ record's emitter, against the ``Writer`` methods under "the interface for emitte
 with no lowering record still runs under jit, by the caller splitting the function around it.
 """
 import builtins
+import collections
 import keyword
 import re
 
@@ -133,6 +134,7 @@ class Writer:
         self.eqns = ir.eqns
         self.virtual, self.materialized = {}, set()
         self.inputs = set(ir.const_vars) | set(ir.in_vars)
+        self._readers = None  # var -> how many equations read it (and outputs), for reusable()
 
     def value_types(self):
         """The type spec (``split.Piece``) of each value the generated code holds in a name:
@@ -225,6 +227,17 @@ class Writer:
         post = int(np.prod(shape[axis + 1:], dtype=np.int64))
         return K.reshape_(self.arr(x), f"({self.size(pre)}, {self.size(shape[axis])}, "
                                        f"{self.size(post)})"), pre, post
+
+    def reusable(self, x):
+        """Whether an emitter may write into ``x``'s array instead of a copy: an array this
+        function made (not an input, a constant or a view), read by no other equation, not
+        returned (``x.at[i].set(v)`` chains then update one buffer in place)."""
+        if self._readers is None:
+            self._readers = collections.Counter(
+                y for e in self.eqns for y in e.inputs if isinstance(y, Var))
+            self._readers.update(o for o in self.ir.outs if isinstance(o, Var))
+        return (isinstance(x, Var) and bool(x.aval.shape) and x not in self.inputs
+                and x not in self.views and self._readers[x] == 1)
 
     def function(self, ir):
         """Write a function of this module for ``ir`` (a branch, a loop body); its name."""

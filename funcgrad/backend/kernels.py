@@ -653,13 +653,26 @@ def take_(x, idx, out):
 
 
 @jit
-def scatter_add_(out, idx, upd):
+def scatter_(out, idx, upd, mode):
+    """Combine ``upd[p, m, q]`` into ``out[p, idx[m], q]`` (indices clamped), in index order
+    (so for set the last write wins, as in NumPy): mode 0 add, 1 set, 2 multiply, 3 min,
+    4 max. ``mode`` is the same for the whole loop: LLVM moves the branch out of it."""
     n = out.shape[1]
     for p in range(out.shape[0]):
         for m in range(idx.shape[0]):
             k = min(max(idx[m], 0), n - 1)
             for q in range(out.shape[2]):
-                out[p, k, q] += upd[p, m, q]
+                a, b = out[p, k, q], upd[p, m, q]
+                if mode == 0:
+                    out[p, k, q] = a + b
+                elif mode == 1:
+                    out[p, k, q] = b
+                elif mode == 2:
+                    out[p, k, q] = a * b
+                elif mode == 3:
+                    out[p, k, q] = min_(a, b)
+                else:
+                    out[p, k, q] = max_(a, b)
     return out
 
 

@@ -66,7 +66,7 @@ argmax_ = Kernel("argmax_")  # along axis 1 of (before, n, after)
 argmin_ = Kernel("argmin_")
 cumsum_ = Kernel("cumsum_")
 take_ = Kernel("take_")
-scatter_add_ = Kernel("scatter_add_")
+scatter_ = Kernel("scatter_")  # mode: ops/shape.py's SCATTER_MODES
 trisolve_ = Kernel("trisolve_")
 
 

@@ -16,6 +16,7 @@ from .broadcasting import (  # noqa: F401  (transpose, broadcast_in_dim_p: see a
     batch_size,
     broadcast_in_dim,
     broadcast_in_dim_p,
+    full_like,
     linear_primitive,
     move_batch_axis,
     move_to_front,
@@ -24,7 +25,7 @@ from .broadcasting import (  # noqa: F401  (transpose, broadcast_in_dim_p: see a
     zeros_like,
     zeros_like_shape,
 )
-from .elementwise import add_p, max_p, min_p
+from .elementwise import add_p, and_p, convert_element_type, eq_p, max_p, min_p, select_p
 
 # --- concatenate ------------------------------------------------------------------------------
 
@@ -274,68 +275,201 @@ take_p = Primitive("take", impl=lambda x, idx, axis: np.take(x, idx, axis=axis, 
                    batch=_take_batch, lowering=Structural(_emit_take))
 
 
-def _scatter_add_impl(operand, idx, updates, axis):
-    out = np.array(operand, copy=True)
-    np.add.at(out, (slice(None),) * axis + (np.clip(idx, 0, out.shape[axis] - 1),), updates)
-    return out
+# --- scatters along one axis: the gather's transpose, and functional index updates ------------
+# ``scatter_<kind>(operand, idx, updates, axis)`` combines ``updates[..., m, ...]`` into
+# ``operand[..., idx[m], ...]``: add (the gather's transpose), set (the last write to a slot
+# wins, as NumPy's assignment), mul, min, max (``x.at[idx].add/set/multiply/min/max``). Indices
+# are clamped to the axis, like the gather. They share the shape rule, the batch rule and the
+# emitter; each has its NumPy implementation, its derivative rules and a loop kernel.
+
+def _scatter_abstract(name):
+    def rule(operand, idx, updates, axis):
+        want = _take_abstract(operand, idx, axis)
+        if updates.shape != want.shape or updates.dtype != operand.dtype:
+            raise ValueError(f"{name}: updates {updates.dtype}{list(updates.shape)} do not "
+                             f"match operand {operand.dtype}{list(operand.shape)} indexed by "
+                             f"{list(idx.shape)} along axis {axis}: expected "
+                             f"{operand.dtype}{list(want.shape)} (at {user_frame()})")
+        return operand
+    return rule
 
 
-def _scatter_add_abstract(operand, idx, updates, axis):
-    want = _take_abstract(operand, idx, axis)
-    if updates.shape != want.shape or updates.dtype != operand.dtype:
-        raise ValueError(f"scatter_add: updates {updates.dtype}{list(updates.shape)} do not "
-                         f"match operand {operand.dtype}{list(operand.shape)} indexed by "
-                         f"{list(idx.shape)} along axis {axis}: expected "
-                         f"{operand.dtype}{list(want.shape)} (at {user_frame()})")
-    return operand
+def _scatter_impl(combine):
+    """NumPy implementation: ``combine(out, index, updates)`` on a copy of the operand."""
+    def impl(operand, idx, updates, axis):
+        out = np.array(operand, copy=True)
+        where = (slice(None),) * axis + (np.clip(idx, 0, out.shape[axis] - 1),)
+        combine(out, where, updates)
+        return out
+    return impl
 
 
-def _scatter_add_vjp(ct, primals, out, axis):
+def _scatter_batch(prim):
+    def rule(vals, dims, axis):
+        size = batch_size(vals, dims)
+        if dims[1] is None:
+            op = move_to_front(vals[0], dims[0], size)
+            upd = move_to_front(vals[2], dims[2], size)
+            return prim.bind(op, vals[1], upd, axis=axis + 1), 0
+        operand, idx, updates = vals
+        op_shape = tuple(np.shape(operand))
+        if dims[0] is not None:
+            op_shape = op_shape[:dims[0]] + op_shape[dims[0] + 1:]
+        n = op_shape[axis]
+        # each example's slots are apart in the merged axis: one scatter serves them all
+        merged = _merge_batch_into(operand, dims[0], axis, size)
+        upd = move_batch_axis(updates, dims[2], axis, size)
+        out = prim.bind(merged, _merged_indices(idx, dims[1], size, n), upd, axis=axis)
+        return reshape(out, op_shape[:axis] + (size, n) + op_shape[axis + 1:]), axis
+    return rule
+
+
+SCATTER_MODES = {"add": 0, "set": 1, "mul": 2, "min": 3, "max": 4}  # the kernel's numbering
+
+
+def _scatter_emitter(kind):
+    def emit(w, e):
+        op, idx, upd = e.inputs
+        v = e.outvars[0]
+        o3, pre, post = w.rows3(op, e.params["axis"])
+        m = int(np.prod(idx.aval.shape, dtype=np.int64))
+        i1 = K.reshape_(w.arr(idx), f"({w.size(m)},)")
+        u3 = K.reshape_(w.arr(upd), f"({w.size(pre)}, {w.size(m)}, {w.size(post)})")
+        target = o3 if w.reusable(op) else f"{o3}.copy()"  # in place when op is dead after
+        expr = K.scatter_(target, i1, u3, str(SCATTER_MODES[kind]))
+        w.assign_shaped(v, expr if v.aval.shape == () else
+                        f"{expr}.reshape({w.shape(v.aval.shape)})")
+    return emit
+
+
+def _scatter_primitive(kind, combine, jvp, vjp):
+    name = f"scatter_{kind}" if kind != "set" else "scatter"
+    prim = Primitive(name, impl=_scatter_impl(combine), abstract_eval=_scatter_abstract(name),
+                     jvp=lambda primals, tangents, axis: jvp(prim, primals, tangents, axis),
+                     vjp=lambda ct, primals, out, axis: vjp(prim, ct, primals, out, axis),
+                     batch=lambda vals, dims, axis: _scatter_batch(prim)(vals, dims, axis),
+                     lowering=Structural(_scatter_emitter(kind)))
+    return prim
+
+
+def _tangents(primals, tangents):
+    """The operand's and the updates' tangents, zeros for a missing one (None if both are)."""
+    (operand, _, updates), (t_op, _, t_up) = primals, tangents
+    if t_op is None and t_up is None:
+        return None, None
+    return (zeros_like(operand) if t_op is None else t_op,
+            zeros_like(updates) if t_up is None else t_up)
+
+
+def _linear_jvp(prim, primals, tangents, axis):
+    """set and add are linear in (operand, updates) jointly: scatter the tangents alike."""
+    out = prim.bind(*primals, axis=axis)
+    t_op, t_up = _tangents(primals, tangents)
+    return out, None if t_op is None else prim.bind(t_op, primals[1], t_up, axis=axis)
+
+
+def _add_vjp(prim, ct, primals, out, axis):
     idx = primals[1]
     return ct, None, (lambda: take_p.bind(ct, idx, axis=axis))
 
 
-def _scatter_add_jvp(primals, tangents, axis):
+
+
+def _winners(idx, n):
+    """For each update (by index position), whether it is the last one written to its slot of
+    an axis of length ``n``: the one ``scatter`` keeps."""
+    shape = tuple(np.shape(idx))
+    order = np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.int64).reshape(shape)
+    last = scatter_p.bind(np.full((n,), -1, np.int64), idx, order, axis=0)
+    return eq_p.bind(take_p.bind(last, idx, axis=0), order)
+
+
+def _set_vjp(prim, ct, primals, out, axis):
     operand, idx, updates = primals
-    out = scatter_add_p.bind(operand, idx, updates, axis=axis)
-    t_op, _, t_up = tangents
-    if t_op is None and t_up is None:
+
+    def ct_updates():
+        # the index's axes sit at ``axis`` in the updates' shape
+        won = broadcast_in_dim(_winners(idx, np.shape(operand)[axis]), np.shape(updates),
+                               tuple(range(axis, axis + len(np.shape(idx)))))
+        return select_p.bind(won, take_p.bind(ct, idx, axis=axis), zeros_like(updates))
+    return (lambda: prim.bind(ct, idx, zeros_like(updates), axis=axis)), None, ct_updates
+
+
+def _others(operand, idx, updates, axis):
+    """The product of the *other* updates written to each update's slot (exact with zeros,
+    without dividing by zero: a slot with one zero update gives that update the product of
+    the rest, and every other update 0)."""
+    dt = updates.dtype
+    zero = eq_p.bind(updates, np.zeros((), dt))
+    safe = select_p.bind(zero, full_like(updates, 1), updates)
+    n_zero = take_p.bind(scatter_add_p.bind(zeros_like(operand), idx,
+                                            convert_element_type(zero, dt), axis=axis),
+                         idx, axis=axis)
+    prod = take_p.bind(scatter_mul_p.bind(full_like(operand, 1), idx, safe, axis=axis),
+                       idx, axis=axis)
+    none = eq_p.bind(n_zero, np.zeros((), dt))
+    mine = and_p.bind(eq_p.bind(n_zero, np.ones((), dt)), zero)
+    return select_p.bind(none, prod / safe,
+                         select_p.bind(mine, prod, zeros_like(updates)))
+
+
+def _multiplier(operand, idx, updates, axis):
+    """What ``scatter_mul`` multiplies each element of the operand by."""
+    return scatter_mul_p.bind(full_like(operand, 1), idx, updates, axis=axis)
+
+
+def _mul_jvp(prim, primals, tangents, axis):
+    operand, idx, updates = primals
+    out = prim.bind(*primals, axis=axis)
+    t_op, t_up = _tangents(primals, tangents)
+    if t_op is None:
         return out, None
-    t_op = zeros_like(operand) if t_op is None else t_op
-    t_up = zeros_like(updates) if t_up is None else t_up
-    return out, scatter_add_p.bind(t_op, idx, t_up, axis=axis)
+    spread = scatter_add_p.bind(zeros_like(operand), idx,
+                                t_up * _others(operand, idx, updates, axis), axis=axis)
+    return out, t_op * _multiplier(operand, idx, updates, axis) + operand * spread
 
 
-def _scatter_add_batch(vals, dims, axis):
-    size = batch_size(vals, dims)
-    if dims[1] is None:
-        op = move_to_front(vals[0], dims[0], size)
-        upd = move_to_front(vals[2], dims[2], size)
-        return scatter_add_p.bind(op, vals[1], upd, axis=axis + 1), 0
-    operand, idx, updates = vals
-    op_shape = tuple(np.shape(operand))
-    if dims[0] is not None:
-        op_shape = op_shape[:dims[0]] + op_shape[dims[0] + 1:]
-    n = op_shape[axis]
-    merged = _merge_batch_into(operand, dims[0], axis, size)
-    upd = move_batch_axis(updates, dims[2], axis, size)
-    out = scatter_add_p.bind(merged, _merged_indices(idx, dims[1], size, n), upd, axis=axis)
-    return reshape(out, op_shape[:axis] + (size, n) + op_shape[axis + 1:]), axis
+def _mul_vjp(prim, ct, primals, out, axis):
+    operand, idx, updates = primals
+    return ((lambda: ct * _multiplier(operand, idx, updates, axis)), None,
+            (lambda: take_p.bind(ct * operand, idx, axis=axis)
+             * _others(operand, idx, updates, axis)))
 
 
-def _emit_scatter_add(w, e):
-    op, idx, upd = e.inputs
-    v = e.outvars[0]
-    o3, pre, post = w.rows3(op, e.params["axis"])
-    m = int(np.prod(idx.aval.shape, dtype=np.int64))
-    i1 = K.reshape_(w.arr(idx), f"({w.size(m)},)")
-    u3 = K.reshape_(w.arr(upd), f"({w.size(pre)}, {w.size(m)}, {w.size(post)})")
-    expr = K.scatter_add_(f"{o3}.copy()", i1, u3)
-    w.assign_shaped(v, expr if v.aval.shape == () else
-                    f"{expr}.reshape({w.shape(v.aval.shape)})")
+def _extremum_weights(operand, idx, updates, out, axis):
+    """Where the result came from: (operand's share, updates' share) of each slot's
+    derivative, ties split evenly (as ``max`` does)."""
+    dt = updates.dtype
+    hit_op = convert_element_type(eq_p.bind(operand, out), dt)
+    hit_up = convert_element_type(eq_p.bind(updates, take_p.bind(out, idx, axis=axis)), dt)
+    count = hit_op + scatter_add_p.bind(zeros_like(operand), idx, hit_up, axis=axis)
+    share = take_p.bind(count, idx, axis=axis)
+    return hit_op / count, hit_up / share
 
 
-scatter_add_p = Primitive("scatter_add", impl=_scatter_add_impl,
-                          abstract_eval=_scatter_add_abstract, jvp=_scatter_add_jvp,
-                          vjp=_scatter_add_vjp, batch=_scatter_add_batch,
-                          lowering=Structural(_emit_scatter_add))
+def _extremum_jvp(prim, primals, tangents, axis):
+    operand, idx, updates = primals
+    out = prim.bind(*primals, axis=axis)
+    t_op, t_up = _tangents(primals, tangents)
+    if t_op is None:
+        return out, None
+    w_op, w_up = _extremum_weights(operand, idx, updates, out, axis)
+    return out, t_op * w_op + scatter_add_p.bind(zeros_like(operand), idx, t_up * w_up,
+                                                 axis=axis)
+
+
+def _extremum_vjp(prim, ct, primals, out, axis):
+    operand, idx, updates = primals
+    w_op, w_up = _extremum_weights(operand, idx, updates, out, axis)
+    return (lambda: ct * w_op), None, (lambda: take_p.bind(ct, idx, axis=axis) * w_up)
+
+
+def _assign(out, where, updates):
+    out[where] = updates
+
+
+scatter_add_p = _scatter_primitive("add", np.add.at, _linear_jvp, _add_vjp)
+scatter_p = _scatter_primitive("set", _assign, _linear_jvp, _set_vjp)
+scatter_mul_p = _scatter_primitive("mul", np.multiply.at, _mul_jvp, _mul_vjp)
+scatter_min_p = _scatter_primitive("min", np.minimum.at, _extremum_jvp, _extremum_vjp)
+scatter_max_p = _scatter_primitive("max", np.maximum.at, _extremum_jvp, _extremum_vjp)
