@@ -88,6 +88,7 @@ from .backend import config  # noqa: E402
 from .core import nans  # noqa: E402
 from .core.interpret import eval_ir  # noqa: E402
 from .core.ir import IR  # noqa: E402
+from .core.lowering import Call  # noqa: E402
 from .core.primitive import Primitive  # noqa: E402
 from .core.tracing import Tracer  # noqa: E402
 
@@ -503,10 +504,6 @@ class Jitted:
         except codegen.Unsupported:
             return _runner(ir, list(ir.consts), ir.out_tree, self.__name__, "source")[1]
 
-    def lower(self, *args, **kwargs):
-        """The IR this function traces to for these arguments."""
-        return self.trace(*args, **kwargs)[0]
-
 
 def _hashable(v):
     try:
@@ -632,4 +629,5 @@ def _jit_call_batch(vals, dims, ir, name):
 
 jit_call_p = Primitive("jit_call", multiple_results=True, impl=_jit_call_impl,
                        abstract_eval=lambda *avals, ir, name: ir.out_avals,
-                       jvp=_jit_call_jvp, vjp=_jit_call_vjp, batch=_jit_call_batch)
+                       jvp=_jit_call_jvp, vjp=_jit_call_vjp, batch=_jit_call_batch,
+                       lowering=Call("ir"))

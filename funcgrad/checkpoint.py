@@ -10,8 +10,9 @@ eager-mode memory tool, as the measured example in ``benchmarks/checkpoint_memor
 """
 from . import tree as pytree
 from .ad import jvp_flat, vjp_flat
+from .batching import vmap
 from .core.avals import is_float
-from .core.primitive import Primitive
+from .core.primitive import NOT_SUPPORTED, Primitive
 from .core.tracing import get_aval, trace_to_ir
 
 
@@ -47,15 +48,16 @@ def _vjp(cts, primals, out, call):
 
 
 def _batch(vals, dims, call):
-    from .batching import vmap
     axes = tuple(dims)
     inner = _Call(vmap(call.fun_flat, in_axes=axes), pytree.tree_structure(tuple(vals)))
     outs = checkpoint_p.bind(*vals, call=inner)
     return outs, [0] * len(outs)
 
 
+# Staged (make_ir, jit), the call is traced through: it never reaches the backend.
 checkpoint_p = Primitive("checkpoint", multiple_results=True, impl=_impl, abstract_eval=_abstract,
-                         jvp=_jvp, vjp=_vjp, batch=_batch, inline_when_staged=True)
+                         jvp=_jvp, vjp=_vjp, batch=_batch, lowering=NOT_SUPPORTED,
+                         inline_when_staged=True)
 
 
 def checkpoint(fun, prevent_cse=True, policy=None, static_argnums=()):

@@ -12,14 +12,18 @@ import numpy as np
 
 from . import tree as pytree
 from .ad import jvp_flat, vjp_flat
+from .batching import vmap
 from .core.avals import ShapedArray, is_float
 from .core.interpret import eval_ir
 from .core.ir import IR
+from .core.lowering import Structural
 from .core.primitive import Primitive
 from .core.tracing import Tracer, get_aval, trace_to_ir, tracing_abstractly
 from .errors import ConcretizationError, user_frame
 from .ops import elementwise as ew
+from .ops import kernel_names as K
 from .ops import shape as sh
+from .ops.reductions import reduce_max_p
 
 
 def _concrete_or_none(x):
@@ -64,6 +68,18 @@ def _stack(values, aval):
     if not values:
         return np.zeros((0,) + aval.shape, aval.dtype)
     return sh.concatenate([sh.reshape(v, (1,) + aval.shape) for v in values], 0)
+
+
+def _batched_ir_fun(ir, in_axes, size):
+    # (bodies re-traced by the jvp/vjp rules may keep array constants: pass them along)
+    return vmap(lambda *xs: eval_ir(ir, list(ir.consts), list(xs)), in_axes=tuple(in_axes),
+                axis_size=size)
+
+
+def _front(vals, dims, size):
+    """Batched values with the batch axis first, and their in_axes (0, or None if unbatched)."""
+    return ([v if d is None else sh.move_to_front(v, d, size) for v, d in zip(vals, dims)],
+            [None if d is None else 0 for d in dims])
 
 
 # --- cond -------------------------------------------------------------------------------------
@@ -171,9 +187,37 @@ def _cond_vjp(cts, primals, out, branches):
     return [None] + [r if is_float(a.dtype) else None for r, a in zip(res, avals)]
 
 
+def _cond_batch(vals, dims, branches):
+    size = sh.batch_size(vals, dims)
+    pred, pdim = vals[0], dims[0]
+    args, axes = _front(vals[1:], dims[1:], size)
+    t_fun, f_fun = (_batched_ir_fun(b, axes, size) for b in branches)
+    if pdim is None:
+        outs = cond(pred, t_fun, f_fun, *args)
+    else:  # a predicate per example: evaluate both branches, then choose per example
+        pred = sh.move_to_front(pred, pdim, size)
+        outs = [ew.select_p.bind(sh.broadcast_in_dim(pred, np.shape(t), (0,)), t, f)
+                for t, f in zip(t_fun(*args), f_fun(*args))]
+    return outs, [0] * len(outs)
+
+
+def _emit_cond(w, e):
+    t_ir, f_ir = e.params["branches"]
+    ft, ff = w.function(t_ir), w.function(f_ir)
+    args = [w.n(x) for x in e.inputs[1:]]
+    res = w.fresh("r")
+    w.emit(f"if {w.n(e.inputs[0])}:")
+    w.emit(f"    {res} = {w.call(ft, args)}")
+    w.emit("else:")
+    w.emit(f"    {res} = {w.call(ff, args)}")
+    for k, v in enumerate(e.outvars):
+        w.assign(v, f"{res}[{k}]", view=True)  # a branch may return one of its inputs
+
+
 cond_p = Primitive("cond", multiple_results=True, impl=_cond_impl,
                    abstract_eval=lambda pred, *avals, branches: branches[0].out_avals,
-                   jvp=_cond_jvp, vjp=_cond_vjp)
+                   jvp=_cond_jvp, vjp=_cond_vjp, batch=_cond_batch,
+                   lowering=Structural(_emit_cond, irs=("branches",)))
 
 
 # --- scan -------------------------------------------------------------------------------------
@@ -380,8 +424,58 @@ def _scan_vjp(cts, primals, out, body, num_consts, num_carry, length, reverse):
     return [c if ok else None for c, ok in zip(ct_consts + ct_init + ct_xs, float_in)]
 
 
+def _scan_batch(vals, dims, body, num_consts, num_carry, length, reverse):
+    size = sh.batch_size(vals, dims)
+    nk, nc = num_consts, num_carry
+    consts, k_axes = _front(vals[:nk], dims[:nk], size)
+    carry = [sh.move_to_front(v, d, size) for v, d in zip(vals[nk:nk + nc], dims[nk:nk + nc])]
+    # xs keep the scanned axis first: their batch axis goes second
+    xs = [v if d is None else sh.move_batch_axis(v, d, 1, size)
+          for v, d in zip(vals[nk + nc:], dims[nk + nc:])]
+    x_axes = [None if d is None else 0 for d in dims[nk + nc:]]
+    body_b = _batched_ir_fun(body, k_axes + [0] * nc + x_axes, size)
+
+    def f(c, x):
+        outs = body_b(*consts, *c, *x)
+        return list(outs[:nc]), list(outs[nc:])
+
+    c_out, ys = scan(f, carry, xs, length=length, reverse=reverse)
+    return list(c_out) + list(ys), [0] * len(c_out) + [1] * len(ys)
+
+
+def _emit_scan(w, e):
+    p = e.params
+    body = w.function(p["body"])
+    nk, nc = p["num_consts"], p["num_carry"]
+    ins = e.inputs
+    consts = [w.n(x) for x in ins[:nk]]
+    carry = [w.fresh("c") for _ in range(nc)]
+    for c, x in zip(carry, ins[nk:nk + nc]):
+        w.emit(f"{c} = {w.n(x)}")
+    xs = ins[nk + nc:]
+    n = w.size(p["length"])
+    sizes = lambda shape: "".join(w.size(d) + ", " for d in shape)  # noqa: E731
+    ys = []
+    for a in p["body"].out_avals[nc:]:
+        y = w.fresh("y")
+        w.emit(f"{y} = {K.empty_(f'({n}, {sizes(a.shape)})', w.dtype(a.dtype))}")
+        ys.append(y)
+    it, i = w.fresh("it"), w.fresh("i")
+    w.emit(f"for {it} in range({n}):")
+    w.emit(f"    {i} = {n} - 1 - {it}" if p["reverse"] else f"    {i} = {it}")
+    res = w.fresh("r")
+    w.emit(f"    {res} = {w.call(body, consts + carry + [f'{w.n(x)}[{i}]' for x in xs])}")
+    for k, c in enumerate(carry):
+        w.emit(f"    {c} = {res}[{k}]")
+    for k, y in enumerate(ys):
+        w.emit(f"    {y}[{i}] = {res}[{nc + k}]")
+    for v, c in zip(e.outvars, carry + ys):
+        w.assign(v, c, view=True)  # zero iterations return the initial carry itself
+
+
 scan_p = Primitive("scan", multiple_results=True, impl=_scan_impl,
-                   abstract_eval=_scan_abstract, jvp=_scan_jvp, vjp=_scan_vjp)
+                   abstract_eval=_scan_abstract, jvp=_scan_jvp, vjp=_scan_vjp,
+                   batch=_scan_batch, lowering=Structural(_emit_scan, irs=("body",)))
 
 
 # --- fori_loop and while_loop -----------------------------------------------------------------
@@ -515,61 +609,7 @@ def _while_vjp(*args, **kwargs):
         "bounds, or scan, which are differentiable.")
 
 
-while_p = Primitive("while", multiple_results=True, impl=_while_impl,
-                    abstract_eval=lambda *avals, body_ir, **kw: body_ir.out_avals,
-                    jvp=_while_jvp, vjp=_while_vjp)
-
-
-# --- batch rules (vmap): one batched loop or branch, not one per example -----------------------
-
-def _batched_ir_fun(ir, in_axes, size):
-    from .batching import vmap
-    # (bodies re-traced by the jvp/vjp rules may keep array constants: pass them along)
-    return vmap(lambda *xs: eval_ir(ir, list(ir.consts), list(xs)), in_axes=tuple(in_axes),
-                axis_size=size)
-
-
-def _front(vals, dims, size):
-    """Batched values with the batch axis first, and their in_axes (0, or None if unbatched)."""
-    return ([v if d is None else sh.move_to_front(v, d, size) for v, d in zip(vals, dims)],
-            [None if d is None else 0 for d in dims])
-
-
-def _cond_batch(vals, dims, branches):
-    size = sh.batch_size(vals, dims)
-    pred, pdim = vals[0], dims[0]
-    args, axes = _front(vals[1:], dims[1:], size)
-    t_fun, f_fun = (_batched_ir_fun(b, axes, size) for b in branches)
-    if pdim is None:
-        outs = cond(pred, t_fun, f_fun, *args)
-    else:  # a predicate per example: evaluate both branches, then choose per example
-        pred = sh.move_to_front(pred, pdim, size)
-        outs = [ew.select_p.bind(sh.broadcast_in_dim(pred, np.shape(t), (0,)), t, f)
-                for t, f in zip(t_fun(*args), f_fun(*args))]
-    return outs, [0] * len(outs)
-
-
-def _scan_batch(vals, dims, body, num_consts, num_carry, length, reverse):
-    size = sh.batch_size(vals, dims)
-    nk, nc = num_consts, num_carry
-    consts, k_axes = _front(vals[:nk], dims[:nk], size)
-    carry = [sh.move_to_front(v, d, size) for v, d in zip(vals[nk:nk + nc], dims[nk:nk + nc])]
-    # xs keep the scanned axis first: their batch axis goes second
-    xs = [v if d is None else sh.move_batch_axis(v, d, 1, size)
-          for v, d in zip(vals[nk + nc:], dims[nk + nc:])]
-    x_axes = [None if d is None else 0 for d in dims[nk + nc:]]
-    body_b = _batched_ir_fun(body, k_axes + [0] * nc + x_axes, size)
-
-    def f(c, x):
-        outs = body_b(*consts, *c, *x)
-        return list(outs[:nc]), list(outs[nc:])
-
-    c_out, ys = scan(f, carry, xs, length=length, reverse=reverse)
-    return list(c_out) + list(ys), [0] * len(c_out) + [1] * len(ys)
-
-
 def _while_batch(vals, dims, cond_ir, body_ir, num_cond_consts, num_body_consts):
-    from .ops.reductions import reduce_max_p
     size = sh.batch_size(vals, dims)
     ncc, nbc = num_cond_consts, num_body_consts
     cc, cc_axes = _front(vals[:ncc], dims[:ncc], size)
@@ -591,6 +631,25 @@ def _while_batch(vals, dims, cond_ir, body_ir, num_cond_consts, num_body_consts)
     return outs, [0] * len(outs)
 
 
-cond_p.batch = _cond_batch
-scan_p.batch = _scan_batch
-while_p.batch = _while_batch
+def _emit_while(w, e):
+    p = e.params
+    fc, fb = w.function(p["cond_ir"]), w.function(p["body_ir"])
+    ncc, nbc = p["num_cond_consts"], p["num_body_consts"]
+    cc = [w.n(x) for x in e.inputs[:ncc]]
+    bc = [w.n(x) for x in e.inputs[ncc:ncc + nbc]]
+    vals = [w.fresh("w") for _ in e.inputs[ncc + nbc:]]
+    for v, x in zip(vals, e.inputs[ncc + nbc:]):
+        w.emit(f"{v} = {w.n(x)}")
+    w.emit(f"while {w.call(fc, cc + vals)}[0]:")
+    res = w.fresh("r")
+    w.emit(f"    {res} = {w.call(fb, bc + vals)}")
+    for k, v in enumerate(vals):
+        w.emit(f"    {v} = {res}[{k}]")
+    for out, v in zip(e.outvars, vals):
+        w.assign(out, v, view=True)
+
+
+while_p = Primitive("while", multiple_results=True, impl=_while_impl,
+                    abstract_eval=lambda *avals, body_ir, **kw: body_ir.out_avals,
+                    jvp=_while_jvp, vjp=_while_vjp, batch=_while_batch,
+                    lowering=Structural(_emit_while, irs=("cond_ir", "body_ir")))

@@ -14,10 +14,12 @@ import numpy as np
 
 from . import tree as pytree
 from .ad import jvp_flat, vjp_flat
+from .batching import vmap
 from .core.avals import is_float
-from .core.primitive import Primitive
+from .core.primitive import NOT_SUPPORTED, Primitive
 from .core.tracing import get_aval, trace_to_ir
 from .errors import user_frame
+from .ops.broadcasting import move_to_front, reduce_sum_p
 
 
 class _Call:
@@ -92,10 +94,6 @@ def _batch(vals, dims, call):
     # vmapped: so grad(vmap(f)) still uses the user's rule, and under jit the IR does not grow
     # with the batch size. Unbatched arguments stay unbatched (fun may need them concrete);
     # their cotangents are summed over the batch.
-    from .batching import vmap
-    from .ops.reductions import reduce_sum_p
-    from .ops.shape import move_to_front
-
     cv, in_tree = call.cv, call.in_tree
     axes = tuple(None if d is None else 0 for d in dims)
     size = next(get_aval(v).shape[d] for v, d in zip(vals, dims) if d is not None)
@@ -131,9 +129,10 @@ def _batch(vals, dims, call):
     return outs, [0] * len(outs)
 
 
+# Staged (make_ir, jit), the call is traced through: it never reaches the backend.
 custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True, impl=_impl,
                               abstract_eval=_abstract, jvp=_jvp, vjp=_vjp, batch=_batch,
-                              inline_when_staged=True)
+                              lowering=NOT_SUPPORTED, inline_when_staged=True)
 
 
 class custom_vjp:
@@ -228,8 +227,6 @@ def _jvp_rule_vjp(cts, primals, out, call):
 
 
 def _jvp_rule_batch(vals, dims, call):
-    from .batching import vmap
-    from .ops.shape import move_to_front
     axes = tuple(None if d is None else 0 for d in dims)
     size = next(get_aval(v).shape[d] for v, d in zip(vals, dims) if d is not None)
     cv, in_tree = call.cv, call.in_tree
@@ -254,9 +251,11 @@ def _jvp_rule_batch(vals, dims, call):
     return outs, [0] * len(outs)
 
 
+# Staged (make_ir, jit), the call is traced through, like custom_vjp_call.
 custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True, impl=_impl,
                               abstract_eval=_abstract, jvp=_jvp_rule_jvp, vjp=_jvp_rule_vjp,
-                              batch=_jvp_rule_batch, inline_when_staged=True)
+                              batch=_jvp_rule_batch, lowering=NOT_SUPPORTED,
+                              inline_when_staged=True)
 
 
 class custom_jvp:

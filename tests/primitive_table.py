@@ -7,12 +7,12 @@ collected here.
 
 A row:
     Row(name, fun, args, np_ref=None, order=2, dtypes=("float64", "float32"), grad=True,
-        atol=None, rtol=None, prims=(), jit=True)
+        atol=None, rtol=None, jit=True)
 ``fun`` is written with funcgrad.numpy; ``args(rng, dtype)`` returns a tuple of arguments (draw
 inputs away from kinks unless the row is about a kink); ``np_ref`` is the NumPy function with
 the same meaning (defaults to ``fun`` applied to NumPy arrays, i.e. checked by the eager fast
-path); ``prims`` names the primitives the row exercises (the meta-test checks each registered
-primitive appears in some row).
+path). Which primitives a row exercises is read from its IR (tests/test_primitive_meta.py
+checks each registered primitive appears in some row's).
 """
 import dataclasses
 from typing import Callable, Optional
@@ -29,7 +29,6 @@ class Row:
     grad: bool = True
     atol: Optional[float] = None
     rtol: Optional[float] = None
-    prims: tuple = ()
     jit: bool = True  # False: needs concrete values (e.g. a boolean mask's shape)
 
     def __repr__(self):

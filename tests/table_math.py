@@ -32,85 +32,78 @@ S, B1, B2, Z = (3, 4), (3, 1), (4,), ()
 ROWS = []
 
 
-def unary(name, lo=-2.0, hi=2.0, prims=(), maker=None, np_name=None, **kw):
+def unary(name, lo=-2.0, hi=2.0, maker=None, np_name=None, **kw):
     f = getattr(fnp, name)
     ref = getattr(np, np_name or name)
     for shape in (S, Z):
         mk = maker(shape) if maker else _r(shape, lo, hi)
-        ROWS.append(Row(f"{name}{list(shape)}", f, args_of(mk), np_ref=ref,
-                        prims=prims or (name,), **kw))
+        ROWS.append(Row(f"{name}{list(shape)}", f, args_of(mk), np_ref=ref, **kw))
 
 
-def binary(name, lo=-2.0, hi=2.0, lo2=None, hi2=None, prims=(), maker=None, **kw):
+def binary(name, lo=-2.0, hi=2.0, lo2=None, hi2=None, maker=None, **kw):
     f = getattr(fnp, name)
     ref = getattr(np, name)
     for s1, s2 in ((S, S), (B1, B2), (S, Z)):
         m1 = maker(s1) if maker else _r(s1, lo, hi)
         m2 = maker(s2) if maker else _r(s2, lo if lo2 is None else lo2, hi if hi2 is None
                                         else hi2)
-        ROWS.append(Row(f"{name}{list(s1)}{list(s2)}", f, args_of(m1, m2), np_ref=ref,
-                        prims=prims or (name,), **kw))
+        ROWS.append(Row(f"{name}{list(s1)}{list(s2)}", f, args_of(m1, m2), np_ref=ref, **kw))
 
 
 for n in ("exp", "tanh", "sin", "cos", "sinh", "cosh", "arctan", "arcsinh", "expm1"):
-    unary(n, prims={"exp": ("exp",), "arctan": ("arctan",)}.get(n, (n,)))
-unary("negative", prims=("neg",))
-unary("positive", prims=())
-unary("square", prims=("mul",))
-unary("exp2", prims=("pow",))
+    unary(n)
+unary("negative")
+unary("positive")
+unary("square")
+unary("exp2")
 unary("log", 0.2, 3.0)
-unary("log2", 0.2, 3.0, prims=("log", "div"))
-unary("log10", 0.2, 3.0, prims=("log", "div"))
+unary("log2", 0.2, 3.0)
+unary("log10", 0.2, 3.0)
 unary("log1p", -0.5, 2.0)
 unary("sqrt", 0.2, 3.0)
-unary("cbrt", maker=away_from_zero, prims=("sign", "abs", "pow"))
-unary("reciprocal", maker=away_from_zero, prims=("div",))
+unary("cbrt", maker=away_from_zero)
+unary("reciprocal", maker=away_from_zero)
 unary("tan", -1.2, 1.2)
 unary("arcsin", -0.8, 0.8)
 unary("arccos", -0.8, 0.8)
 unary("arccosh", 1.2, 3.0)
 unary("arctanh", -0.8, 0.8)
 unary("abs", maker=away_from_zero)
-unary("absolute", maker=away_from_zero, prims=("abs",))
-for n, p in (("sign", "sign"), ("floor", "floor"), ("ceil", "ceil"), ("rint", "round"),
-             ("trunc", "trunc"), ("round", "round")):
-    unary(n, prims=(p,), maker=off_integers)
+unary("absolute", maker=away_from_zero)
+for n in ("sign", "floor", "ceil", "rint", "trunc", "round"):
+    unary(n, maker=off_integers)
 
-binary("add", prims=("add",))
-binary("subtract", prims=("sub",))
-binary("multiply", prims=("mul",))
-binary("divide", maker=away_from_zero, prims=("div",))
-binary("true_divide", maker=away_from_zero, prims=("div",))
-binary("power", 0.3, 2.0, -1.5, 1.5, prims=("pow",))
-binary("maximum", prims=("max",))
-binary("minimum", prims=("min",))
-binary("fmax", prims=("max", "isnan", "select"))
-binary("fmin", prims=("min", "isnan", "select"))
-binary("arctan2", maker=away_from_zero, prims=("atan2",))
-binary("hypot", maker=away_from_zero, prims=("max", "sqrt"))
-binary("logaddexp", prims=("logaddexp",))
-binary("mod", 0.5, 3.0, 0.7, 1.3, prims=("rem", "floor"))
+binary("add")
+binary("subtract")
+binary("multiply")
+binary("divide", maker=away_from_zero)
+binary("true_divide", maker=away_from_zero)
+binary("power", 0.3, 2.0, -1.5, 1.5)
+binary("maximum")
+binary("minimum")
+binary("fmax")
+binary("fmin")
+binary("arctan2", maker=away_from_zero)
+binary("hypot", maker=away_from_zero)
+binary("logaddexp")
+binary("mod", 0.5, 3.0, 0.7, 1.3)
 
 ROWS += [
     Row("where", lambda c, x, y: fnp.where(c > 0, x, y),
-        args_of(_r(B1), _r(S), _r(B2)), np_ref=lambda c, x, y: np.where(c > 0, x, y),
-        prims=("select", "gt")),
+        args_of(_r(B1), _r(S), _r(B2)), np_ref=lambda c, x, y: np.where(c > 0, x, y)),
     Row("clip", lambda x: fnp.clip(x, -0.5, 0.7), args_of(_r(S)),
-        np_ref=lambda x: np.clip(x, -0.5, 0.7), prims=("lt", "gt", "select")),
+        np_ref=lambda x: np.clip(x, -0.5, 0.7)),
     Row("sum", lambda x: fnp.sum(x, axis=1), args_of(_r((2, 3, 4))),
-        np_ref=lambda x: np.sum(x, axis=1), prims=("reduce_sum",)),
+        np_ref=lambda x: np.sum(x, axis=1)),
     Row("sum_keepdims", lambda x: fnp.sum(x, axis=(0, 2), keepdims=True),
-        args_of(_r((2, 3, 4))), np_ref=lambda x: np.sum(x, axis=(0, 2), keepdims=True),
-        prims=("reduce_sum", "reshape")),
+        args_of(_r((2, 3, 4))), np_ref=lambda x: np.sum(x, axis=(0, 2), keepdims=True)),
     Row("mean", lambda x: fnp.mean(x, axis=-1), args_of(_r(S)),
         np_ref=lambda x: np.mean(x, axis=-1)),
     Row("mean0d", lambda x: fnp.mean(x), args_of(_r(Z)), np_ref=np.mean),
     Row("prod", lambda x: fnp.prod(x, axis=0), args_of(away_from_zero(S)),
-        np_ref=lambda x: np.prod(x, axis=0), prims=("reduce_prod",)),
-    Row("max", lambda x: fnp.max(x, axis=1), args_of(_r(S)), np_ref=lambda x: np.max(x, axis=1),
-        prims=("reduce_max", "eq")),
-    Row("min", lambda x: fnp.min(x), args_of(_r(S)), np_ref=np.min,
-        prims=("reduce_min", "eq")),
+        np_ref=lambda x: np.prod(x, axis=0)),
+    Row("max", lambda x: fnp.max(x, axis=1), args_of(_r(S)), np_ref=lambda x: np.max(x, axis=1)),
+    Row("min", lambda x: fnp.min(x), args_of(_r(S)), np_ref=np.min),
     Row("amax", lambda x: fnp.amax(x, axis=0), args_of(_r(S)),
         np_ref=lambda x: np.amax(x, axis=0)),
     Row("amin", lambda x: fnp.amin(x, axis=0), args_of(_r(S)),
@@ -120,15 +113,14 @@ ROWS += [
     Row("std", lambda x: fnp.std(x, axis=1), args_of(_r(S)),
         np_ref=lambda x: np.std(x, axis=1)),
     Row("cumsum", lambda x: fnp.cumsum(x, axis=1), args_of(_r(S)),
-        np_ref=lambda x: np.cumsum(x, axis=1), prims=("cumsum",)),
+        np_ref=lambda x: np.cumsum(x, axis=1)),
     Row("cumprod", lambda x: fnp.cumprod(x, axis=1), args_of(away_from_zero(S)),
-        np_ref=lambda x: np.cumprod(x, axis=1), prims=("scan",)),
+        np_ref=lambda x: np.cumprod(x, axis=1)),
     Row("logsumexp", lambda x: __import__("funcgrad.scipy.special", fromlist=["x"]).logsumexp(
         x, axis=1), args_of(_r(S, -30, 30)),
-        np_ref=lambda x: np.log(np.sum(np.exp(x - x.max(1, keepdims=True)), 1)) + x.max(1),
-        prims=("reduce_max", "exp", "log", "stop_gradient")),
+        np_ref=lambda x: np.log(np.sum(np.exp(x - x.max(1, keepdims=True)), 1)) + x.max(1)),
     Row("expit", lambda x: __import__("funcgrad.scipy.special", fromlist=["x"]).expit(x),
-        args_of(_r(S, -30, 30)), np_ref=lambda x: 1 / (1 + np.exp(-x)), prims=("logistic",)),
+        args_of(_r(S, -30, 30)), np_ref=lambda x: 1 / (1 + np.exp(-x))),
     Row("astype", lambda x: fnp.astype(x * 2.0, np.float64) * x, args_of(_r(S)),
-        np_ref=lambda x: (x * 2.0).astype(np.float64) * x, prims=("convert_element_type",)),
+        np_ref=lambda x: (x * 2.0).astype(np.float64) * x),
 ]

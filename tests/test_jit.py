@@ -9,7 +9,8 @@ import pytest
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
-from funcgrad.backend import cache, codegen, kernels
+from funcgrad.backend import cache, kernels
+from funcgrad.core.lowering import Broadcast, Call, Elementwise, Kernel, Reduction, Structural
 from funcgrad.core.primitive import Primitive, registry
 
 
@@ -342,7 +343,7 @@ def test_a_primitive_without_code_generator_runs_between_compiled_parts():
 
 def test_numba_failures_are_reported_with_the_equation():
     bad_p = Primitive("bad_example", impl=lambda x: x, abstract_eval=lambda a: a,
-                      scalar="no_such_kernel_({0})", register=False)
+                      lowering=Elementwise(Kernel("no_such_kernel_")), register=False)
     f = fg.jit(lambda x: bad_p.bind(x * 2.0))
     with pytest.raises(RuntimeError, match=r"equation `\w+:f64\[3\] = bad_example \w+` failed "
                                            r"in Numba \(NameError.*funcgrad bug"):
@@ -350,18 +351,22 @@ def test_numba_failures_are_reported_with_the_equation():
 
 
 def test_every_primitive_can_be_emitted():
-    """Elementwise primitives through their ``scalar`` template (every function it names is a
-    kernel); the others through an emitter."""
+    """Every primitive has a lowering record: elementwise ones a scalar expression, reductions
+    a combine and a block kernel, the others an emitter; and every kernel a record names is a
+    kernel (or a NumPy function)."""
     missing = []
     for name, prim in registry.items():
-        if prim.scalar is not None:
-            for fn in re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\(", prim.scalar):
-                if fn.endswith("_") and not hasattr(kernels, fn):
-                    missing.append(f"{name}: kernel {fn}")
-        elif prim.inline_when_staged:
+        if prim.inline_when_staged:
             continue  # traced through by jit: never in a compiled IR
-        elif name not in codegen.EMITTERS and name not in ("broadcast_in_dim", "jit_call"):
-            missing.append(f"{name}: no emitter")
+        low = prim.lowering
+        if not isinstance(low, (Elementwise, Broadcast, Reduction, Structural, Call)):
+            missing.append(f"{name}: no lowering record")
+        for field in ("scalar", "fast", "beyond", "combine", "block"):
+            fn = getattr(low, field, None)
+            if isinstance(fn, Kernel):
+                where = np if fn.__name__.startswith("np.") else kernels
+                if not hasattr(where, fn.__name__.removeprefix("np.")):
+                    missing.append(f"{name}: kernel {fn.__name__}")
     assert not missing, missing
 
 

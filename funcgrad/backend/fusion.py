@@ -1,8 +1,8 @@
 """Which equations share a loop nest.
 
 An IR is scheduled into *items*: a ``Group`` is one loop nest over a shape, computing a run of
-elementwise equations (those with a ``scalar`` expression, and ``broadcast_in_dim``) and the
-reductions of values it produces or reads; a ``Single`` is any other equation, emitted on its
+elementwise equations (lowering records ``Elementwise`` and ``Broadcast``) and the reductions
+(``Reduction``) of values it produces or reads; a ``Single`` is any other equation, emitted on its
 own. An elementwise equation joins the latest group of its shape that comes after everything it
 reads (so independent chains of the same shape share a loop even when the IR interleaves them,
 as backward passes do); a reduction joins the group whose loop runs over its operand's shape.
@@ -12,16 +12,28 @@ another item, or as outputs) are written to arrays.
 import numpy as np
 
 from ..core.ir import Var
-
-REDUCTIONS = ("reduce_sum", "reduce_prod", "reduce_max", "reduce_min")
+from ..core.lowering import Broadcast, Call, Elementwise, Reduction, Structural
 
 
 def is_elementwise(e):
-    return e.prim.scalar is not None or e.prim.name == "broadcast_in_dim"
+    return isinstance(e.prim.lowering, (Elementwise, Broadcast))
+
+
+def is_broadcast(e):
+    return isinstance(e.prim.lowering, Broadcast)
 
 
 def is_reduction(e):
-    return e.prim.name in REDUCTIONS
+    return isinstance(e.prim.lowering, Reduction)
+
+
+def _structural(e):
+    """``e``'s Structural lowering record (one that rewrites nothing for other kinds)."""
+    low = e.prim.lowering
+    return low if isinstance(low, Structural) else _NOT_STRUCTURAL
+
+
+_NOT_STRUCTURAL = Structural(emit=None)
 
 
 class Group:
@@ -71,7 +83,7 @@ def simplify(ir):
     reshaped = {}  # output of a reshape -> its operand
     for e in ir.eqns:
         ins = [sub.get(x, x) if isinstance(x, Var) else x for x in e.inputs]
-        if e.prim.name == "reshape" and isinstance(ins[0], Var):
+        if _structural(e).reshapes and isinstance(ins[0], Var):
             src = reshaped.get(ins[0], ins[0])  # a reshape of a reshape reads the original
             if src.aval.shape == e.outvars[0].aval.shape:
                 sub[e.outvars[0]] = src
@@ -97,44 +109,17 @@ def simplify(ir):
     return new
 
 
-def expand_small_matmuls(ir):
-    """``ir`` with each 2-D outer product (``(m, 1) @ (1, n)``) and vector-matrix product
-    (``(1, k) @ (k, n)``) written as elementwise products and a reduction over axis 0, which
-    fuse with their neighbours: no BLAS call, no result array. A matrix-vector product
-    (``(m, k) @ (k, 1)``) stays a BLAS call: as loops it is a reduction along each row, which
-    for short rows costs a loop entry per row (measured in W1, rows of 16: ~2 us against
-    0.25 us in BLAS). Size-1 dimensions are part of the structure, so this is safe to key on."""
-    from ..core.ir import IR, Eqn
-    from ..core.primitive import registry
-    if not any(e.prim.name == "matmul" for e in ir.eqns):
+def rewrite(ir):
+    """``ir`` with each equation whose lowering record rewrites it (``Structural.rewrite``)
+    replaced by the equations it gives (a small matrix product as loops that fuse)."""
+    from ..core.ir import IR
+    if all(_structural(e).rewrite is None for e in ir.eqns):
         return ir
     eqns = []
-
-    def bind(name, ins, out_shape, dtype, **params):
-        from ..core.avals import ShapedArray
-        v = Var(ShapedArray(out_shape, dtype))
-        eqns.append(Eqn(registry[name], ins, params, [v]))
-        return v
-
     for e in ir.eqns:
-        v = e.outvars[0]
-        if e.prim.name != "matmul" or v.aval.ndim != 2:
-            eqns.append(e)
-            continue
-        x, y = e.inputs
-        (m, k), n, dt = x.aval.shape, y.aval.shape[1], v.aval.dtype
-        if k == 1:  # outer product
-            bx = bind("broadcast_in_dim", [x], (m, n), dt, shape=(m, n), dims=(0, 1))
-            by = bind("broadcast_in_dim", [y], (m, n), dt, shape=(m, n), dims=(0, 1))
-            eqns.append(Eqn(registry["mul"], [bx, by], {}, [v]))
-        elif m == 1 and n > 1:  # vector @ matrix
-            xv = bind("reshape", [x], (k,), dt, shape=(k,))
-            bx = bind("broadcast_in_dim", [xv], (k, n), dt, shape=(k, n), dims=(0,))
-            prod = bind("mul", [bx, y], (k, n), dt)
-            s = bind("reduce_sum", [prod], (n,), dt, axes=(0,))
-            eqns.append(Eqn(registry["reshape"], [s], {"shape": (1, n)}, [v]))
-        else:
-            eqns.append(e)
+        rule = _structural(e).rewrite
+        new = None if rule is None else rule(e)
+        eqns.extend([e] if new is None else new)
     return IR(ir.in_vars, eqns, ir.outs, ir.const_vars, ir.consts, ir.in_tree, ir.out_tree)
 
 
@@ -194,7 +179,7 @@ def schedule(eqns):
         return best
 
     for e in _hoist_scalars(eqns):
-        if e.prim.name == "broadcast_in_dim":
+        if is_broadcast(e):
             v, x = e.outvars[0], e.inputs[0]
             virtual[v] = e
             if isinstance(x, Var) and x in home:
@@ -266,9 +251,10 @@ def _identity_chain(x, virtual):
 
 
 def inline_calls(ir):
-    """``ir`` with every ``jit_call`` equation replaced by the equations of its IR (fresh
-    variables), so nested jit, grad(jit(f)) and vmap(jit(f)) compile to one function."""
-    if not any(e.prim.name == "jit_call" for e in ir.eqns):
+    """``ir`` with every call of another IR (lowering record ``Call``: ``jit_call``) replaced by
+    the equations of that IR (fresh variables), so nested jit, grad(jit(f)) and vmap(jit(f))
+    compile to one function."""
+    if not any(isinstance(e.prim.lowering, Call) for e in ir.eqns):
         return ir
     from ..core.ir import IR, Eqn
     env = {}
@@ -292,8 +278,9 @@ def inline_calls(ir):
         return [get(o) for o in inner.outs]
 
     for e in ir.eqns:
-        if e.prim.name == "jit_call":
-            env.update(zip(e.outvars, splice(e.params["ir"], [sub(x) for x in e.inputs])))
+        low = e.prim.lowering
+        if isinstance(low, Call):
+            env.update(zip(e.outvars, splice(e.params[low.ir], [sub(x) for x in e.inputs])))
         else:
             eqns.append(Eqn(e.prim, [sub(x) for x in e.inputs], e.params, e.outvars))
     return IR(ir.in_vars, eqns, [sub(o) for o in ir.outs], ir.const_vars, ir.consts,

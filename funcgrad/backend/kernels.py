@@ -1,7 +1,7 @@
 """Functions that generated code calls (the names ending in ``_``).
 
-Names match the ``scalar`` templates of the elementwise primitives and the helpers the emitters
-in ``codegen`` use.
+Lowering records name them through ``funcgrad/ops/kernel_names.py``, which declares each one
+without importing Numba; this module checks, when imported, that it defines every one declared.
 
 Transcendentals: Numba lowers ``np.exp`` & co. to scalar libm calls, which LLVM cannot vectorize
 (the PyPI llvmlite has no SVML), so a fused loop calling them runs one element at a time. The
@@ -22,10 +22,10 @@ import numpy as np
 from numba import njit, types
 from numba.extending import intrinsic, overload
 
+from ..ops.kernel_names import declared as _declared
 from . import blas
 
 jit = njit(cache=True, error_model="numpy")
-rowjit = njit(cache=True, error_model="numpy")
 # Helpers of the kernels are inlined into them by Numba, so each kernel is one flat function
 # that LLVM can inline into (and vectorize with) the loops of generated code.
 helper = njit(cache=True, inline="always", error_model="numpy")
@@ -49,22 +49,6 @@ def _from_bits(typingctx, i):
     def codegen(context, builder, signature, args):
         return builder.bitcast(args[0], context.get_value_type(types.float64))
     return sig, codegen
-
-
-@helper
-def bits_(x):
-    return _bits(np.float64(x))
-
-
-@helper
-def from_bits_(i):
-    return _from_bits(np.int64(i))
-
-
-@helper
-def pow2_(k):
-    """2.0 ** k for integer k in [-1022, 1023], built from the exponent bits."""
-    return _from_bits((np.int64(k) + 1023) << 52)
 
 
 # --- exp, expm1 -------------------------------------------------------------------------------
@@ -597,7 +581,7 @@ def _block_kernel(op, name):
     # evict each other) and keys it by the closure's values, so those are plain ints, not
     # jitted functions (which pickle differently in every process: never a hit).
     kernel.__name__ = kernel.__qualname__ = name
-    return rowjit(kernel)
+    return jit(kernel)
 
 
 sum_block_ = _block_kernel(SUM, "sum_block_")
@@ -606,7 +590,7 @@ max_block_ = _block_kernel(MAX, "max_block_")
 min_block_ = _block_kernel(MIN, "min_block_")
 
 
-@rowjit
+@jit
 def argmax_(a, out):
     """Index of the first maximum (a NaN counts as the maximum) along axis 1 of (p, n, q)."""
     for p in range(a.shape[0]):
@@ -623,7 +607,7 @@ def argmax_(a, out):
     return out
 
 
-@rowjit
+@jit
 def argmin_(a, out):
     for p in range(a.shape[0]):
         for q in range(a.shape[2]):
@@ -639,7 +623,7 @@ def argmin_(a, out):
     return out
 
 
-@rowjit
+@jit
 def cumsum_(a, out, reverse):
     """Running sums along axis 1 of (p, n, q)."""
     n = a.shape[1]
@@ -656,7 +640,7 @@ def cumsum_(a, out, reverse):
     return out
 
 
-@rowjit
+@jit
 def take_(x, idx, out):
     """out[p, m, q] = x[p, idx[m], q], indices clamped to range (NumPy's mode='clip')."""
     n = x.shape[1]
@@ -668,25 +652,38 @@ def take_(x, idx, out):
     return out
 
 
-@rowjit
-def scatter_add_(out, idx, upd):
+@jit
+def scatter_(out, idx, upd, mode):
+    """Combine ``upd[p, m, q]`` into ``out[p, idx[m], q]`` (indices clamped), in index order
+    (so for set the last write wins, as in NumPy): mode 0 add, 1 set, 2 multiply, 3 min,
+    4 max. ``mode`` is the same for the whole loop: LLVM moves the branch out of it."""
     n = out.shape[1]
     for p in range(out.shape[0]):
         for m in range(idx.shape[0]):
             k = min(max(idx[m], 0), n - 1)
             for q in range(out.shape[2]):
-                out[p, k, q] += upd[p, m, q]
+                a, b = out[p, k, q], upd[p, m, q]
+                if mode == 0:
+                    out[p, k, q] = a + b
+                elif mode == 1:
+                    out[p, k, q] = b
+                elif mode == 2:
+                    out[p, k, q] = a * b
+                elif mode == 3:
+                    out[p, k, q] = min_(a, b)
+                else:
+                    out[p, k, q] = max_(a, b)
     return out
 
 
-@rowjit
+@jit
 def matmul_batched_(x, y, out):
     for b in range(x.shape[0]):
         gemm_into_(x[b], y[b], out[b])
     return out
 
 
-@rowjit
+@jit
 def matmul_loops_(x, y, out):
     """Integer matmul (BLAS has none): out += x @ y."""
     for i in range(x.shape[0]):
@@ -697,7 +694,7 @@ def matmul_loops_(x, y, out):
     return out
 
 
-@rowjit
+@jit
 def trisolve_(a, b, lower, trans):
     """x with op(a) x = b for each of a stack (p, n, n) / (p, n, k); op(a) = a.T if ``trans``.
     Only the triangle named by ``lower`` is read, as in LAPACK's trsm."""
@@ -721,3 +718,11 @@ def trisolve_(a, b, lower, trans):
             for q in range(k):
                 x[p, i, q] /= d
     return x
+
+
+# Every kernel a lowering record can name is defined above: checked here, so that a missing one
+# fails at import rather than as a NameError in generated code.
+_undefined = [k.__name__ for k in _declared() if k.__name__ not in globals()]
+if _undefined:
+    raise ImportError(f"funcgrad/backend/kernels.py defines no {', '.join(_undefined)}, which "
+                      "funcgrad/ops/kernel_names.py declares")

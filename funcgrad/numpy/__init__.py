@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 
+from ._at import at  # noqa: F401
 from ._base import _ret, array, asarray, astype  # noqa: F401
 from ._creation import *  # noqa: F401,F403
 from ._math import *  # noqa: F401,F403

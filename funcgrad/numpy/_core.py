@@ -5,8 +5,9 @@ import numpy as np
 from ..core.avals import SUPPORTED_KINDS, check_dtype
 from ..core.tracing import Tracer
 from ..errors import user_frame
+from ..ops.broadcasting import broadcast_in_dim_p, reshape_p
 from ..ops.elementwise import convert_element_type_p
-from ..ops.shape import broadcast_in_dim_p, concatenate_p, reshape_p
+from ..ops.shape import concatenate_p
 
 _PY_SCALARS = (bool, int, float)
 

@@ -359,14 +359,7 @@ def log10(x):
     return divide(log(x), float(np.log(10.0)))
 
 
-def cbrt(x):
-    """Real cube root (negative inputs give negative roots).
-
-    >>> builtins.round(float(cbrt(-8.0)), 12)
-    -2.0
-    """
-    x = asarray_or_tracer(x)
-    return multiply(sign(x), power(abs(x), 1.0 / 3.0))
+cbrt = _float_unary(ew.cbrt_p, "cbrt")
 
 
 def hypot(x1, x2):

@@ -45,6 +45,7 @@ def install(fnp):
     Tracer.__invert__ = _method(fnp.invert)
     Tracer.__getitem__ = getitem
     Tracer.__iter__ = lambda self: (self[i] for i in range(len(self)))
+    Tracer.at = property(_method(fnp.at))
     Tracer.T = property(_method(fnp.transpose))
     Tracer.mT = property(lambda self: fnp.swapaxes(self, -1, -2))
 

@@ -1,5 +1,7 @@
 """The primitives, one declaration each with all of its rules.
 
 Importing this package registers every primitive in ``funcgrad.core.primitive.registry``.
+``broadcasting`` is the bottom module (broadcast, sum, reshape, transpose, and the helpers every
+rule uses); ``elementwise`` builds on it, ``shape``, ``reductions`` and ``linalg`` on both.
 """
-from . import elementwise, linalg, reductions, shape  # noqa: F401
+from . import broadcasting, elementwise, linalg, reductions, shape  # noqa: F401

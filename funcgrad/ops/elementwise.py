@@ -10,9 +10,12 @@ function, its derivative in traceable ops and its scalar expression for code gen
 import numpy as np
 
 from ..core.avals import ShapedArray
+from ..core.ir import Lit
+from ..core.lowering import Elementwise
 from ..core.primitive import Primitive
-from ..core.tracing import Tracer
 from ..errors import user_frame
+from . import kernel_names as K
+from .broadcasting import batch_align, half_like, ones_like, zeros_like
 
 
 def elementwise_shape(name, *avals):
@@ -35,28 +38,32 @@ def elementwise_abstract(name, out_dtype=None):
     return rule
 
 
-def elementwise_batch(prim):
-    """Batch rule for elementwise ops: move batch axes to 0 and broadcast unbatched operands."""
-    def rule(args, dims, **params):
-        from .shape import batch_align
+def elementwise(name, impl, abstract_eval, scalar, special=None, fast=None, beyond=None,
+                batch=None, **slots):
+    """A primitive computed element by element. Its lowering record is ``Elementwise(scalar,
+    special, fast, beyond)`` (``core/lowering.py``); its batch rule aligns the operands' batch
+    axes (``batch_align``), broadcasting unbatched ones."""
+    def aligned_batch(args, dims, **params):
         args, out_dim = batch_align(args, dims)
         return prim.bind(*args, **params), out_dim
-    return rule
+
+    prim = Primitive(name, impl=impl, abstract_eval=abstract_eval, batch=batch or aligned_batch,
+                     lowering=Elementwise(scalar, special, fast, beyond), **slots)
+    return prim
 
 
 def _as_scalar_fn(ufunc):
     return lambda *xs: ufunc(*xs)
 
 
-def unary(name, ufunc, deriv=None, scalar=None, differentiable=True, out_dtype=None):
-    """Declare a unary elementwise primitive.
+def unary(name, ufunc, deriv=None, scalar=None, differentiable=True, out_dtype=None, **slots):
+    """Declare a unary elementwise primitive: its NumPy function, its derivative and its scalar
+    expression for generated code (a kernel, a NumPy ufunc or a template of Python operators).
 
-    ``deriv(x, out)`` gives d out / d x in traceable ops; ``None`` with ``differentiable=False``
-    declares a zero derivative (floor, sign, comparisons).
+    ``deriv(x, out)`` gives d out / d x in traceable ops (or give ``jvp`` and ``vjp``);
+    ``differentiable=False`` declares a zero derivative (floor, sign, comparisons). Other
+    keywords go to ``elementwise``.
     """
-    prim = Primitive(name, impl=_as_scalar_fn(ufunc),
-                     abstract_eval=elementwise_abstract(name, out_dtype),
-                     scalar=scalar, differentiable=differentiable)
     if deriv is not None:
         def jvp(primals, tangents):
             (x,), (t,) = primals, tangents
@@ -66,26 +73,48 @@ def unary(name, ufunc, deriv=None, scalar=None, differentiable=True, out_dtype=N
         def vjp(ct, primals, out):
             (x,) = primals
             return (lambda: ct * deriv(x, out),)
-
-        prim.jvp, prim.vjp = jvp, vjp
-    elif not differentiable:
-        prim.jvp = prim.vjp = _zero_rule
-    prim.batch = elementwise_batch(prim)
+        slots.update(jvp=jvp, vjp=vjp)
+    prim = elementwise(name, _as_scalar_fn(ufunc), elementwise_abstract(name, out_dtype), scalar,
+                       differentiable=differentiable, **slots)
     return prim
 
 
-def _zero_rule(*args, **kwargs):
-    raise AssertionError("never called: a non-differentiable primitive has no tangent")
+def binary(name, ufunc, scalar=None, partials=None, differentiable=True, out_dtype=None,
+           **slots):
+    """Declare a binary elementwise primitive (operands of equal shapes and dtypes).
 
+    ``partials(x, y, out) -> (d out/dx, d out/dy)``, each a thunk in traceable ops, gives its
+    JVP and VJP rules (or give ``jvp`` and ``vjp``). Other keywords go to ``elementwise``."""
+    if partials is not None:
+        def jvp(primals, tangents):
+            x, y = primals
+            tx, ty = tangents
+            out = prim.bind(x, y)
+            dx, dy = partials(x, y, out)
+            return out, _tsum(None if tx is None else tx * dx(),
+                              None if ty is None else ty * dy())
 
-def binary(name, ufunc, scalar=None, differentiable=True, out_dtype=None):
-    prim = Primitive(name, impl=_as_scalar_fn(ufunc),
-                     abstract_eval=elementwise_abstract(name, out_dtype),
-                     scalar=scalar, differentiable=differentiable)
-    if not differentiable:
-        prim.jvp = prim.vjp = _zero_rule
-    prim.batch = elementwise_batch(prim)
+        def vjp(ct, primals, out):
+            x, y = primals
+            dx, dy = partials(x, y, out)
+            return (lambda: ct * dx()), (lambda: ct * dy())
+        slots.update(jvp=jvp, vjp=vjp)
+    prim = elementwise(name, _as_scalar_fn(ufunc), elementwise_abstract(name, out_dtype), scalar,
+                       differentiable=differentiable, **slots)
     return prim
+
+
+def _is_int(e):
+    return e.outvars[0].aval.dtype.kind in "iu"
+
+
+def _is_bool(e):
+    return e.outvars[0].aval.dtype == np.bool_
+
+
+def _logical(e, template, args):
+    """``special`` of a bitwise op: on booleans, Python's logical operator."""
+    return template.format(*args) if _is_bool(e) else None
 
 
 def _tsum(a, b):
@@ -96,45 +125,23 @@ def _tsum(a, b):
     return a + b
 
 
-def jvp_from_partials(prim, partials):
-    """JVP rule from ``partials(x, y, out) -> (d out/dx, d out/dy)``, each a thunk."""
-    def jvp(primals, tangents):
-        x, y = primals
-        tx, ty = tangents
-        out = prim.bind(x, y)
-        dx, dy = partials(x, y, out)
-        return out, _tsum(None if tx is None else tx * dx(),
-                          None if ty is None else ty * dy())
-
-    def vjp(ct, primals, out):
-        x, y = primals
-        dx, dy = partials(x, y, out)
-        return (lambda: ct * dx()), (lambda: ct * dy())
-
-    prim.jvp, prim.vjp = jvp, vjp
-    return prim
-
-
 # --- arithmetic -------------------------------------------------------------------------------
 
-add_p = binary("add", np.add, scalar="({0} + {1})")
-add_p.jvp = lambda primals, tangents: (add_p.bind(*primals), _tsum(*tangents))
-add_p.vjp = lambda ct, primals, out: (ct, ct)
-
-sub_p = binary("sub", np.subtract, scalar="({0} - {1})")
-sub_p.jvp = lambda primals, tangents: (sub_p.bind(*primals), _tsum(
-    tangents[0], None if tangents[1] is None else -tangents[1]))
-sub_p.vjp = lambda ct, primals, out: (ct, lambda: -ct)
-
-mul_p = jvp_from_partials(binary("mul", np.multiply, scalar="({0} * {1})"),
-                          lambda x, y, out: (lambda: y, lambda: x))
-
-div_p = jvp_from_partials(binary("div", np.true_divide, scalar="({0} / {1})"),
-                          lambda x, y, out: (lambda: 1.0 / y, lambda: -out / y))
-
-neg_p = unary("neg", np.negative, scalar="(-{0})")
-neg_p.jvp = lambda primals, tangents: (neg_p.bind(primals[0]), -tangents[0])
-neg_p.vjp = lambda ct, primals, out: (lambda: -ct,)
+add_p = binary("add", np.add, "({0} + {1})",
+               jvp=lambda primals, tangents: (add_p.bind(*primals), _tsum(*tangents)),
+               vjp=lambda ct, primals, out: (ct, ct))
+sub_p = binary("sub", np.subtract, "({0} - {1})",
+               jvp=lambda primals, tangents: (sub_p.bind(*primals), _tsum(
+                   tangents[0], None if tangents[1] is None else -tangents[1])),
+               vjp=lambda ct, primals, out: (ct, lambda: -ct))
+mul_p = binary("mul", np.multiply, "({0} * {1})", partials=lambda x, y, out: (
+    lambda: y, lambda: x))
+div_p = binary("div", np.true_divide, "({0} / {1})", partials=lambda x, y, out: (
+    lambda: 1.0 / y, lambda: -out / y),
+    special=lambda e, args, lit: K.floordiv_(*args) if _is_int(e) else None)
+neg_p = unary("neg", np.negative, scalar="(-{0})",
+              jvp=lambda primals, tangents: (neg_p.bind(primals[0]), -tangents[0]),
+              vjp=lambda ct, primals, out: (lambda: -ct,))
 
 
 def _pow_partials(x, y, out):
@@ -149,7 +156,25 @@ def _pow_partials(x, y, out):
     return dx, dy
 
 
-pow_p = jvp_from_partials(binary("pow", np.power, scalar="pow_({0}, {1})"), _pow_partials)
+def _pow_special(e, args, lit):
+    """A float raised to a literal 2, 1, 0.5, -1 or 3: products or a square root, not pow."""
+    if not isinstance(e.inputs[1], Lit) or e.outvars[0].aval.dtype.kind != "f":
+        return None
+    y, x = float(e.inputs[1].val), args[0]
+    if y == 2.0:
+        return f"({x} * {x})"
+    if y == 1.0:
+        return f"({x})"
+    if y == 0.5:
+        return K.sqrt_(x)
+    if y == -1.0:
+        return f"({lit(1.0)} / {x})"
+    if y == 3.0:
+        return f"({x} * {x} * {x})"
+    return None
+
+
+pow_p = binary("pow", np.power, K.pow_, partials=_pow_partials, special=_pow_special)
 
 
 def _max_partials(x, y, out):
@@ -169,37 +194,21 @@ def _min_partials(x, y, out):
     return _max_partials(y, x, out)
 
 
-def full_like(x, value):
-    """An array of ``value`` shaped like ``x`` (a broadcast scalar, never ``x * 0``: inf*0=nan)."""
-    if isinstance(x, Tracer):
-        from .shape import broadcast_in_dim_p
-        return broadcast_in_dim_p.bind(np.asarray(value, x.dtype), shape=x.shape, dims=())
-    return np.full(np.shape(x), value, np.asarray(x).dtype)
-
-
-def ones_like(x):
-    return full_like(x, 1)
-
-
-def zeros_like(x):
-    return full_like(x, 0)
-
-
-def half_like(x):
-    return full_like(x, 0.5)
-
-
-max_p = jvp_from_partials(binary("max", np.maximum, scalar="max_({0}, {1})"), _max_partials)
-min_p = jvp_from_partials(binary("min", np.minimum, scalar="min_({0}, {1})"), _min_partials)
+max_p = binary("max", np.maximum, K.max_, partials=_max_partials)
+min_p = binary("min", np.minimum, K.min_, partials=_min_partials)
 
 # --- transcendental ---------------------------------------------------------------------------
 
-exp_p = unary("exp", np.exp, lambda x, out: out, scalar="exp_({0})")
-log_p = unary("log", np.log, lambda x, out: 1.0 / x, scalar="log_({0})")
-tanh_p = unary("tanh", np.tanh, lambda x, out: 1.0 - out * out, scalar="tanh_({0})")
-sin_p = unary("sin", np.sin, lambda x, out: cos_p.bind(x), scalar="sin_({0})")
-cos_p = unary("cos", np.cos, lambda x, out: -sin_p.bind(x), scalar="cos_({0})")
-sqrt_p = unary("sqrt", np.sqrt, lambda x, out: 0.5 / out, scalar="sqrt_({0})")
+exp_p = unary("exp", np.exp, lambda x, out: out, scalar=K.exp_)
+log_p = unary("log", np.log, lambda x, out: 1.0 / x, scalar=K.log_)
+tanh_p = unary("tanh", np.tanh, lambda x, out: 1.0 - out * out, scalar=K.tanh_)
+# sin/cos: a loop nest runs with the vectorizable kernels, valid for moderate arguments; if any
+# argument was beyond that range, it runs again with the exact ones.
+sin_p = unary("sin", np.sin, lambda x, out: cos_p.bind(x), scalar=K.sin_, fast=K.sin_fast_,
+              beyond=K.trig_big_)
+cos_p = unary("cos", np.cos, lambda x, out: -sin_p.bind(x), scalar=K.cos_, fast=K.cos_fast_,
+              beyond=K.trig_big_)
+sqrt_p = unary("sqrt", np.sqrt, lambda x, out: 0.5 / out, scalar=K.sqrt_)
 
 # --- comparison and selection -----------------------------------------------------------------
 
@@ -236,9 +245,8 @@ def _select_vjp(ct, primals, out):
     return None, (lambda: select_p.bind(pred, ct, z)), (lambda: select_p.bind(pred, z, ct))
 
 
-select_p = Primitive("select", impl=np.where, abstract_eval=_select_abstract,
-                     jvp=_select_jvp, vjp=_select_vjp, scalar="({1} if {0} else {2})")
-select_p.batch = elementwise_batch(select_p)
+select_p = elementwise("select", np.where, _select_abstract, "({1} if {0} else {2})",
+                       jvp=_select_jvp, vjp=_select_vjp)
 
 # --- dtype and gradient control ---------------------------------------------------------------
 
@@ -254,19 +262,15 @@ def _convert_vjp(ct, primals, out, dtype):
     return (lambda: convert_element_type_p.bind(ct, dtype=x.dtype),)
 
 
-convert_element_type_p = Primitive(
-    "convert_element_type",
-    impl=lambda x, dtype: np.asarray(x).astype(dtype),
-    abstract_eval=lambda a, dtype: ShapedArray(a.shape, dtype),
-    jvp=_convert_jvp, vjp=_convert_vjp, scalar="{dtype}({0})")
-convert_element_type_p.batch = lambda args, dims, dtype: (
-    convert_element_type_p.bind(args[0], dtype=dtype), dims[0])
-# (select, stop_gradient and the unary/binary families get elementwise_batch)
+convert_element_type_p = elementwise(
+    "convert_element_type", lambda x, dtype: np.asarray(x).astype(dtype),
+    lambda a, dtype: ShapedArray(a.shape, dtype), "{dtype}({0})",
+    jvp=_convert_jvp, vjp=_convert_vjp,
+    batch=lambda args, dims, dtype: (convert_element_type_p.bind(args[0], dtype=dtype), dims[0]))
 
-stop_gradient_p = Primitive("stop_gradient", impl=lambda x: x, abstract_eval=lambda a: a,
-                            differentiable=False, scalar="{0}")
-stop_gradient_p.jvp = stop_gradient_p.vjp = _zero_rule
-stop_gradient_p.batch = lambda args, dims: (stop_gradient_p.bind(args[0]), dims[0])
+stop_gradient_p = elementwise(
+    "stop_gradient", lambda x: x, lambda a: a, "{0}", differentiable=False,
+    batch=lambda args, dims: (stop_gradient_p.bind(args[0]), dims[0]))
 
 
 # Functions that bind, for use by other modules' rules.
@@ -281,30 +285,32 @@ def convert_element_type(x, dtype):
 # --- more unary math --------------------------------------------------------------------------
 # Zero-derivative ops (piecewise constant): their outputs carry no gradient.
 
-sign_p = unary("sign", np.sign, scalar="sign_({0})", differentiable=False)
-floor_p = unary("floor", np.floor, scalar="floor_({0})", differentiable=False)
-ceil_p = unary("ceil", np.ceil, scalar="ceil_({0})", differentiable=False)
-round_p = unary("round", np.rint, scalar="rint_({0})", differentiable=False)  # half to even
-trunc_p = unary("trunc", np.trunc, scalar="trunc_({0})", differentiable=False)
+sign_p = unary("sign", np.sign, scalar=K.sign_, differentiable=False)
+floor_p = unary("floor", np.floor, scalar=K.floor_, differentiable=False)
+ceil_p = unary("ceil", np.ceil, scalar=K.ceil_, differentiable=False)
+round_p = unary("round", np.rint, scalar=K.rint_, differentiable=False)  # half to even
+trunc_p = unary("trunc", np.trunc, scalar=K.trunc_, differentiable=False)
 
 # abs'(0) = 0: the subgradient autograd and PyTorch use.
-abs_p = unary("abs", np.abs, lambda x, out: sign_p.bind(x), scalar="abs_({0})")
-log1p_p = unary("log1p", np.log1p, lambda x, out: 1.0 / (1.0 + x), scalar="log1p_({0})")
-expm1_p = unary("expm1", np.expm1, lambda x, out: out + 1.0, scalar="expm1_({0})")
-tan_p = unary("tan", np.tan, lambda x, out: 1.0 + out * out, scalar="tan_({0})")
+abs_p = unary("abs", np.abs, lambda x, out: sign_p.bind(x), scalar=K.abs_)
+log1p_p = unary("log1p", np.log1p, lambda x, out: 1.0 / (1.0 + x), scalar=K.log1p_)
+expm1_p = unary("expm1", np.expm1, lambda x, out: out + 1.0, scalar=K.expm1_)
+tan_p = unary("tan", np.tan, lambda x, out: 1.0 + out * out, scalar=K.tan_)
 arcsin_p = unary("arcsin", np.arcsin, lambda x, out: 1.0 / sqrt_p.bind(1.0 - x * x),
-                 scalar="asin_({0})")
+                 scalar=K.asin_)
 arccos_p = unary("arccos", np.arccos, lambda x, out: -1.0 / sqrt_p.bind(1.0 - x * x),
-                 scalar="acos_({0})")
-arctan_p = unary("arctan", np.arctan, lambda x, out: 1.0 / (1.0 + x * x), scalar="atan_({0})")
-sinh_p = unary("sinh", np.sinh, lambda x, out: cosh_p.bind(x), scalar="sinh_({0})")
-cosh_p = unary("cosh", np.cosh, lambda x, out: sinh_p.bind(x), scalar="cosh_({0})")
+                 scalar=K.acos_)
+arctan_p = unary("arctan", np.arctan, lambda x, out: 1.0 / (1.0 + x * x), scalar=K.atan_)
+sinh_p = unary("sinh", np.sinh, lambda x, out: cosh_p.bind(x), scalar=K.sinh_)
+cosh_p = unary("cosh", np.cosh, lambda x, out: sinh_p.bind(x), scalar=K.cosh_)
 arcsinh_p = unary("arcsinh", np.arcsinh, lambda x, out: 1.0 / sqrt_p.bind(x * x + 1.0),
-                  scalar="asinh_({0})")
+                  scalar=K.asinh_)
 arccosh_p = unary("arccosh", np.arccosh, lambda x, out: 1.0 / sqrt_p.bind(x * x - 1.0),
-                  scalar="acosh_({0})")
+                  scalar=K.acosh_)
 arctanh_p = unary("arctanh", np.arctanh, lambda x, out: 1.0 / (1.0 - x * x),
-                  scalar="atanh_({0})")
+                  scalar=K.atanh_)
+# cbrt: exact at perfect cubes (27 ** (1/3) is 3.0000000000000004) and one call in a loop
+cbrt_p = unary("cbrt", np.cbrt, lambda x, out: 1.0 / (3.0 * out * out), scalar=np.cbrt)
 
 
 def _logistic_impl(x):
@@ -315,33 +321,34 @@ def _logistic_impl(x):
 
 
 logistic_p = unary("logistic", _logistic_impl, lambda x, out: out * (1.0 - out),
-                   scalar="logistic_({0})")
+                   scalar=K.logistic_)
 
-isnan_p = unary("isnan", np.isnan, scalar="isnan_({0})", differentiable=False, out_dtype=BOOL)
-isinf_p = unary("isinf", np.isinf, scalar="isinf_({0})", differentiable=False, out_dtype=BOOL)
-isfinite_p = unary("isfinite", np.isfinite, scalar="isfinite_({0})", differentiable=False,
+isnan_p = unary("isnan", np.isnan, scalar=K.isnan_, differentiable=False, out_dtype=BOOL)
+isinf_p = unary("isinf", np.isinf, scalar=K.isinf_, differentiable=False, out_dtype=BOOL)
+isfinite_p = unary("isfinite", np.isfinite, scalar=K.isfinite_, differentiable=False,
                    out_dtype=BOOL)
-not_p = unary("not", np.invert, scalar="invert_({0})", differentiable=False)  # logical on bool
+not_p = unary("not", np.invert, scalar=K.invert_, differentiable=False,  # logical on bool
+              special=lambda e, args, lit: f"(not {args[0]})" if _is_bool(e) else None)
 
 # --- more binary math -------------------------------------------------------------------------
 
-atan2_p = jvp_from_partials(
-    binary("atan2", np.arctan2, scalar="atan2_({0}, {1})"),
-    lambda x, y, out: (lambda: y / (x * x + y * y), lambda: -x / (x * x + y * y)))
+atan2_p = binary("atan2", np.arctan2, K.atan2_, partials=lambda x, y, out: (
+    lambda: y / (x * x + y * y), lambda: -x / (x * x + y * y)))
 # Python-style remainder (sign of the divisor), like np.mod.
-rem_p = jvp_from_partials(
-    binary("rem", np.mod, scalar="mod_({0}, {1})"),
-    lambda x, y, out: (lambda: ones_like(x), lambda: -floor_p.bind(div_p.bind(x, y))))
-floor_divide_p = binary("floor_divide", np.floor_divide, scalar="floordiv_({0}, {1})",
+rem_p = binary("rem", np.mod, K.mod_, partials=lambda x, y, out: (
+    lambda: ones_like(x), lambda: -floor_p.bind(div_p.bind(x, y))))
+floor_divide_p = binary("floor_divide", np.floor_divide, K.floordiv_,
                         differentiable=False)
 # logaddexp is a primitive for its numerics: log(exp(x) + exp(y)) overflows.
-logaddexp_p = jvp_from_partials(
-    binary("logaddexp", np.logaddexp, scalar="logaddexp_({0}, {1})"),
-    lambda x, y, out: (lambda: exp_p.bind(x - out), lambda: exp_p.bind(y - out)))
+logaddexp_p = binary("logaddexp", np.logaddexp, K.logaddexp_,
+                     partials=lambda x, y, out: (lambda: exp_p.bind(x - out),
+                                                 lambda: exp_p.bind(y - out)))
 
-and_p = binary("and", np.bitwise_and, scalar="({0} & {1})", differentiable=False)
-or_p = binary("or", np.bitwise_or, scalar="({0} | {1})", differentiable=False)
-xor_p = binary("xor", np.bitwise_xor, scalar="({0} ^ {1})", differentiable=False)
-shift_left_p = binary("shift_left", np.left_shift, scalar="({0} << {1})", differentiable=False)
-shift_right_p = binary("shift_right", np.right_shift, scalar="({0} >> {1})",
-                       differentiable=False)
+and_p = binary("and", np.bitwise_and, "({0} & {1})", differentiable=False,
+               special=lambda e, args, lit: _logical(e, "({0} and {1})", args))
+or_p = binary("or", np.bitwise_or, "({0} | {1})", differentiable=False,
+              special=lambda e, args, lit: _logical(e, "({0} or {1})", args))
+xor_p = binary("xor", np.bitwise_xor, "({0} ^ {1})", differentiable=False,
+               special=lambda e, args, lit: _logical(e, "({0} != {1})", args))
+shift_left_p = binary("shift_left", np.left_shift, "({0} << {1})", differentiable=False)
+shift_right_p = binary("shift_right", np.right_shift, "({0} >> {1})", differentiable=False)

@@ -1,53 +1,60 @@
-"""Reductions over axes: sums, extrema and their indices."""
+"""Reductions over axes: extrema, products, their indices, and running sums.
+
+``reduce_sum``, the transpose of ``broadcast_in_dim``, is declared with it in
+``broadcasting.py`` (every rule that broadcasts needs it for its VJP).
+"""
 import numpy as np
 
 from ..core.avals import ShapedArray
+from ..core.lowering import Reduction, Structural
 from ..core.primitive import Primitive
-from .elementwise import convert_element_type, eq_p, select_p, zeros_like
-from .shape import broadcast_in_dim, move_to_front
+from . import kernel_names as K
+from .broadcasting import (
+    batch_shifted,
+    broadcast_in_dim,
+    kept_dims,
+    reduce_abstract,
+    reduce_sum,
+    shift_axes,
+    zeros_like,
+)
+from .elementwise import convert_element_type, eq_p, ne_p, select_p
 
 
-def _reduce_abstract(x, axes):
-    return ShapedArray(tuple(d for i, d in enumerate(x.shape) if i not in axes), x.dtype)
-
-
-def _kept_dims(ndim, axes):
-    return tuple(i for i in range(ndim) if i not in axes)
-
-
-def _linear_reduce_jvp(prim):
-    def jvp(primals, tangents, axes):
-        out = prim.bind(primals[0], axes=axes)
-        t = tangents[0]
-        return out, None if t is None else prim.bind(t, axes=axes)
-    return jvp
-
-
-# --- reduce_sum -------------------------------------------------------------------------------
-
-def _sum_vjp(ct, primals, out, axes):
-    xshape = np.shape(primals[0])
-    return (lambda: broadcast_in_dim(ct, xshape, _kept_dims(len(xshape), axes)),)
-
-
-reduce_sum_p = Primitive("reduce_sum",
-                         impl=lambda x, axes: np.sum(x, axis=axes),
-                         abstract_eval=_reduce_abstract, vjp=_sum_vjp)
-reduce_sum_p.jvp = _linear_reduce_jvp(reduce_sum_p)
-
-
-def reduce_sum(x, axes):
-    axes = tuple(sorted(axes))
-    return reduce_sum_p.bind(x, axes=axes) if axes else x
+def shift_axis(params, size):
+    """``batch_shifted``'s ``shift`` for a primitive with an ``axis`` param."""
+    return dict(params, axis=params["axis"] + 1)
 
 
 # --- reduce_max / reduce_min ------------------------------------------------------------------
 
-def _extremum_rules(prim):
+def _lowest(dtype):
+    """The identity of a maximum: the least value of ``dtype``."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return np.array(-np.inf, dtype)
+    if dtype.kind == "b":
+        return np.array(False)
+    return np.array(np.iinfo(dtype).min, dtype)
+
+
+def _highest(dtype):
+    """The identity of a minimum: the greatest value of ``dtype``."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return np.array(np.inf, dtype)
+    if dtype.kind == "b":
+        return np.array(True)
+    return np.array(np.iinfo(dtype).max, dtype)
+
+
+def _extremum(name, impl, lowering):
+    """reduce_max or reduce_min: the gradient goes to the positions attaining the extremum,
+    shared evenly among ties."""
     def location_weights(x, out, axes):
         """1/count at the positions attaining the extremum, 0 elsewhere (ties share)."""
         xshape = np.shape(x)
-        kept = _kept_dims(len(xshape), axes)
+        kept = kept_dims(len(xshape), axes)
         hit = eq_p.bind(x, broadcast_in_dim(out, xshape, kept))
         hitf = convert_element_type(hit, np.asarray(out).dtype if not hasattr(out, "aval")
                                     else out.dtype)
@@ -56,7 +63,7 @@ def _extremum_rules(prim):
 
     def vjp(ct, primals, out, axes):
         x = primals[0]
-        kept = _kept_dims(len(np.shape(x)), axes)
+        kept = kept_dims(len(np.shape(x)), axes)
         return (lambda: broadcast_in_dim(ct, np.shape(x), kept) * location_weights(x, out, axes),)
 
     def jvp(primals, tangents, axes):
@@ -64,14 +71,16 @@ def _extremum_rules(prim):
         out = prim.bind(x, axes=axes)
         return out, reduce_sum(t * location_weights(x, out, axes), axes)
 
-    prim.vjp, prim.jvp = vjp, jvp
+    prim = Primitive(name, impl=impl, abstract_eval=reduce_abstract, jvp=jvp, vjp=vjp,
+                     batch=lambda vals, dims, **p: batch_shifted(prim, shift_axes, vals, dims, p),
+                     lowering=lowering)
     return prim
 
 
-reduce_max_p = _extremum_rules(Primitive("reduce_max", impl=lambda x, axes: np.max(x, axis=axes),
-                                         abstract_eval=_reduce_abstract))
-reduce_min_p = _extremum_rules(Primitive("reduce_min", impl=lambda x, axes: np.min(x, axis=axes),
-                                         abstract_eval=_reduce_abstract))
+reduce_max_p = _extremum("reduce_max", lambda x, axes: np.max(x, axis=axes),
+                         Reduction(_lowest, combine=K.max_, block=K.max_block_))
+reduce_min_p = _extremum("reduce_min", lambda x, axes: np.min(x, axis=axes),
+                         Reduction(_highest, combine=K.min_, block=K.min_block_))
 
 
 # --- argmax / argmin --------------------------------------------------------------------------
@@ -80,13 +89,26 @@ def _arg_abstract(x, axis):
     return ShapedArray(x.shape[:axis] + x.shape[axis + 1:], np.int64)
 
 
-argmax_p = Primitive("argmax", impl=lambda x, axis: np.argmax(x, axis=axis).astype(np.int64),
-                     abstract_eval=_arg_abstract, differentiable=False)
-argmin_p = Primitive("argmin", impl=lambda x, axis: np.argmin(x, axis=axis).astype(np.int64),
-                     abstract_eval=_arg_abstract, differentiable=False)
+def _arg_emitter(kernel):
+    def emit(w, e):
+        x, v = e.inputs[0], e.outvars[0]
+        x3, pre, post = w.rows3(x, e.params["axis"])
+        expr = kernel(x3, K.empty_(f"({w.size(pre)}, {w.size(post)})", "np.int64"))
+        w.assign_shaped(v, expr if v.aval.shape == () else
+                        f"{expr}.reshape({w.shape(v.aval.shape)})")
+    return emit
 
-__all__ = ["reduce_sum", "reduce_sum_p", "reduce_max_p", "reduce_min_p", "argmax_p", "argmin_p",
-           "select_p", "zeros_like"]
+
+argmax_p = Primitive(
+    "argmax", impl=lambda x, axis: np.argmax(x, axis=axis).astype(np.int64),
+    abstract_eval=_arg_abstract, differentiable=False,
+    batch=lambda vals, dims, **p: batch_shifted(argmax_p, shift_axis, vals, dims, p),
+    lowering=Structural(_arg_emitter(K.argmax_)))
+argmin_p = Primitive(
+    "argmin", impl=lambda x, axis: np.argmin(x, axis=axis).astype(np.int64),
+    abstract_eval=_arg_abstract, differentiable=False,
+    batch=lambda vals, dims, **p: batch_shifted(argmin_p, shift_axis, vals, dims, p),
+    lowering=Structural(_arg_emitter(K.argmin_)))
 
 
 # --- reduce_prod ------------------------------------------------------------------------------
@@ -97,9 +119,8 @@ def _prod_grad(x, axes):
     With no zero in a reduced slice the partial is prod/x; with one zero, only that entry has a
     nonzero partial (the product of the others); with two or more, all partials are zero.
     """
-    from .elementwise import convert_element_type, ne_p
     xshape = np.shape(x)
-    kept = _kept_dims(len(xshape), axes)
+    kept = kept_dims(len(xshape), axes)
     dtype = x.dtype
     nonzero = ne_p.bind(x, np.zeros((), dtype))
     ones = broadcast_in_dim(np.ones((), dtype), xshape, ())
@@ -117,7 +138,7 @@ def _prod_grad(x, axes):
 
 def _prod_vjp(ct, primals, out, axes):
     x = primals[0]
-    kept = _kept_dims(len(np.shape(x)), axes)
+    kept = kept_dims(len(np.shape(x)), axes)
     return (lambda: broadcast_in_dim(ct, np.shape(x), kept) * _prod_grad(x, axes),)
 
 
@@ -126,8 +147,12 @@ def _prod_jvp(primals, tangents, axes):
     return reduce_prod_p.bind(x, axes=axes), reduce_sum(t * _prod_grad(x, axes), axes)
 
 
-reduce_prod_p = Primitive("reduce_prod", impl=lambda x, axes: np.prod(x, axis=axes),
-                          abstract_eval=_reduce_abstract, vjp=_prod_vjp, jvp=_prod_jvp)
+reduce_prod_p = Primitive(
+    "reduce_prod", impl=lambda x, axes: np.prod(x, axis=axes), abstract_eval=reduce_abstract,
+    vjp=_prod_vjp, jvp=_prod_jvp,
+    batch=lambda vals, dims, **p: batch_shifted(reduce_prod_p, shift_axes, vals, dims, p),
+    lowering=Reduction(identity=lambda dtype: np.ones((), dtype), combine="{0} * {1}",
+                       block=K.prod_block_))
 
 
 # --- cumsum -----------------------------------------------------------------------------------
@@ -145,31 +170,16 @@ def _cumsum_jvp(primals, tangents, axis, reverse):
     return out, cumsum_p.bind(t, axis=axis, reverse=reverse)
 
 
+def _emit_cumsum(w, e):
+    x, v = e.inputs[0], e.outvars[0]
+    x3, pre, post = w.rows3(x, e.params["axis"])
+    w.assign(v, f"{K.cumsum_(x3, f'np.empty_like({x3})', str(e.params['reverse']))}"
+                f".reshape({w.shape(v.aval.shape)})")
+
+
 cumsum_p = Primitive(
-    "cumsum", impl=_cumsum_impl, abstract_eval=lambda x, axis, reverse: x,
-    jvp=_cumsum_jvp,
+    "cumsum", impl=_cumsum_impl, abstract_eval=lambda x, axis, reverse: x, jvp=_cumsum_jvp,
     vjp=lambda ct, primals, out, axis, reverse: (
-        lambda: cumsum_p.bind(ct, axis=axis, reverse=not reverse),))
-
-
-# --- batch rules ------------------------------------------------------------------------------
-
-def _axes_rule(prim):
-    def rule(vals, dims, axes):
-        x = move_to_front(vals[0], dims[0], np.shape(vals[0])[dims[0]])
-        return prim.bind(x, axes=tuple(a + 1 for a in axes)), 0
-    return rule
-
-
-def _axis_rule(prim, **extra):
-    def rule(vals, dims, axis, **params):
-        x = move_to_front(vals[0], dims[0], np.shape(vals[0])[dims[0]])
-        return prim.bind(x, axis=axis + 1, **params), 0
-    return rule
-
-
-for _p in (reduce_sum_p, reduce_max_p, reduce_min_p, reduce_prod_p):
-    _p.batch = _axes_rule(_p)
-for _p in (argmax_p, argmin_p, cumsum_p):
-    _p.batch = _axis_rule(_p)
-del _p
+        lambda: cumsum_p.bind(ct, axis=axis, reverse=not reverse),),
+    batch=lambda vals, dims, **p: batch_shifted(cumsum_p, shift_axis, vals, dims, p),
+    lowering=Structural(_emit_cumsum))

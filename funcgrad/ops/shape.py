@@ -1,106 +1,31 @@
-"""Shape primitives: broadcasting, reshaping, permuting, joining and slicing arrays."""
+"""Shape primitives: joining, slicing, padding, flipping and gathering along an axis.
+
+``broadcast_in_dim``, ``reshape`` and ``transpose`` are declared in ``broadcasting.py``, below
+every other primitive module (the rules of all of them use those three); they are imported
+here so that users of ops find every shape primitive in this module.
+"""
 import numpy as np
 
 from ..core.avals import ShapedArray
+from ..core.lowering import Structural
 from ..core.primitive import Primitive
 from ..errors import user_frame
-from .elementwise import zeros_like
-
-
-def _linear_jvp(prim):
-    """JVP of a primitive linear in its (single array) input: apply it to the tangent."""
-    def jvp(primals, tangents, **params):
-        out = prim.bind(*primals, **params)
-        t = tangents[0]
-        return out, None if t is None else prim.bind(t, *primals[1:], **params)
-    return jvp
-
-
-# --- broadcast_in_dim -------------------------------------------------------------------------
-
-def _bcast_impl(x, shape, dims):
-    x = np.asarray(x)
-    expanded = [1] * len(shape)
-    for i, d in enumerate(dims):
-        expanded[d] = x.shape[i]
-    return np.broadcast_to(x.reshape(expanded), shape)
-
-
-def _bcast_abstract(x, shape, dims):
-    ok = len(dims) == x.ndim and all(x.shape[i] in (1, shape[d]) for i, d in enumerate(dims))
-    if not ok:
-        raise ValueError(f"cannot broadcast an array of shape {x.shape} to shape {shape} "
-                         f"(at {user_frame()}).")
-    return ShapedArray(shape, x.dtype)
-
-
-def _bcast_vjp(ct, primals, out, shape, dims):
-    x = primals[0]
-    xshape = np.shape(x)
-    new_axes = tuple(d for d in range(len(shape)) if d not in dims)
-    stretched = tuple(d for i, d in enumerate(dims) if xshape[i] == 1 and shape[d] != 1)
-
-    def ct_x():
-        from .reductions import reduce_sum
-        s = reduce_sum(ct, tuple(sorted(new_axes + stretched)))
-        return reshape(s, xshape)
-    return (ct_x,)
-
-
-broadcast_in_dim_p = Primitive("broadcast_in_dim", impl=_bcast_impl,
-                               abstract_eval=_bcast_abstract, vjp=_bcast_vjp)
-broadcast_in_dim_p.jvp = _linear_jvp(broadcast_in_dim_p)
-
-
-def broadcast_in_dim(x, shape, dims):
-    return broadcast_in_dim_p.bind(x, shape=tuple(shape), dims=tuple(dims))
-
-
-# --- reshape ----------------------------------------------------------------------------------
-
-def _reshape_abstract(x, shape):
-    if int(np.prod(shape, dtype=np.int64)) != x.size:
-        raise ValueError(f"cannot reshape an array of shape {x.shape} ({x.size} elements) into "
-                         f"shape {shape} (at {user_frame()}).")
-    return ShapedArray(shape, x.dtype)
-
-
-reshape_p = Primitive("reshape", impl=lambda x, shape: np.reshape(x, shape),
-                      abstract_eval=_reshape_abstract,
-                      vjp=lambda ct, primals, out, shape: (
-                          lambda: reshape(ct, np.shape(primals[0])),))
-reshape_p.jvp = _linear_jvp(reshape_p)
-
-
-def reshape(x, shape):
-    shape = tuple(int(d) for d in shape)
-    if tuple(np.shape(x)) == shape:
-        return x
-    return reshape_p.bind(x, shape=shape)
-
-
-# --- transpose --------------------------------------------------------------------------------
-
-def _transpose_abstract(x, perm):
-    if sorted(perm) != list(range(x.ndim)):
-        raise ValueError(f"transpose: axes {perm} are not a permutation of the {x.ndim} axes "
-                         f"of an array of shape {x.shape} (at {user_frame()}).")
-    return ShapedArray(tuple(x.shape[p] for p in perm), x.dtype)
-
-
-transpose_p = Primitive("transpose", impl=lambda x, perm: np.transpose(x, perm),
-                        abstract_eval=_transpose_abstract,
-                        vjp=lambda ct, primals, out, perm: (
-                            lambda: transpose(ct, tuple(np.argsort(perm))),))
-transpose_p.jvp = _linear_jvp(transpose_p)
-
-
-def transpose(x, perm):
-    perm = tuple(int(p) for p in perm)
-    if perm == tuple(range(len(perm))):
-        return x
-    return transpose_p.bind(x, perm=perm)
-
+from . import kernel_names as K
+from .broadcasting import (  # noqa: F401  (transpose, broadcast_in_dim_p: see above)
+    all_front,
+    batch_size,
+    broadcast_in_dim,
+    broadcast_in_dim_p,
+    full_like,
+    linear_primitive,
+    move_batch_axis,
+    move_to_front,
+    reshape,
+    transpose,
+    zeros_like,
+    zeros_like_shape,
+)
+from .elementwise import add_p, and_p, convert_element_type, eq_p, max_p, min_p, select_p
 
 # --- concatenate ------------------------------------------------------------------------------
 
@@ -143,8 +68,16 @@ def _concat_jvp(primals, tangents, axis):
     return out, concatenate_p.bind(*ts, axis=axis)
 
 
-concatenate_p = Primitive("concatenate", impl=lambda *xs, axis: np.concatenate(xs, axis),
-                          abstract_eval=_concat_abstract, jvp=_concat_jvp, vjp=_concat_vjp)
+def _emit_concatenate(w, e):
+    parts = "".join(f"{w.n(x)}, " for x in e.inputs)
+    w.assign(e.outvars[0], f"np.concatenate(({parts}), axis={e.params['axis']})")
+
+
+concatenate_p = Primitive(
+    "concatenate", impl=lambda *xs, axis: np.concatenate(xs, axis),
+    abstract_eval=_concat_abstract, jvp=_concat_jvp, vjp=_concat_vjp,
+    batch=lambda vals, dims, axis: (concatenate_p.bind(*all_front(vals, dims), axis=axis + 1), 0),
+    lowering=Structural(_emit_concatenate))
 
 
 def concatenate(xs, axis):
@@ -179,8 +112,22 @@ def _slice_vjp(ct, primals, out, start, limit, step):
     return (f,)
 
 
-slice_p = Primitive("slice", impl=_slice_impl, abstract_eval=_slice_abstract, vjp=_slice_vjp)
-slice_p.jvp = _linear_jvp(slice_p)
+def _emit_slice(w, e):
+    x, v = e.inputs[0], e.outvars[0]
+    if not x.aval.shape:
+        w.assign(v, w.n(x))
+        return
+    ix = []
+    for a, b, s in zip(e.params["start"], e.params["limit"], e.params["step"]):
+        ix.append(f"{w.size(a)}:{w.size(b)}" + (f":{w.size(s)}" if s != 1 else ""))
+    w.assign(v, f"{w.n(x)}[{', '.join(ix)}]", view=True)
+
+
+slice_p = linear_primitive(
+    "slice", _slice_impl, _slice_abstract, _slice_vjp,
+    shift=lambda p, n: dict(start=(0,) + p["start"], limit=(n,) + p["limit"],
+                            step=(1,) + p["step"]),
+    lowering=Structural(_emit_slice))
 
 
 def _pad_impl(x, config):
@@ -208,84 +155,23 @@ def _pad_vjp(ct, primals, out, config):
     return (lambda: slice_p.bind(ct, start=start, limit=limit, step=step),)
 
 
-pad_p = Primitive("pad", impl=_pad_impl, abstract_eval=_pad_abstract, vjp=_pad_vjp)
-pad_p.jvp = _linear_jvp(pad_p)
+def _emit_pad(w, e):
+    x, v = e.inputs[0], e.outvars[0]
+    if not x.aval.shape:
+        w.assign(v, w.n(x))
+        return
+    # An explicit loop nest, not a strided slice assignment: Numba's setitem for strided
+    # n-d slices costs about a quarter of a second of compile time per use.
+    w.assign(v, K.zeros_(w.shape(v.aval.shape), w.dtype(v.aval.dtype)))
+    ks = w.loops([w.size(n) for n in x.aval.shape])
+    out_ix = [f"{w.size(lo)} + {k} * {w.size(it + 1)}" if it else f"{w.size(lo)} + {k}"
+              for k, (lo, hi, it) in zip(ks, e.params["config"])]
+    w.emit(f"{w.n(v)}[{', '.join(out_ix)}] = {w.n(x)}[{', '.join(ks)}]", 1 + len(ks))
 
 
-# --- batching helpers (used by every primitive's batch rule) -----------------------------------
-
-def batch_size(vals, dims):
-    return next(np.shape(v)[d] for v, d in zip(vals, dims) if d is not None)
-
-
-def move_to_front(x, d, size):
-    """``x`` with its batch axis first (broadcast along a new axis if unbatched)."""
-    if d is None:
-        shape = tuple(np.shape(x))
-        return broadcast_in_dim(x, (size,) + shape, tuple(range(1, len(shape) + 1)))
-    if d == 0:
-        return x
-    nd = len(np.shape(x))
-    return transpose(x, (d,) + tuple(i for i in range(nd) if i != d))
-
-
-def move_batch_axis(x, d, to, size):
-    """``x`` with its batch axis (``d``; ``None``: broadcast a new one) at position ``to``."""
-    if d is None:
-        shape = tuple(np.shape(x))
-        return broadcast_in_dim(x, shape[:to] + (size,) + shape[to:],
-                                tuple(i if i < to else i + 1 for i in range(len(shape))))
-    if d == to:
-        return x
-    perm = [i for i in range(len(np.shape(x))) if i != d]
-    perm.insert(to, d)
-    return transpose(x, perm)
-
-
-def all_front(vals, dims):
-    size = batch_size(vals, dims)
-    return [move_to_front(v, d, size) for v, d in zip(vals, dims)]
-
-
-def batch_align(args, dims):
-    """Elementwise operands with one batch axis position; unbatched constants stay scalars.
-
-    Operands of an elementwise primitive have equal shapes, except a 0-d constant literal
-    beside an array (``_core.prepare`` keeps those). So every batched operand has the same
-    rank, and when they agree on the batch axis it stays where it is (no transposes for
-    ``vmap(f, in_axes=1)``); otherwise it goes first. Unbatched arrays and tracers get a
-    broadcast batch axis; an unbatched 0-d constant stays a literal.
-    """
-    batched = {d for d in dims if d is not None}
-    to = batched.pop() if len(batched) == 1 else 0
-    k = next(i for i, d in enumerate(dims) if d is not None)
-    shape = tuple(np.shape(args[k]))
-    size, example = shape[dims[k]], shape[:dims[k]] + shape[dims[k] + 1:]
-    out = []
-    for a, d in zip(args, dims):
-        if d is not None or np.ndim(a) > 0:
-            out.append(move_batch_axis(a, d, to, size))
-        elif _is_traced(a):  # a 0-d value of an enclosing trace: spell out its broadcast
-            out.append(broadcast_in_dim(a, example[:to] + (size,) + example[to:], ()))
-        else:
-            out.append(a)
-    return out, to
-
-
-def _is_traced(x):
-    from ..core.tracing import Tracer
-    return isinstance(x, Tracer)
-
-
-def shifted_rule(prim, shift):
-    """Batch rule for a one-operand primitive: batch axis first, axis params shifted by one.
-
-    ``shift(params, size)`` returns the params for the batched operand."""
-    def rule(vals, bdims, **params):  # not "dims": broadcast_in_dim has a param of that name
-        (x,) = all_front(vals, bdims)
-        size = np.shape(x)[0]
-        return prim.bind(x, **shift(params, size)), 0
-    return rule
+pad_p = linear_primitive("pad", _pad_impl, _pad_abstract, _pad_vjp,
+                         shift=lambda p, n: dict(config=((0, 0, 0),) + p["config"]),
+                         lowering=Structural(_emit_pad))
 
 
 # --- rev (flip) -------------------------------------------------------------------------------
@@ -296,14 +182,44 @@ def _rev_abstract(x, axes):
     return x
 
 
-rev_p = Primitive("rev", impl=lambda x, axes: np.flip(x, axes), abstract_eval=_rev_abstract,
-                  vjp=lambda ct, primals, out, axes: (lambda: rev_p.bind(ct, axes=axes),))
-rev_p.jvp = _linear_jvp(rev_p)
+def _emit_rev(w, e):
+    x, v = e.inputs[0], e.outvars[0]
+    if not e.params["axes"]:
+        w.assign(v, w.n(x), view=True)
+        return
+    ix = ", ".join("::-1" if i in e.params["axes"] else ":" for i in range(x.aval.ndim))
+    w.assign(v, f"{w.n(x)}[{ix}]", view=True)
+
+
+rev_p = linear_primitive("rev", lambda x, axes: np.flip(x, axes), _rev_abstract,
+                         vjp=lambda ct, primals, out, axes: (lambda: rev_p.bind(ct, axes=axes),),
+                         shift=lambda p, n: dict(axes=tuple(a + 1 for a in p["axes"])),
+                         lowering=Structural(_emit_rev))
 
 
 # --- gather along one axis, and its transpose --------------------------------------------------
 # ``take(x, idx, axis)``: out[..., i..., ...] = x[..., idx[i...], ...]; the index is an operand
 # (it may be traced under jit), already normalized to [0, n) by the NumPy layer; the impl clamps.
+# Batched indices and operand: the batch axis is merged into the gathered axis, so one gather
+# or scatter serves every example.
+
+def _merged_indices(idx, di, size, n):
+    """Per-example indices into an axis of length ``n`` -> indices into the merged
+    (batch, axis) axis of length ``size * n``: clip each example's first (the impl clips),
+    then offset example ``b`` by ``b * n``."""
+    idx = move_to_front(idx, di, size)
+    dt = idx.dtype
+    idx = min_p.bind(max_p.bind(idx, np.zeros((), dt)), np.asarray(max(n - 1, 0), dt))
+    offsets = broadcast_in_dim(np.arange(size, dtype=dt) * dt.type(n), np.shape(idx), (0,))
+    return add_p.bind(idx, offsets)
+
+
+def _merge_batch_into(x, d, axis, size):
+    """``x`` with its batch axis merged into ``axis`` (batch-major)."""
+    x = move_batch_axis(x, d, axis, size)
+    shape = tuple(np.shape(x))
+    return reshape(x, shape[:axis] + (shape[axis] * shape[axis + 1],) + shape[axis + 2:])
+
 
 def _take_abstract(x, idx, axis):
     if idx.dtype.kind not in "iu":
@@ -329,87 +245,6 @@ def _take_jvp(primals, tangents, axis):
     return out, None if t is None else take_p.bind(t, idx, axis=axis)
 
 
-take_p = Primitive("take", impl=lambda x, idx, axis: np.take(x, idx, axis=axis, mode="clip"),
-                   abstract_eval=_take_abstract, jvp=_take_jvp, vjp=_take_vjp)
-
-
-def _scatter_add_impl(operand, idx, updates, axis):
-    out = np.array(operand, copy=True)
-    np.add.at(out, (slice(None),) * axis + (np.clip(idx, 0, out.shape[axis] - 1),), updates)
-    return out
-
-
-def _scatter_add_vjp(ct, primals, out, axis):
-    idx = primals[1]
-    return ct, None, (lambda: take_p.bind(ct, idx, axis=axis))
-
-
-def _scatter_add_jvp(primals, tangents, axis):
-    operand, idx, updates = primals
-    out = scatter_add_p.bind(operand, idx, updates, axis=axis)
-    t_op, _, t_up = tangents
-    if t_op is None and t_up is None:
-        return out, None
-    t_op = zeros_like(operand) if t_op is None else t_op
-    t_up = zeros_like(updates) if t_up is None else t_up
-    return out, scatter_add_p.bind(t_op, idx, t_up, axis=axis)
-
-
-def _scatter_add_abstract(operand, idx, updates, axis):
-    want = _take_abstract(operand, idx, axis)
-    if updates.shape != want.shape or updates.dtype != operand.dtype:
-        raise ValueError(f"scatter_add: updates {updates.dtype}{list(updates.shape)} do not "
-                         f"match operand {operand.dtype}{list(operand.shape)} indexed by "
-                         f"{list(idx.shape)} along axis {axis}: expected "
-                         f"{operand.dtype}{list(want.shape)} (at {user_frame()})")
-    return operand
-
-
-scatter_add_p = Primitive("scatter_add", impl=_scatter_add_impl,
-                          abstract_eval=_scatter_add_abstract,
-                          jvp=_scatter_add_jvp, vjp=_scatter_add_vjp)
-
-
-def zeros_like_shape(shape, dtype):
-    """Zeros of ``shape``: a broadcast 0-d constant (no large captured array under jit)."""
-    return broadcast_in_dim(np.zeros((), dtype), tuple(shape), ())
-
-
-# --- batch rules ------------------------------------------------------------------------------
-
-broadcast_in_dim_p.batch = shifted_rule(broadcast_in_dim_p, lambda p, n: dict(
-    shape=(n,) + tuple(p["shape"]), dims=(0,) + tuple(d + 1 for d in p["dims"])))
-reshape_p.batch = shifted_rule(reshape_p, lambda p, n: dict(shape=(n,) + tuple(p["shape"])))
-transpose_p.batch = shifted_rule(transpose_p, lambda p, n: dict(
-    perm=(0,) + tuple(q + 1 for q in p["perm"])))
-slice_p.batch = shifted_rule(slice_p, lambda p, n: dict(
-    start=(0,) + p["start"], limit=(n,) + p["limit"], step=(1,) + p["step"]))
-pad_p.batch = shifted_rule(pad_p, lambda p, n: dict(config=((0, 0, 0),) + p["config"]))
-rev_p.batch = shifted_rule(rev_p, lambda p, n: dict(axes=tuple(a + 1 for a in p["axes"])))
-concatenate_p.batch = lambda vals, dims, axis: (
-    concatenate_p.bind(*all_front(vals, dims), axis=axis + 1), 0)
-
-
-def _merged_indices(idx, di, size, n):
-    """Per-example indices into an axis of length ``n`` -> indices into the merged
-    (batch, axis) axis of length ``size * n``: clip each example's first (the impl clips),
-    then offset example ``b`` by ``b * n``."""
-    from .elementwise import add_p, max_p, min_p
-    idx = move_to_front(idx, di, size)
-    dt = idx.dtype
-    idx = min_p.bind(max_p.bind(idx, np.zeros((), dt)), np.asarray(max(n - 1, 0), dt))
-    offsets = broadcast_in_dim(np.arange(size, dtype=dt) * dt.type(n), np.shape(idx), (0,))
-    return add_p.bind(idx, offsets)
-
-
-def _merge_batch_into(x, d, axis, size):
-    """``x`` with its batch axis merged into ``axis`` (batch-major): one gather or scatter
-    serves every example."""
-    x = move_batch_axis(x, d, axis, size)
-    shape = tuple(np.shape(x))
-    return reshape(x, shape[:axis] + (shape[axis] * shape[axis + 1],) + shape[axis + 2:])
-
-
 def _take_batch(vals, dims, axis):
     x, idx = vals
     dx, di = dims
@@ -423,22 +258,218 @@ def _take_batch(vals, dims, axis):
     return take_p.bind(merged, _merged_indices(idx, di, size, n), axis=axis), axis
 
 
-def _scatter_batch(vals, dims, axis):
-    size = batch_size(vals, dims)
-    if dims[1] is None:
-        op = move_to_front(vals[0], dims[0], size)
-        upd = move_to_front(vals[2], dims[2], size)
-        return scatter_add_p.bind(op, vals[1], upd, axis=axis + 1), 0
-    operand, idx, updates = vals
-    op_shape = tuple(np.shape(operand))
-    if dims[0] is not None:
-        op_shape = op_shape[:dims[0]] + op_shape[dims[0] + 1:]
-    n = op_shape[axis]
-    merged = _merge_batch_into(operand, dims[0], axis, size)
-    upd = move_batch_axis(updates, dims[2], axis, size)
-    out = scatter_add_p.bind(merged, _merged_indices(idx, dims[1], size, n), upd, axis=axis)
-    return reshape(out, op_shape[:axis] + (size, n) + op_shape[axis + 1:]), axis
+def _emit_take(w, e):
+    x, idx = e.inputs
+    v = e.outvars[0]
+    x3, pre, post = w.rows3(x, e.params["axis"])
+    m = int(np.prod(idx.aval.shape, dtype=np.int64))
+    i1 = K.reshape_(w.arr(idx), f"({w.size(m)},)")
+    out = K.empty_(f"({w.size(pre)}, {w.size(m)}, {w.size(post)})", w.dtype(v.aval.dtype))
+    expr = K.take_(x3, i1, out)
+    w.assign_shaped(v, expr if v.aval.shape == () else
+                    f"{expr}.reshape({w.shape(v.aval.shape)})")
 
 
-take_p.batch = _take_batch
-scatter_add_p.batch = _scatter_batch
+take_p = Primitive("take", impl=lambda x, idx, axis: np.take(x, idx, axis=axis, mode="clip"),
+                   abstract_eval=_take_abstract, jvp=_take_jvp, vjp=_take_vjp,
+                   batch=_take_batch, lowering=Structural(_emit_take))
+
+
+# --- scatters along one axis: the gather's transpose, and functional index updates ------------
+# ``scatter_<kind>(operand, idx, updates, axis)`` combines ``updates[..., m, ...]`` into
+# ``operand[..., idx[m], ...]``: add (the gather's transpose), set (the last write to a slot
+# wins, as NumPy's assignment), mul, min, max (``x.at[idx].add/set/multiply/min/max``). Indices
+# are clamped to the axis, like the gather. They share the shape rule, the batch rule and the
+# emitter; each has its NumPy implementation, its derivative rules and a loop kernel.
+
+def _scatter_abstract(name):
+    def rule(operand, idx, updates, axis):
+        want = _take_abstract(operand, idx, axis)
+        if updates.shape != want.shape or updates.dtype != operand.dtype:
+            raise ValueError(f"{name}: updates {updates.dtype}{list(updates.shape)} do not "
+                             f"match operand {operand.dtype}{list(operand.shape)} indexed by "
+                             f"{list(idx.shape)} along axis {axis}: expected "
+                             f"{operand.dtype}{list(want.shape)} (at {user_frame()})")
+        return operand
+    return rule
+
+
+def _scatter_impl(combine):
+    """NumPy implementation: ``combine(out, index, updates)`` on a copy of the operand."""
+    def impl(operand, idx, updates, axis):
+        out = np.array(operand, copy=True)
+        where = (slice(None),) * axis + (np.clip(idx, 0, out.shape[axis] - 1),)
+        combine(out, where, updates)
+        return out
+    return impl
+
+
+def _scatter_batch(prim):
+    def rule(vals, dims, axis):
+        size = batch_size(vals, dims)
+        if dims[1] is None:
+            op = move_to_front(vals[0], dims[0], size)
+            upd = move_to_front(vals[2], dims[2], size)
+            return prim.bind(op, vals[1], upd, axis=axis + 1), 0
+        operand, idx, updates = vals
+        op_shape = tuple(np.shape(operand))
+        if dims[0] is not None:
+            op_shape = op_shape[:dims[0]] + op_shape[dims[0] + 1:]
+        n = op_shape[axis]
+        # each example's slots are apart in the merged axis: one scatter serves them all
+        merged = _merge_batch_into(operand, dims[0], axis, size)
+        upd = move_batch_axis(updates, dims[2], axis, size)
+        out = prim.bind(merged, _merged_indices(idx, dims[1], size, n), upd, axis=axis)
+        return reshape(out, op_shape[:axis] + (size, n) + op_shape[axis + 1:]), axis
+    return rule
+
+
+SCATTER_MODES = {"add": 0, "set": 1, "mul": 2, "min": 3, "max": 4}  # the kernel's numbering
+
+
+def _scatter_emitter(kind):
+    def emit(w, e):
+        op, idx, upd = e.inputs
+        v = e.outvars[0]
+        o3, pre, post = w.rows3(op, e.params["axis"])
+        m = int(np.prod(idx.aval.shape, dtype=np.int64))
+        i1 = K.reshape_(w.arr(idx), f"({w.size(m)},)")
+        u3 = K.reshape_(w.arr(upd), f"({w.size(pre)}, {w.size(m)}, {w.size(post)})")
+        target = o3 if w.reusable(op) else f"{o3}.copy()"  # in place when op is dead after
+        expr = K.scatter_(target, i1, u3, str(SCATTER_MODES[kind]))
+        w.assign_shaped(v, expr if v.aval.shape == () else
+                        f"{expr}.reshape({w.shape(v.aval.shape)})")
+    return emit
+
+
+def _scatter_primitive(kind, combine, jvp, vjp):
+    name = f"scatter_{kind}" if kind != "set" else "scatter"
+    prim = Primitive(name, impl=_scatter_impl(combine), abstract_eval=_scatter_abstract(name),
+                     jvp=lambda primals, tangents, axis: jvp(prim, primals, tangents, axis),
+                     vjp=lambda ct, primals, out, axis: vjp(prim, ct, primals, out, axis),
+                     batch=lambda vals, dims, axis: _scatter_batch(prim)(vals, dims, axis),
+                     lowering=Structural(_scatter_emitter(kind)))
+    return prim
+
+
+def _tangents(primals, tangents):
+    """The operand's and the updates' tangents, zeros for a missing one (None if both are)."""
+    (operand, _, updates), (t_op, _, t_up) = primals, tangents
+    if t_op is None and t_up is None:
+        return None, None
+    return (zeros_like(operand) if t_op is None else t_op,
+            zeros_like(updates) if t_up is None else t_up)
+
+
+def _linear_jvp(prim, primals, tangents, axis):
+    """set and add are linear in (operand, updates) jointly: scatter the tangents alike."""
+    out = prim.bind(*primals, axis=axis)
+    t_op, t_up = _tangents(primals, tangents)
+    return out, None if t_op is None else prim.bind(t_op, primals[1], t_up, axis=axis)
+
+
+def _add_vjp(prim, ct, primals, out, axis):
+    idx = primals[1]
+    return ct, None, (lambda: take_p.bind(ct, idx, axis=axis))
+
+
+
+
+def _winners(idx, n):
+    """For each update (by index position), whether it is the last one written to its slot of
+    an axis of length ``n``: the one ``scatter`` keeps."""
+    shape = tuple(np.shape(idx))
+    order = np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.int64).reshape(shape)
+    last = scatter_p.bind(np.full((n,), -1, np.int64), idx, order, axis=0)
+    return eq_p.bind(take_p.bind(last, idx, axis=0), order)
+
+
+def _set_vjp(prim, ct, primals, out, axis):
+    operand, idx, updates = primals
+
+    def ct_updates():
+        # the index's axes sit at ``axis`` in the updates' shape
+        won = broadcast_in_dim(_winners(idx, np.shape(operand)[axis]), np.shape(updates),
+                               tuple(range(axis, axis + len(np.shape(idx)))))
+        return select_p.bind(won, take_p.bind(ct, idx, axis=axis), zeros_like(updates))
+    return (lambda: prim.bind(ct, idx, zeros_like(updates), axis=axis)), None, ct_updates
+
+
+def _others(operand, idx, updates, axis):
+    """The product of the *other* updates written to each update's slot (exact with zeros,
+    without dividing by zero: a slot with one zero update gives that update the product of
+    the rest, and every other update 0)."""
+    dt = updates.dtype
+    zero = eq_p.bind(updates, np.zeros((), dt))
+    safe = select_p.bind(zero, full_like(updates, 1), updates)
+    n_zero = take_p.bind(scatter_add_p.bind(zeros_like(operand), idx,
+                                            convert_element_type(zero, dt), axis=axis),
+                         idx, axis=axis)
+    prod = take_p.bind(scatter_mul_p.bind(full_like(operand, 1), idx, safe, axis=axis),
+                       idx, axis=axis)
+    none = eq_p.bind(n_zero, np.zeros((), dt))
+    mine = and_p.bind(eq_p.bind(n_zero, np.ones((), dt)), zero)
+    return select_p.bind(none, prod / safe,
+                         select_p.bind(mine, prod, zeros_like(updates)))
+
+
+def _multiplier(operand, idx, updates, axis):
+    """What ``scatter_mul`` multiplies each element of the operand by."""
+    return scatter_mul_p.bind(full_like(operand, 1), idx, updates, axis=axis)
+
+
+def _mul_jvp(prim, primals, tangents, axis):
+    operand, idx, updates = primals
+    out = prim.bind(*primals, axis=axis)
+    t_op, t_up = _tangents(primals, tangents)
+    if t_op is None:
+        return out, None
+    spread = scatter_add_p.bind(zeros_like(operand), idx,
+                                t_up * _others(operand, idx, updates, axis), axis=axis)
+    return out, t_op * _multiplier(operand, idx, updates, axis) + operand * spread
+
+
+def _mul_vjp(prim, ct, primals, out, axis):
+    operand, idx, updates = primals
+    return ((lambda: ct * _multiplier(operand, idx, updates, axis)), None,
+            (lambda: take_p.bind(ct * operand, idx, axis=axis)
+             * _others(operand, idx, updates, axis)))
+
+
+def _extremum_weights(operand, idx, updates, out, axis):
+    """Where the result came from: (operand's share, updates' share) of each slot's
+    derivative, ties split evenly (as ``max`` does)."""
+    dt = updates.dtype
+    hit_op = convert_element_type(eq_p.bind(operand, out), dt)
+    hit_up = convert_element_type(eq_p.bind(updates, take_p.bind(out, idx, axis=axis)), dt)
+    count = hit_op + scatter_add_p.bind(zeros_like(operand), idx, hit_up, axis=axis)
+    share = take_p.bind(count, idx, axis=axis)
+    return hit_op / count, hit_up / share
+
+
+def _extremum_jvp(prim, primals, tangents, axis):
+    operand, idx, updates = primals
+    out = prim.bind(*primals, axis=axis)
+    t_op, t_up = _tangents(primals, tangents)
+    if t_op is None:
+        return out, None
+    w_op, w_up = _extremum_weights(operand, idx, updates, out, axis)
+    return out, t_op * w_op + scatter_add_p.bind(zeros_like(operand), idx, t_up * w_up,
+                                                 axis=axis)
+
+
+def _extremum_vjp(prim, ct, primals, out, axis):
+    operand, idx, updates = primals
+    w_op, w_up = _extremum_weights(operand, idx, updates, out, axis)
+    return (lambda: ct * w_op), None, (lambda: take_p.bind(ct, idx, axis=axis) * w_up)
+
+
+def _assign(out, where, updates):
+    out[where] = updates
+
+
+scatter_add_p = _scatter_primitive("add", np.add.at, _linear_jvp, _add_vjp)
+scatter_p = _scatter_primitive("set", _assign, _linear_jvp, _set_vjp)
+scatter_mul_p = _scatter_primitive("mul", np.multiply.at, _mul_jvp, _mul_vjp)
+scatter_min_p = _scatter_primitive("min", np.minimum.at, _extremum_jvp, _extremum_vjp)
+scatter_max_p = _scatter_primitive("max", np.maximum.at, _extremum_jvp, _extremum_vjp)

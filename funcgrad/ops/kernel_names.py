@@ -1,0 +1,75 @@
+"""The kernels that lowering records name: compiled functions generated code calls.
+
+``funcgrad/backend/kernels.py`` implements them with Numba (and checks, when it is imported,
+that it defines every one declared here). This module only names them, without importing
+Numba, so that a primitive's lowering record can refer to a kernel as an object. Calling one
+on argument texts gives the text of the call: ``atan2_("y", "x")`` is ``"atan2_(y, x)"``.
+"""
+from ..core.lowering import Kernel
+
+# --- scalar math: the loop bodies of elementwise primitives (float32 computed in float64) ------
+exp_ = Kernel("exp_")
+expm1_ = Kernel("expm1_")
+log_ = Kernel("log_")
+log1p_ = Kernel("log1p_")
+tanh_ = Kernel("tanh_")
+logistic_ = Kernel("logistic_")
+sin_ = Kernel("sin_")
+cos_ = Kernel("cos_")
+sin_fast_ = Kernel("sin_fast_")  # vectorizable, for |x| up to kernels.TRIG_FAST_LIMIT
+cos_fast_ = Kernel("cos_fast_")
+trig_big_ = Kernel("trig_big_")  # whether |x| is beyond that limit
+tan_ = Kernel("tan_")
+sqrt_ = Kernel("sqrt_")
+asin_ = Kernel("asin_")
+acos_ = Kernel("acos_")
+atan_ = Kernel("atan_")
+sinh_ = Kernel("sinh_")
+cosh_ = Kernel("cosh_")
+asinh_ = Kernel("asinh_")
+acosh_ = Kernel("acosh_")
+atanh_ = Kernel("atanh_")
+atan2_ = Kernel("atan2_")
+pow_ = Kernel("pow_")
+max_ = Kernel("max_")  # NaN propagates, as in np.maximum
+min_ = Kernel("min_")
+abs_ = Kernel("abs_")
+sign_ = Kernel("sign_")
+floor_ = Kernel("floor_")
+ceil_ = Kernel("ceil_")
+rint_ = Kernel("rint_")
+trunc_ = Kernel("trunc_")
+isnan_ = Kernel("isnan_")
+isinf_ = Kernel("isinf_")
+isfinite_ = Kernel("isfinite_")
+invert_ = Kernel("invert_")
+mod_ = Kernel("mod_")
+floordiv_ = Kernel("floordiv_")
+logaddexp_ = Kernel("logaddexp_")
+
+# --- reductions: fold a buffer into an accumulator with eight partial results ----------------
+sum_block_ = Kernel("sum_block_")
+prod_block_ = Kernel("prod_block_")
+max_block_ = Kernel("max_block_")
+min_block_ = Kernel("min_block_")
+
+# --- arrays: construction, layout, products, gathers ------------------------------------------
+empty_ = Kernel("empty_")
+zeros_ = Kernel("zeros_")
+full_ = Kernel("full_")
+reshape_ = Kernel("reshape_")  # a view of a C-contiguous array, else a copy
+contig_ = Kernel("contig_")  # C or Fortran contiguous as it is, else a C copy
+dot_ = Kernel("dot_")  # 2-d float matmul through BLAS
+matmul_batched_ = Kernel("matmul_batched_")
+matmul_loops_ = Kernel("matmul_loops_")  # integer matmul (BLAS has none)
+argmax_ = Kernel("argmax_")  # along axis 1 of (before, n, after)
+argmin_ = Kernel("argmin_")
+cumsum_ = Kernel("cumsum_")
+take_ = Kernel("take_")
+scatter_ = Kernel("scatter_")  # mode: ops/shape.py's SCATTER_MODES
+trisolve_ = Kernel("trisolve_")
+
+
+def declared():
+    """Every kernel declared here."""
+    return [k for k in globals().values() if isinstance(k, Kernel)]
