@@ -1,7 +1,7 @@
 """Entry points that stage functions out to an IR: ``make_ir`` (and ``jit``)."""
 from . import tree as pytree
 from .ad import _check_leaves, _fun_name
-from .core.avals import ShapedArray
+from .core.avals import ShapedArray, is_inexact
 from .core.tracing import get_aval, trace_to_ir
 from .errors import user_frame
 
@@ -355,7 +355,7 @@ def _tree_expr(td, leaves):
 
 
 def _numba_dtype(dt):
-    return dt.kind in "biu" or dt in (np.float32, np.float64)
+    return dt.kind in "biu" or dt in (np.float32, np.float64, np.complex64, np.complex128)
 
 
 def _closed(ir):
@@ -564,7 +564,7 @@ def _ir_fun(ir):
 
 
 def _is_float(aval):
-    return aval.dtype.kind == "f"
+    return is_inexact(aval.dtype)
 
 
 def _jit_call_jvp(primals, tangents, ir, name):

@@ -52,27 +52,38 @@ def dtype_text(dt):
 
 
 _SHORT = {"float32": "f32", "float16": "f16", "int64": "i64", "int32": "i32", "int16": "i16",
-          "int8": "i8", "uint64": "u64", "uint32": "u32", "uint16": "u16", "uint8": "u8"}
+          "int8": "i8", "uint64": "u64", "uint32": "u32", "uint16": "u16", "uint8": "u8",
+          "complex64": "c64", "complex128": "c128"}
+
+
+def _float_text(x):
+    """Python text of a float and a tag for names made of it."""
+    if x != x:
+        return "np.nan", "nan"
+    if x in (float("inf"), float("-inf")):
+        return ("np.inf", "inf") if x > 0 else ("-np.inf", "minf")
+    text = repr(float(x))
+    return text, text.replace("-", "m").replace(".", "p").replace("+", "")
 
 
 def literal(val, consts=None):
     """Python text of a typed scalar literal. float64 and bool are Python literals; other dtypes
     are module-level NumPy scalars (``f32_0p5 = np.float32(0.5)``), which Numba treats as typed
-    constants: float32 stays float32 with no conversion in the code."""
+    constants: float32 stays float32 with no conversion in the code. A complex value is
+    ``complex(re, im)`` (Numba's complex128), made a ``np.complex64`` for complex64."""
     val = np.asarray(val)
     dt = val.dtype
     x = val.item()
     if dt == np.bool_:
         return repr(bool(x))
     if dt.kind == "f":
-        if x != x:
-            text, tag = "np.nan", "nan"
-        elif x in (float("inf"), float("-inf")):
-            text, tag = ("np.inf", "inf") if x > 0 else ("-np.inf", "minf")
-        else:
-            text = repr(float(x))
-            tag = text.replace("-", "m").replace(".", "p").replace("+", "")
+        text, tag = _float_text(x)
         if dt == np.float64:
+            return text
+    elif dt.kind == "c":
+        (re, t1), (im, t2) = _float_text(x.real), _float_text(x.imag)
+        text, tag = f"complex({re}, {im})", f"{t1}_{t2}"
+        if dt == np.complex128 and consts is None:
             return text
     else:
         text = str(int(x))
@@ -366,13 +377,13 @@ class Writer:
                 self.emit(f"{self.names[v]}_b = {K.empty_(str(BLOCK), dtype_text(v.aval.dtype))}")
         # sin/cos: the loop runs with the vectorizable kernels, valid for moderate arguments;
         # if any argument was beyond that range, it runs again with the exact ones.
-        trig = r > 0 and any(e.prim.lowering.fast is not None for e in g.members)
+        trig = r > 0 and any(_fast(e) for e in g.members)
         flag = self.fresh("big") if trig else None
 
         def update(e, acc, val):
             dt = e.outvars[0].aval.dtype
             expr = expression(e.prim.lowering.combine, [acc, val])
-            return expr if dt in (np.float64, np.float32) else f"{dtype_text(dt)}({expr})"
+            return expr if dt.kind in "fc" else f"{dtype_text(dt)}({expr})"
 
         def identity(e):
             low = e.prim.lowering
@@ -383,7 +394,7 @@ class Writer:
                 self.comment(e, depth)
                 v = e.outvars[0]
                 low = e.prim.lowering
-                fast_form = fast and low.fast is not None
+                fast_form = fast and _fast(e)
                 expr = self.scalar_expr(e, read, fast_form)
                 if fast_form:
                     self.emit(f"{flag} = {flag} | {low.beyond(read(e.inputs[0]))}", depth)
@@ -470,10 +481,15 @@ class Writer:
             expr = expression(low.fast if fast else low.scalar, args, params)
         # Keep the dtype: integer arithmetic wraps (Numba computes in 64 bits), and kernels
         # compute float32 in float64. float32 arithmetic on float32 values needs no cast.
-        if (dt.kind in "iu" or dt == np.float32 and CALL.search(expr)) and \
+        if (dt.kind in "iu" or dt in (np.float32, np.complex64) and CALL.search(expr)) and \
                 not expr.startswith(dtype_text(dt) + "("):
             expr = f"{dtype_text(dt)}({expr})"
         return expr
+
+
+def _fast(e):
+    """Whether ``e`` has a fast form (its record's ``fast`` kernel), which takes real values."""
+    return e.prim.lowering.fast is not None and e.outvars[0].aval.dtype.kind != "c"
 
 
 def _fmt_param(v):

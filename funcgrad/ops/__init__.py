@@ -2,6 +2,7 @@
 
 Importing this package registers every primitive in ``funcgrad.core.primitive.registry``.
 ``broadcasting`` is the bottom module (broadcast, sum, reshape, transpose, and the helpers every
-rule uses); ``elementwise`` builds on it, ``shape``, ``reductions`` and ``linalg`` on both.
+rule uses); ``complex`` (real and imaginary parts) builds on it, ``elementwise`` on both,
+``shape``, ``reductions`` and ``linalg`` on those.
 """
-from . import broadcasting, elementwise, linalg, reductions, shape  # noqa: F401
+from . import broadcasting, complex, elementwise, linalg, reductions, shape  # noqa: F401
