@@ -38,7 +38,8 @@ class Row:
 def _collect():
     rows = []
     import importlib
-    for mod in ("table_math", "table_shapes", "table_linalg", "table_complex"):
+    for mod in ("table_math", "table_shapes", "table_linalg", "table_complex",
+                "table_fft"):
         try:
             m = importlib.import_module(mod)
         except ModuleNotFoundError as e:

@@ -24,6 +24,6 @@ float32, float64, int32, int64, bool_ = np.float32, np.float64, np.int32, np.int
 uint8, uint32, int8, int16, float16 = np.uint8, np.uint32, np.int8, np.int16, np.float16
 pi, e, inf, nan, newaxis = np.pi, np.e, np.inf, np.nan, None
 
-from . import _methods, linalg  # noqa: E402,F401
+from . import _methods, fft, linalg  # noqa: E402,F401
 
 _methods.install(sys.modules[__name__])  # operators and NumPy protocols on traced values
