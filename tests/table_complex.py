@@ -71,3 +71,22 @@ _row("maximum", lambda ns, z: ns.maximum(z, z[0] * 0.5) + ns.minimum(z, 0.2j)
 _row("sign", lambda ns, z: ns.sign(z) + ns.isfinite(z), x=_away(S), grad=False)  # zero
 _row("round", lambda ns, z: ns.round(z * 3.0, 1) + ns.real(z), grad=False)
 
+
+# --- eig, eigvals (complex results of real matrices) -----------------------------------------
+def _matrix(rng, dtype):
+    # well separated eigenvalues: no degeneracy within finite-difference steps
+    a = np.diag([1.0, 2.5, -1.5, 4.0]) + 0.3 * rng.uniform(-1.0, 1.0, size=(4, 4))
+    return a.astype(dtype)
+
+
+ROWS += [
+    Row("eigvals", lambda a: _parts(fnp, fnp.linalg.eigvals(a)),
+        lambda rng, dt: (_matrix(rng, dt),),
+        np_ref=lambda a: _parts(np, np.linalg.eigvals(a).astype(np.result_type(a, 1j))),
+        rtol=1e-5, atol=1e-6),
+    # an eigenvector's phase is arbitrary: |v| is what has a derivative
+    Row("eig_abs_vectors", lambda a: fnp.abs(fnp.linalg.eig(a)[1]) * fnp.real(
+        fnp.linalg.eig(a)[0]), lambda rng, dt: (_matrix(rng, dt),),
+        np_ref=lambda a: np.abs(np.linalg.eig(a)[1]) * np.linalg.eig(a)[0].real,
+        rtol=1e-5, atol=1e-6),
+]
