@@ -104,8 +104,6 @@ add = _binary(ew.add_p, "add")
 subtract = _binary(ew.sub_p, "subtract")
 multiply = _binary(ew.mul_p, "multiply")
 divide = true_divide = _float_binary(ew.div_p, "divide")
-_maximum = _binary(ew.max_p, "maximum")
-_minimum = _binary(ew.min_p, "minimum")
 negative = _unary(ew.neg_p, "negative")
 exp = _float_unary(ew.exp_p, "exp")
 log = _float_unary(ew.log_p, "log")
@@ -125,29 +123,28 @@ def _complex_choice(x, y, pick_x):
     return where(logical_or(isnan(x), logical_and(logical_not(isnan(y)), pick_x)), x, y)
 
 
-def maximum(x1, x2):
-    """Elementwise maximum (NaN propagates); complex values compare lexicographically. Ties
-    share the gradient evenly for reals; for complex values the first operand takes it.
+def _extreme(prim, prefer_first, name):
+    """Elementwise maximum or minimum (NaN propagates); complex values compare
+    lexicographically (``prefer_first(x, y)``: where ``x`` is the answer)."""
+    real = _binary(prim, name)
 
-    >>> maximum(np.array([1.0, 5.0]), 3.0).tolist(), maximum(1 + 2j, 1 + 1j)
-    ([3.0, 5.0], np.complex128(1+2j))
-    """
-    x, y = prepare("maximum", (x1, x2))
-    if is_complex(x.dtype):
-        return _ret(_complex_choice(x, y, greater_equal(x, y)))
-    return _maximum(x, y)
+    def f(x1, x2):
+        x, y = prepare(name, (x1, x2))
+        if is_complex(x.dtype):
+            return _ret(_complex_choice(x, y, prefer_first(x, y)))
+        return real(x, y)
+    f.__name__ = name
+    f.__doc__ = (f"Elementwise ``np.{name}`` (NaN propagates). Ties share the gradient evenly; "
+                 "complex values compare lexicographically, and at a complex tie the first "
+                 f"operand takes it.\n\n>>> {name}(np.array([1.0, 5.0]), 3.0).tolist(), "
+                 f"complex({name}(1 + 2j, 1 + 1j))\n"
+                 f"({getattr(np, name)(np.array([1.0, 5.0]), 3.0).tolist()}, "
+                 f"{complex(getattr(np, name)(1 + 2j, 1 + 1j))})\n")
+    return f
 
 
-def minimum(x1, x2):
-    """Elementwise minimum (NaN propagates); complex values compare lexicographically.
-
-    >>> minimum(np.array([1.0, 5.0]), 3.0).tolist(), minimum(1 + 2j, 1 + 1j)
-    ([1.0, 3.0], np.complex128(1+1j))
-    """
-    x, y = prepare("minimum", (x1, x2))
-    if is_complex(x.dtype):
-        return _ret(_complex_choice(x, y, less_equal(x, y)))
-    return _minimum(x, y)
+maximum = _extreme(ew.max_p, greater_equal, "maximum")
+minimum = _extreme(ew.min_p, less_equal, "minimum")
 equal = _binary(ew.eq_p, "equal")
 not_equal = _binary(ew.ne_p, "not_equal")
 
