@@ -40,8 +40,8 @@ def test_matmul_mismatch_names_shapes_and_line():
 
 def test_unsupported_numpy_function_is_named():
     with pytest.raises(NotImplementedError) as e:
-        fg.grad(lambda x: np.sum(np.fft.fft(x).real))(np.ones(4))
-    assert "fft" in str(e.value)
+        fg.grad(lambda x: np.sum(np.lib.stride_tricks.sliding_window_view(x, 2)))(np.ones(4))
+    assert "sliding_window_view" in str(e.value)
     with pytest.raises(NotImplementedError) as e:
         fg.grad(lambda x: np.sum(np.polyval(x, 2.0)))(np.ones(4))
     assert "polyval" in str(e.value) and HERE in str(e.value)
