@@ -14,6 +14,7 @@ import numpy as np
 
 from ..core.avals import is_complex
 from ..core.tracing import Tracer
+from ..errors import user_frame
 from ..ops import fft as ft
 from ..ops import shape as sh
 from ..ops.complex import complex_dtype
@@ -34,8 +35,8 @@ def _inexact(a, complex_input):
     if complex_input:
         dt = complex_dtype(dt)
     elif is_complex(dt):
-        raise TypeError(f"this transform takes real input, got dtype {a.dtype}; pass "
-                        "np.real(a), or use fft for complex input.")
+        raise TypeError(f"this transform takes real input, got dtype {a.dtype} (at "
+                        f"{user_frame()}); pass np.real(a), or use fft for complex input.")
     return a if a.dtype == dt else convert_element_type(a, dt)
 
 
@@ -57,22 +58,23 @@ def _axes_and_lengths(a, s, axes, name):
         axes = tuple(range(a.ndim)) if s is None else tuple(range(a.ndim - len(s), a.ndim))
     axes = tuple(normalize_axis(x, a.ndim) for x in axes)
     if len(set(axes)) != len(axes):
-        raise ValueError(f"{name}: repeated axes {axes} are not supported; transform once per "
-                         "axis.")
+        raise ValueError(f"{name}: repeated axes {axes} are not supported (at {user_frame()}); "
+                         "transform once per axis.")
     if s is not None and len(s) != len(axes):
-        raise ValueError(f"{name}: s {tuple(s)} and axes {axes} must have the same length.")
+        raise ValueError(f"{name}: s {tuple(s)} and axes {axes} must have the same length (at "
+                         f"{user_frame()}).")
     lengths = tuple(a.shape[x] for x in axes) if s is None else tuple(int(n) for n in s)
     if not axes or any(n < 1 for n in lengths):
         raise ValueError(f"{name}: invalid number of data points {lengths} along axes {axes} "
-                         "(each must be at least 1).")
+                         f"(each must be at least 1) (at {user_frame()}).")
     return axes, lengths
 
 
 def _scale(out, kind, norm, points):
     """Scale the primitive's ``norm="backward"`` result for ``norm``."""
     if norm not in _NORMS:
-        raise ValueError(f'Invalid norm value {norm!r}; should be "backward", "ortho" or '
-                         '"forward".')
+        raise ValueError(f'Invalid norm value {norm!r} (at {user_frame()}); should be '
+                         '"backward", "ortho" or "forward".')
     if norm in (None, "backward"):
         return out
     inverse = kind in ("ifft", "irfft")
@@ -92,7 +94,7 @@ def _transform(kind, a, s, axes, norm, name):
             lengths = lengths[:-1] + (2 * (lengths[-1] - 1),)
             if lengths[-1] < 1:
                 raise ValueError(f"{name}: invalid number of data points ({lengths[-1]}) "
-                                 "from an input of 1 bin; pass n.")
+                                 f"from an input of 1 bin (at {user_frame()}); pass n.")
         n = lengths[-1]
         lengths = lengths[:-1] + (n // 2 + 1,)
     for axis, length in zip(axes, lengths):
