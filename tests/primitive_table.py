@@ -38,7 +38,7 @@ class Row:
 def _collect():
     rows = []
     import importlib
-    for mod in ("table_math", "table_shapes", "table_linalg", "table_complex",
+    for mod in ("table_math", "table_shapes", "table_linalg", "table_tail", "table_complex",
                 "table_fft"):
         try:
             m = importlib.import_module(mod)

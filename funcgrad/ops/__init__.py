@@ -5,4 +5,4 @@ Importing this package registers every primitive in ``funcgrad.core.primitive.re
 rule uses); ``complex`` (real and imaginary parts) builds on it, ``elementwise`` on both,
 ``shape``, ``reductions`` and ``linalg`` on those, ``fft`` and ``eig`` on them.
 """
-from . import broadcasting, complex, eig, elementwise, fft, linalg, reductions, shape  # noqa: F401
+from . import broadcasting, complex, eig, elementwise, fft, floats, linalg, reductions, shape  # noqa: F401
