@@ -499,8 +499,8 @@ def _split_args(fun, args, argnums, where, need_float=True, holomorphic=False):
             if holomorphic and not is_complex(dt):
                 raise TypeError(
                     f"{where} with holomorphic=True requires complex inputs, but argument {a} "
-                    f"of {_fun_name(fun)} has dtype {dt}. Pass x.astype(np.complex128), or "
-                    "drop holomorphic=True.")
+                    f"of {_fun_name(fun)} has dtype {dt} (at {user_frame()}). Pass "
+                    "x.astype(np.complex128), or drop holomorphic=True.")
             if need_float and not is_inexact(dt):
                 raise TypeError(
                     f"{where} requires floating-point (or complex) inputs, but argument {a} of "
@@ -567,16 +567,22 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
 
 def check_output_dtype(where, fun, aval, holomorphic):
     """``grad``/``jacrev``/``jacfwd`` take real outputs, or complex ones with ``holomorphic``
-    (as JAX: a complex output's derivative depends on which cotangent one means)."""
+    (as JAX: a complex output's derivative depends on which cotangent one means).
+
+    >>> check_output_dtype("grad", abs, ShapedArray((), np.complex128), holomorphic=False)
+    Traceback (most recent call last):
+    TypeError: grad requires abs to return real values, ...
+    """
     if holomorphic and not is_complex(aval.dtype):
         raise TypeError(f"{where} with holomorphic=True requires {_fun_name(fun)} to return "
-                        f"complex values, but it returned {aval} ({aval.dtype}).")
+                        f"complex values, but it returned {aval} ({aval.dtype}) (at "
+                        f"{user_frame()}).")
     if not holomorphic and is_complex(aval.dtype):
         raise TypeError(f"{where} requires {_fun_name(fun)} to return real values, but it "
-                        f"returned {aval} ({aval.dtype}). For a holomorphic function pass "
-                        "holomorphic=True; for a non-holomorphic one use fg.vjp with the "
-                        "cotangent you mean, or differentiate a real part (np.real, np.abs) of "
-                        "the output.")
+                        f"returned {aval} ({aval.dtype}) (at {user_frame()}). For a "
+                        "holomorphic function pass holomorphic=True; for a non-holomorphic one "
+                        "use fg.vjp with the cotangent you mean, or differentiate a real part "
+                        "(np.real, np.abs) of the output.")
 
 
 def grad(fun, argnums=0, has_aux=False, holomorphic=False):

@@ -7,6 +7,7 @@ from .ad import _check_leaves, _fun_name, _split_args, _to_user, check_output_dt
 from .batching import vmap
 from .core.avals import is_complex, is_inexact
 from .core.tracing import get_aval
+from .errors import user_frame
 from .ops import shape as sh
 
 
@@ -127,9 +128,9 @@ def _check_real_inputs(fun, in_avals, holomorphic):
     for a in in_avals:
         if is_complex(a.dtype):
             raise TypeError(f"jacfwd requires real inputs, but {_fun_name(fun)} got {a} "
-                            f"({a.dtype}). For a holomorphic function pass holomorphic=True; "
-                            "for a non-holomorphic one use fg.jvp with the tangents you mean, "
-                            "or fg.jacrev.")
+                            f"({a.dtype}) (at {user_frame()}). For a holomorphic function "
+                            "pass holomorphic=True; for a non-holomorphic one use fg.jvp with "
+                            "the tangents you mean, or fg.jacrev.")
 
 
 class _Shape:

@@ -191,6 +191,49 @@ def test_control_flow_carries_complex_values():
     np.testing.assert_allclose(fg.jit(fg.grad(f))(Z[0]), fg.grad(f)(Z[0]), rtol=1e-12)
 
 
+def _square_custom_jvp():
+    @fg.custom_jvp
+    def sq(z):
+        return z * z
+    sq.defjvp(lambda p, t: (p[0] * p[0], 2 * p[0] * t[0]))
+    return sq
+
+
+def _square_custom_vjp():
+    @fg.custom_vjp
+    def sq(z):
+        return z * z
+    sq.defvjp(lambda z: (z * z, z), lambda z, ct: (ct * 2 * z,))  # JAX's pairing: ct * f'(z)
+    return sq
+
+
+def test_derivatives_through_calls_loops_and_custom_rules():
+    """Complex tangents and cotangents must cross every higher-order primitive (a jit call,
+    checkpoint, cond, scan, while_loop, custom rules): one that treats only float as
+    differentiable would give a zero gradient silently."""
+    f = REAL_FNS["re_exp"]
+    horner = lambda z: fnp.real(((z * z + 1j) * z + 1j) * z + 1j).sum()  # noqa: E731
+    sq_jvp, sq_vjp = _square_custom_jvp(), _square_custom_vjp()
+    cases = [
+        (f, fg.jit(f)),
+        (f, fg.checkpoint(f)),
+        (f, lambda z: fg.cond(fnp.real(z[0, 0]) > 0, f, lambda z: 2.0 * f(z), z)),
+        (horner, lambda z: fnp.real(fg.while_loop(
+            lambda c: c[0] < 3, lambda c: (c[0] + 1, c[1] * z + 1j), (0, z))[1]).sum()),
+        (lambda z: fnp.real(z[0] * z[1] + 1j).sum(),
+         lambda z: fnp.real(fg.scan(lambda c, x: (c * x + 1j, None), z[0], z[1:])[0]).sum()),
+        (lambda z: fnp.sum(fnp.abs(z * z) ** 2), lambda z: fnp.sum(fnp.abs(sq_jvp(z)) ** 2)),
+        (lambda z: fnp.sum(fnp.abs(z * z) ** 2), lambda z: fnp.sum(fnp.abs(sq_vjp(z)) ** 2)),
+    ]
+    for plain, wrapped in cases:
+        want = _fd_gradient(plain, Z)
+        np.testing.assert_allclose(fg.grad(wrapped)(Z), want, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(fg.jit(fg.grad(fg.jit(f)))(Z), _fd_gradient(f, Z), rtol=1e-6)
+    t = RNG.normal(size=Z.shape) + 1j * RNG.normal(size=Z.shape)
+    np.testing.assert_allclose(fg.jvp(fg.jit(fnp.exp), (Z,), (t,))[1], np.exp(Z) * t,
+                               rtol=1e-12)
+
+
 def test_errors_say_what_to_do():
     with pytest.raises(TypeError, match="holomorphic=True"):
         fg.grad(lambda z: fnp.sum(z ** 2))(Z)
