@@ -34,7 +34,7 @@ def _executed_pages():
 # fails here, not only in `make docs-check`).
 PICTURES = {"tutorial/01-chain-rule.md": 2, "tutorial/02-micrograd.md": 2,
             "tutorial/03-networks.md": 4, "tutorial/04-optimizers.md": 2,
-            "tutorial/05-training.md": 6}
+            "tutorial/05-training.md": 6, "tutorial/07-real-data.md": 2}
 
 
 def test_every_tutorial_chapter_is_executed():
