@@ -5,7 +5,9 @@ mode."""
 import importlib
 import importlib.util
 import inspect
+import os
 import pathlib
+import pickle
 import re
 import shutil
 import subprocess
@@ -34,7 +36,28 @@ def _executed_pages():
 # fails here, not only in `make docs-check`).
 PICTURES = {"tutorial/01-chain-rule.md": 2, "tutorial/02-micrograd.md": 2,
             "tutorial/03-networks.md": 4, "tutorial/04-optimizers.md": 2,
-            "tutorial/05-training.md": 6, "tutorial/07-real-data.md": 2}
+            "tutorial/05-training.md": 6, "tutorial/07-real-data.md": 2,
+            "tutorial/09-distributed.md": 1}
+# Optional packages a page needs beyond matplotlib: without them its test skips, saying which.
+NEEDS = {"tutorial/09-distributed.md": ["distributed", "sklearn"]}
+# Pages run in a Python process of their own: chapter 9 starts a Dask cluster, and Dask leaves
+# threads running in the process that used it, beside which funcgrad's parallel compiler does
+# not fork (later tests expect it to).
+OWN_PROCESS = {"tutorial/09-distributed.md"}
+# Pages whose test is slow (make test-all; make docs runs them too): chapter 9 starts two
+# worker processes and trains on them, 10 s on a quiet 2-core machine, a minute on a busy one.
+SLOW = {"tutorial/09-distributed.md"}
+RUN_IN_OWN_PROCESS = """
+import importlib.util, pickle, sys
+spec = importlib.util.spec_from_file_location("docs_chapters", sys.argv[1])
+chapters = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(chapters)
+with open(sys.argv[2]) as f:
+    markdown, figures, _ = chapters.run_page(f.read(), sys.argv[3], sys.argv[4],
+                                             need_pictures=sys.argv[5] == "1")
+with open(sys.argv[6], "wb") as f:
+    pickle.dump((markdown, figures), f)
+"""
 
 
 def test_every_tutorial_chapter_is_executed():
@@ -45,14 +68,33 @@ def test_every_tutorial_chapter_is_executed():
     assert set(PICTURES) <= set(pages)
 
 
-@pytest.mark.parametrize("page", _executed_pages())
-def test_page_code_runs_as_written(page, capsys):
+def _run_page(page, tmp_path):
+    """``(markdown with outputs, figures)`` of the page, run here or in a process of its own."""
+    name, need_pictures = page.rsplit("/", 1)[-1][:-3], shutil.which("dot") is not None
+    if page not in OWN_PROCESS:
+        return _chapters_module().run_page((DOCS / page).read_text(), f"docs/{page}", name,
+                                           need_pictures=need_pictures)[:2]
+    result = tmp_path / "page.pickle"
+    out = subprocess.run([sys.executable, "-c", RUN_IN_OWN_PROCESS, str(DOCS / "tools" /
+                          "chapters.py"), str(DOCS / page), f"docs/{page}", name,
+                          "1" if need_pictures else "0", str(result)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=900,
+                         env={**os.environ, "MPLBACKEND": "Agg"})
+    if out.returncode != 0:
+        pytest.fail(f"{page} failed in its own process:\n{out.stderr[-4000:]}")
+    with open(result, "rb") as f:
+        return pickle.load(f)
+
+
+@pytest.mark.parametrize("page", [pytest.param(p, marks=pytest.mark.slow) if p in SLOW else p
+                                  for p in _executed_pages()])
+def test_page_code_runs_as_written(page, capsys, tmp_path):
     pytest.importorskip("matplotlib")
-    chapters = _chapters_module()
+    for module in NEEDS.get(page, []):
+        pytest.importorskip(module, reason=f"{page} needs {module}")
     text = (DOCS / page).read_text()
     t0 = time.perf_counter()
-    markdown, figures, _ = chapters.run_page(text, f"docs/{page}", page.rsplit("/", 1)[-1][:-3],
-                                             need_pictures=shutil.which("dot") is not None)
+    markdown, figures = _run_page(page, tmp_path)
     with capsys.disabled():  # the time each chapter takes, for the report
         print(f"\n{page}: code ran in {time.perf_counter() - t0:.1f} s")
     assert markdown.count("```python") == text.count("```python")
@@ -157,7 +199,7 @@ def test_site_builds_in_strict_mode(tmp_path):
         pytest.skip("Graphviz's dot is needed to draw the tutorial's graphs: run `make docs`")
     out = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir",
                           str(tmp_path / "site")], cwd=ROOT, capture_output=True, text=True,
-                         env={**__import__("os").environ, "NO_MKDOCS_2_WARNING": "1",
+                         env={**os.environ, "NO_MKDOCS_2_WARNING": "1",
                               "MPLBACKEND": "Agg"})
     assert out.returncode == 0, out.stderr[-3000:]
     page = (tmp_path / "site" / "tutorial" / "02-micrograd.html").read_text()
