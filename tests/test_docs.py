@@ -86,6 +86,16 @@ def _run_page(page, tmp_path):
         return pickle.load(f)
 
 
+def test_every_page_is_in_the_navigation_and_every_chapter_in_the_tutorial_index():
+    nav = (ROOT / "mkdocs.yml").read_text().split("\nnav:\n", 1)[1]
+    pages = [p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md")
+             if p.relative_to(DOCS).parts[0] != "tools"]
+    assert len(pages) > 20 and not [p for p in pages if f" {p}\n" not in nav + "\n"]
+    index = (DOCS / "tutorial" / "index.md").read_text()
+    chapters = sorted(p.name for p in (DOCS / "tutorial").glob("[0-9]*.md"))
+    assert len(chapters) == 9 and not [c for c in chapters if f"]({c})" not in index]
+
+
 @pytest.mark.parametrize("page", [pytest.param(p, marks=pytest.mark.slow) if p in SLOW else p
                                   for p in _executed_pages()])
 def test_page_code_runs_as_written(page, capsys, tmp_path):
