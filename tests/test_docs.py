@@ -45,7 +45,8 @@ NEEDS = {"tutorial/09-distributed.md": ["distributed", "sklearn"]}
 # not fork (later tests expect it to).
 OWN_PROCESS = {"tutorial/09-distributed.md"}
 # Pages whose test is slow (make test-all; make docs runs them too): chapter 9 starts two
-# worker processes and trains on them, 10 s on a quiet 2-core machine, a minute on a busy one.
+# worker processes and trains on them: 40 to 60 s on this project's shared 2-core machine at
+# a load of 10 (15 s of CPU in the page's own process).
 SLOW = {"tutorial/09-distributed.md"}
 RUN_IN_OWN_PROCESS = """
 import importlib.util, pickle, sys
