@@ -148,6 +148,7 @@ def test_student_t_log_likelihood_under_jit_and_vmap():
     np.testing.assert_allclose(fg.vmap(nll)(thetas), [nll(t) for t in thetas], rtol=1e-12)
 
 
+@pytest.mark.slow  # one function with every distribution: a 4,000-line module, minutes to compile
 def test_every_distribution_under_jit():
     x = np.linspace(0.2, 1.8, 6)
 
