@@ -3,7 +3,7 @@
 import numpy as np
 
 from . import tree as pytree
-from .ad import _check_leaves, _fun_name, _split_args, _to_user, check_output_dtype, jvp_flat, vjp
+from .ad import check_leaves, check_output_dtype, fun_name, jvp_flat, split_args, to_user, vjp
 from .batching import vmap
 from .core.avals import is_complex, is_inexact
 from .core.tracing import get_aval
@@ -34,8 +34,8 @@ def jacrev(fun, argnums=0, holomorphic=False):
     [[2j]]
     """
     def jac(*args, **kwargs):
-        single, nums, partial = _split_args(fun, args, argnums, "jacrev",
-                                            holomorphic=holomorphic)
+        single, nums, partial = split_args(fun, args, argnums, "jacrev",
+                                           holomorphic=holomorphic)
         diff = tuple(args[a] for a in nums)
         out, vjp_fn = vjp(lambda *d: fun(*partial(*d), **kwargs), *diff)
         out_leaves, out_tree = pytree.tree_flatten(out)
@@ -52,12 +52,12 @@ def jacrev(fun, argnums=0, holomorphic=False):
 
             grads = vmap(pull)(_basis(oa)) if oa.size else [
                 np.zeros((0,) + get_aval(x).shape) for x in in_leaves]
-            block = [_to_user(sh.reshape(g, oa.shape + get_aval(x).shape))
+            block = [to_user(sh.reshape(g, oa.shape + get_aval(x).shape))
                      for g, x in zip(grads, in_leaves)]
             rows.append(_pick(pytree.tree_unflatten(in_tree, block), single))
         return pytree.tree_unflatten(out_tree, rows)
 
-    jac.__name__ = f"jacrev({_fun_name(fun)})"
+    jac.__name__ = f"jacrev({fun_name(fun)})"
     return jac
 
 
@@ -76,11 +76,11 @@ def jacfwd(fun, argnums=0, holomorphic=False):
     [[1.0, 0.0], [0.0, 1.0]]
     """
     def jac(*args, **kwargs):
-        single, nums, partial = _split_args(fun, args, argnums, "jacfwd",
-                                            holomorphic=holomorphic)
+        single, nums, partial = split_args(fun, args, argnums, "jacfwd",
+                                           holomorphic=holomorphic)
         diff = tuple(args[a] for a in nums)
         in_leaves, in_tree = pytree.tree_flatten(diff)
-        _check_leaves(in_leaves, "jacfwd")
+        check_leaves(in_leaves, "jacfwd")
         in_avals = [get_aval(x) for x in in_leaves]
         _check_real_inputs(fun, in_avals, holomorphic)
         out_tree = []
@@ -114,11 +114,11 @@ def jacfwd(fun, argnums=0, holomorphic=False):
                 t = cols[k][j]  # (in_k.size,) + out.shape
                 t = sh.reshape(t, (xa.size, oa.size))
                 t = sh.transpose(t, (1, 0))
-                block.append(_to_user(sh.reshape(t, oa.shape + xa.shape)))
+                block.append(to_user(sh.reshape(t, oa.shape + xa.shape)))
             rows.append(_pick(pytree.tree_unflatten(in_tree, block), single))
         return pytree.tree_unflatten(out_tree[0], rows)
 
-    jac.__name__ = f"jacfwd({_fun_name(fun)})"
+    jac.__name__ = f"jacfwd({fun_name(fun)})"
     return jac
 
 
@@ -127,7 +127,7 @@ def _check_real_inputs(fun, in_avals, holomorphic):
         return
     for a in in_avals:
         if is_complex(a.dtype):
-            raise TypeError(f"jacfwd requires real inputs, but {_fun_name(fun)} got {a} "
+            raise TypeError(f"jacfwd requires real inputs, but {fun_name(fun)} got {a} "
                             f"({a.dtype}) (at {user_frame()}). For a holomorphic function "
                             "pass holomorphic=True; for a non-holomorphic one use fg.jvp with "
                             "the tangents you mean, or fg.jacrev.")

@@ -234,6 +234,33 @@ def test_derivatives_through_calls_loops_and_custom_rules():
                                rtol=1e-12)
 
 
+def test_conjugating_products_and_functions_without_a_complex_form():
+    """np.vdot and np.correlate conjugate an argument (and scipy.signal.correlate): against
+    NumPy/SciPy. Functions with no complex form raise rather than drop the imaginary part."""
+    import scipy.signal
+
+    import funcgrad.scipy.signal as fsig
+    import funcgrad.scipy.special as fsp
+    a, v = Z[0], Z[1, :2]
+    np.testing.assert_allclose(fnp.vdot(Z, Z[::-1]), np.vdot(Z, Z[::-1]), rtol=1e-12)
+    for mode in ("full", "same", "valid"):
+        for x, y in ((a, v), (v, a)):
+            np.testing.assert_allclose(fnp.correlate(x, y, mode), np.correlate(x, y, mode),
+                                       rtol=1e-12)
+            np.testing.assert_allclose(fsig.correlate(x, y, mode),
+                                       scipy.signal.correlate(x, y, mode, method="direct"),
+                                       rtol=1e-12)
+    fg.check_grads(lambda z: fnp.real(fnp.vdot(z, a) * fnp.sum(fnp.correlate(a, z))), (a,),
+                   order=2)
+    for f in (fsp.erf, fsp.gammaln, fsp.expit, fsp.logsumexp, fsp.softmax):
+        with pytest.raises(TypeError, match="takes real arguments, got complex128"):
+            f(Z)
+    with pytest.raises(TypeError, match="frexp is not defined for complex"):
+        fnp.frexp(Z)
+    with pytest.raises(TypeError, match="heaviside is not defined for complex"):
+        fnp.heaviside(Z, 0.5)
+
+
 def test_errors_say_what_to_do():
     with pytest.raises(TypeError, match="holomorphic=True"):
         fg.grad(lambda z: fnp.sum(z ** 2))(Z)

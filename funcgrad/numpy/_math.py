@@ -832,6 +832,9 @@ def heaviside(x1, x2):
     """
     x1, x2 = prepare("heaviside", (x1, x2))
     x1, x2 = _as_float(x1), _as_float(x2)
+    if x1.dtype.kind == "c":
+        raise TypeError(f"heaviside is not defined for complex values, got {x1.dtype} (at "
+                        f"{user_frame()}), as in NumPy: apply it to np.real(x1).")
     step = where(less(x1, 0), 0.0, where(greater(x1, 0), 1.0, x2))
     return where(isnan(x1), x1, step)
 

@@ -84,15 +84,18 @@ def _as_scalar_fn(ufunc):
     return lambda *xs: ufunc(*xs)
 
 
-def _takes_complex(ufunc):
-    """Whether NumPy defines ``ufunc`` for complex operands (``floor`` and ``arctan2`` it does
-    not); functions that are not ufuncs are declared with ``real_only`` where it applies."""
+def _takes_complex(ufunc, scalar):
+    """Whether the op is defined for complex operands: a NumPy ufunc with a complex loop
+    (``floor`` and ``arctan2`` have none); a function that is not a ufunc (SciPy's, say) only
+    when its compiled form is not a float kernel, since no complex form could replace it."""
     types = getattr(ufunc, "types", None)
-    return types is None or any("D" in t.split("->")[0] for t in types)
+    if types is None:
+        return not isinstance(scalar, Kernel)
+    return any("D" in t.split("->")[0] for t in types)
 
 
 def _declare(name, ufunc, scalar, differentiable, out_dtype, real_only, slots):
-    real_only = real_only or not _takes_complex(ufunc)
+    real_only = real_only or not _takes_complex(ufunc, scalar)
     if isinstance(scalar, Kernel) and not real_only:
         slots["special"] = _complex_form(ufunc, slots.get("special"))
     return elementwise(name, _as_scalar_fn(ufunc),
