@@ -298,12 +298,6 @@ def _complex_extremum(extremum, a, axes, keepdims):
 
 # --- more elementwise functions ---------------------------------------------------------------
 
-def _same_dtype_unary(prim, name):
-    """Unary ops that keep integer dtypes (abs, sign) but promote bool to int like NumPy."""
-    f = _unary(prim, name)
-    return f
-
-
 abs = absolute = _unary(ew.abs_p, "abs")
 sign = _unary(ew.sign_p, "sign")
 floor = _float_unary(ew.floor_p, "floor")
