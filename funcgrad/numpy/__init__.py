@@ -16,10 +16,12 @@ from ._at import at  # noqa: F401
 from ._base import _ret, array, asarray, astype  # noqa: F401
 from ._creation import *  # noqa: F401,F403
 from ._math import *  # noqa: F401,F403
+from ._nanfunctions import *  # noqa: F401,F403
 from ._products import *  # noqa: F401,F403
 from ._sets import *  # noqa: F401,F403
 from ._shapes import *  # noqa: F401,F403
 from ._sorting import *  # noqa: F401,F403
+from ._statistics import *  # noqa: F401,F403
 
 ndarray = np.ndarray
 float32, float64, int32, int64, bool_ = np.float32, np.float64, np.int32, np.int64, np.bool_
