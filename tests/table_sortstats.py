@@ -238,6 +238,12 @@ def statistics_rows():
         Row("histogram_counts_range", lambda a: fnp.histogram(a, bins=[-1.0, 0.0, 0.5, 1.5],
                                                               range=(0, 1))[0], mk(u((9,))),
             grad=False, np_ref=lambda a: np.histogram(a, bins=[-1.0, 0.0, 0.5, 1.5])[0]),
+        Row("histogramdd_density", lambda p, w: fnp.histogramdd(p, bins=(3, 2), weights=w,
+                                                               density=True)[0],
+            mk(u((9, 2)), u((9,), 0.5, 1.5)),
+            np_ref=lambda p, w: np.histogramdd(p, bins=(3, 2), weights=w, density=True)[0]),
+        Row("histogram2d_edges", lambda x, y: fnp.histogram2d(x, y, bins=[3, 2])[2],
+            mk(u((7,)), u((7,))), np_ref=lambda x, y: np.histogram2d(x, y, bins=[3, 2])[2]),
         Row("bincount_weights", lambda w: fnp.bincount(BINS, w, length=6), mk(u((7,))),
             np_ref=lambda w: np.bincount(BINS, w)),
     ]

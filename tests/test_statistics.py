@@ -287,6 +287,49 @@ def test_histogram_errors():
         fg.jit(lambda a: fnp.histogram(a, bins="auto")[0])(X)
 
 
+def test_histogramdd_and_histogram2d_match_numpy():
+    pts = np.concatenate([rng.normal(size=(40, 3)), np.eye(3), -np.eye(3)])  # points on edges
+    w = rng.uniform(size=pts.shape[0])
+    edges = np.array([-1.0, 0.0, 0.5, 1.0])
+    for kw in ({}, {"bins": 3}, {"bins": (2, 3, 4)}, {"bins": [edges, 3, 2]},
+               {"bins": 2, "range": [(-1, 1), None, (0, 2)]}, {"bins": 3, "density": True},
+               {"bins": 2, "weights": w}, {"bins": [2, edges, 3], "weights": w, "density": True}):
+        fg.tree_map(same_type, fnp.histogramdd(pts, **kw), np.histogramdd(pts, **kw))
+        fg.tree_map(close, fnp.histogramdd(pts, **kw), np.histogramdd(pts, **kw))
+    for sample in (list(pts.T), pts[:, 0], pts.astype(np.float32), (pts * 3).astype(int)):
+        fg.tree_map(close, fnp.histogramdd(sample, bins=3), np.histogramdd(sample, bins=3))
+    x, y = pts[:, 0], pts[:, 1]
+    for kw in ({}, {"bins": 3}, {"bins": [2, 4]}, {"bins": edges}, {"bins": [edges, 3]},
+               {"bins": 2, "range": [(-1, 1), (0, 2)], "weights": w, "density": True}):
+        fg.tree_map(close, fnp.histogram2d(x, y, **kw), np.histogram2d(x, y, **kw))
+    fg.tree_map(close, fg.jit(lambda p: fnp.histogramdd(p, bins=(2, 3, 4)))(pts),
+                np.histogramdd(pts, bins=(2, 3, 4)))
+    fg.tree_map(close, fg.jit(lambda x, y, w: fnp.histogram2d(x, y, [edges, 3], weights=w))(
+        x, y, w), np.histogram2d(x, y, [edges, 3], weights=w))
+
+
+def test_histogramdd_derivatives_and_errors():
+    pts = np.array([[0.0, 0.0], [1.0, 1.0], [1.0, 0.0], [5.0, 0.5]])
+    # the weighted counts sum the weights of the points inside the range (not the last)
+    g = fg.grad(lambda w: fnp.sum(fnp.histogramdd(pts, 2, [(0, 1), (0, 1)], weights=w)[0]))(
+        np.ones(4))
+    close(g, [1.0, 1.0, 1.0, 0.0])
+    # the edges of a dimension follow its minimum and maximum
+    jac = fg.jacobian(lambda p: fnp.histogram2d(p[:, 0], p[:, 1], bins=2)[2])(pts)
+    close(jac[0, :, 1], [0.5, 0.0, 0.5, 0.0])  # min of y: points 0 and 2 tie, max: point 1
+    with pytest.raises(ValueError, match=r"dimension of bins \(3\) must be equal to the "
+                                         r"dimension of the sample \(2\)"):
+        fnp.histogramdd(pts, bins=(2, 2, 2))
+    with pytest.raises(ValueError, match="range needs a"):
+        fnp.histogramdd(pts, range=[(0, 1)])
+    with pytest.raises(ValueError, match=r"weights \(3,\) must have one value per point"):
+        fnp.histogramdd(pts, weights=np.ones(3))
+    with pytest.raises(ValueError, match=r"\(N, D\) array.*shape \(2, 2, 1\)"):
+        fnp.histogramdd(np.ones((2, 2, 1)))
+    with pytest.raises(ValueError, match="x and y must be 1-d of the same length"):
+        fnp.histogram2d(np.ones(3), np.ones(4))
+
+
 def test_bincount():
     x = np.array([0, 3, 3, 1, 7])
     w = rng.normal(size=5)

@@ -20,6 +20,7 @@ from ._creation import *  # noqa: F401,F403
 from ._dtypes import *  # noqa: F401,F403
 from ._floats import *  # noqa: F401,F403
 from ._functional import *  # noqa: F401,F403
+from ._histograms import *  # noqa: F401,F403
 from ._indices import *  # noqa: F401,F403
 from ._math import *  # noqa: F401,F403
 from ._nanfunctions import *  # noqa: F401,F403

@@ -1,7 +1,7 @@
 """Order statistics and the rest of NumPy's statistics: ``median``, ``quantile``,
 ``percentile`` (every ``method`` NumPy has, and ``weights`` with ``"inverted_cdf"``) and their
-``nan*`` versions, ``average``, ``cov``, ``corrcoef``, ``histogram``, ``histogram_bin_edges``,
-``bincount`` and ``ptp``.
+``nan*`` versions, ``average``, ``cov``, ``corrcoef`` and ``ptp`` (histograms and ``bincount``:
+``_histograms.py``).
 
 A quantile is a gather of sorted values, interpolated: its derivative goes to the (one or two)
 order statistics it reads, with the interpolation weights, and to ``q`` through the weight (the
@@ -19,20 +19,15 @@ import warnings
 
 import numpy as np
 
-from ..core.tracing import Tracer
-from ..errors import ConcretizationError, user_frame
-from ..ops import shape as sh
+from ..errors import user_frame
 from ..ops import sorting as so
 from ._base import _ret, astype
 from ._core import (
     asarray_or_tracer,
-    cast,
-    dtype_of,
     float_dtype,
     normalize_axes,
     result_dtype,
 )
-from ._creation import linspace
 from ._indexing import known_value
 from ._math import (
     ceil,
@@ -65,16 +60,15 @@ from ._shapes import (
     broadcast_to,
     concatenate,
     diagonal,
-    ravel,
     reshape,
     squeeze,
     take_along_axis,
     transpose,
 )
-from ._sorting import INDEX, argsort, known, searchsorted, sort
+from ._sorting import INDEX, argsort, sort
 
 __all__ = ["median", "quantile", "percentile", "nanmedian", "nanquantile", "nanpercentile",
-           "average", "cov", "corrcoef", "histogram", "histogram_bin_edges", "bincount", "ptp"]
+           "average", "cov", "corrcoef", "ptp"]
 
 # Hyndman and Fan's (alpha, beta) of the continuous methods NumPy computes that way
 _ALPHA_BETA = {"interpolated_inverted_cdf": (0.0, 1.0), "hazen": (0.5, 0.5),
@@ -479,146 +473,3 @@ def ptp(a, axis=None, out=None, keepdims=False):
     """
     no_out("ptp", out)
     return subtract(max(a, axis, keepdims=keepdims), min(a, axis, keepdims=keepdims))
-
-
-# --- counting -----------------------------------------------------------------------------------
-
-def bincount(x, /, weights=None, minlength=0, *, length=None):
-    """How many times each non-negative integer occurs in ``x`` (or the sum of its
-    ``weights``, as float64), like ``np.bincount``; differentiable in ``weights``.
-
-    The result's length is ``max(x) + 1`` (at least ``minlength``), which needs ``x``'s
-    values; under ``jit`` give ``length=`` (JAX's extension): values at or past it, and
-    negative ones (which NumPy refuses), are dropped then.
-
-    >>> bincount(np.array([0, 1, 1, 3])).tolist()
-    [1, 2, 0, 1]
-    """
-    x = asarray_or_tracer(x)
-    if x.ndim != 1 or x.dtype.kind not in "iub":
-        raise TypeError(f"bincount: x must be a 1-d array of non-negative integers, got "
-                        f"{x.dtype}{list(x.shape)} (at {user_frame()})")
-    value = known_value(x)
-    if value is None and length is None:
-        raise ConcretizationError(
-            f"bincount (at {user_frame()}): the length of its result is max(x) + 1, which "
-            f"fg.jit and fg.vmap do not know for the traced {x.aval}. Pass length=N (values "
-            ">= N are dropped), as in JAX.")
-    if value is not None and value.size and value.min() < 0:
-        raise ValueError(f"bincount: x must have no negative elements, got {value.min()} "
-                         f"(at {user_frame()})")
-    if minlength < 0:
-        raise ValueError(f"bincount: minlength must not be negative, got {minlength} "
-                         f"(at {user_frame()})")
-    if length is None:
-        length = builtins.max(int(value.max()) + 1 if value.size else 0, minlength)
-    w = np.ones(x.shape, INDEX) if weights is None else \
-        astype(asarray_or_tracer(weights), np.float64)
-    if np.shape(w) != x.shape:
-        raise ValueError(f"bincount: weights {np.shape(w)} must have the shape of x "
-                         f"{x.shape} (at {user_frame()})")
-    return count_into(x, w, length)
-
-
-def count_into(index, w, length):
-    """Sums of ``w`` by bin ``index`` (1-d) into ``length`` bins; other indices dropped."""
-    index = astype(index, INDEX)
-    inside = logical_and(greater_equal(index, 0), index < length)
-    slot = where(inside, index, length)
-    zeros = np.zeros(length + 1, np.asarray(w).dtype if not isinstance(w, Tracer) else w.dtype)
-    return sh.scatter_add_p.bind(zeros, slot, w, axis=0)[:length]
-
-
-def _outer_edges(a, range):
-    """The range of the bins: ``range``, or the data's minimum and maximum (widened by 0.5
-    both ways when they are equal), as NumPy."""
-    if range is not None:
-        first, last = range
-        if first > last:
-            raise ValueError(f"histogram: max must be larger than min in range parameter, got "
-                             f"{range} (at {user_frame()})")
-        if not (np.isfinite(first) and np.isfinite(last)):
-            raise ValueError(f"histogram: supplied range of [{first}, {last}] is not finite "
-                             f"(at {user_frame()})")
-    elif a.size == 0:
-        first, last = 0, 1
-    else:  # traced: differentiable in a through its extremes
-        first, last = min(a), max(a)
-        _check_finite_range(first, last)
-        same = equal(first, last)
-        return where(same, first - 0.5, first), where(same, last + 0.5, last)
-    return (first - 0.5, last + 0.5) if first == last else (first, last)
-
-
-def _bin_dtype(first, last, a):
-    """NumPy's dtype of the edges: of the range and the data (Python numbers weak), float."""
-    dt = np.result_type(*[v if isinstance(v, (bool, int, float)) else dtype_of(v)
-                          for v in (first, last)], a.dtype)
-    return np.result_type(dt, float) if dt.kind in "iub" else dt
-
-
-def _check_finite_range(first, last):
-    lo, hi = known_value(first), known_value(last)
-    if lo is not None and not (np.isfinite(lo) and np.isfinite(hi)):
-        raise ValueError(f"histogram: autodetected range of [{lo}, {hi}] is not finite "
-                         f"(at {user_frame()})")
-
-
-def histogram_bin_edges(a, bins=10, range=None, weights=None):
-    """The edges of ``histogram``'s bins, like ``np.histogram_bin_edges``: ``bins + 1``
-    evenly spaced edges over ``range`` (or the data's range, then differentiable in ``a``
-    through its minimum and maximum), or the given edges. A string ``bins`` (``"auto"``...)
-    needs concrete values.
-
-    >>> histogram_bin_edges(np.array([0.0, 1.0, 4.0]), bins=2).tolist()
-    [0.0, 2.0, 4.0]
-    """
-    a = ravel(asarray_or_tracer(a))
-    if isinstance(bins, str):
-        return np.histogram_bin_edges(known(a, "histogram with bins=" + repr(bins)), bins,
-                                      range, None if weights is None else known(weights, ""))
-    if np.ndim(bins) == 0:
-        if not isinstance(bins, (int, np.integer)) or isinstance(bins, bool) or bins < 1:
-            raise ValueError(f"histogram: bins must be a positive integer, a string or an "
-                             f"array of edges, got {bins!r} (at {user_frame()})")
-        first, last = _outer_edges(a, range)
-        return linspace(first, last, bins + 1, dtype=_bin_dtype(first, last, a))
-    edges = asarray_or_tracer(bins)
-    if edges.ndim != 1:
-        raise ValueError(f"histogram: bins must be 1-d when an array, got shape {edges.shape} "
-                         f"(at {user_frame()})")
-    value = known_value(edges)
-    if value is not None and np.any(value[:-1] > value[1:]):
-        raise ValueError(f"histogram: bins must increase monotonically, when an array "
-                         f"(at {user_frame()})")
-    return edges
-
-
-def histogram(a, bins=10, range=None, density=None, weights=None):
-    """The counts of ``a`` in bins (``edges[i] <= a < edges[i+1]``, the last bin closed) and
-    the bin edges, like ``np.histogram``. The counts are piecewise constant in ``a``: their
-    derivative is zero (undefined exactly at an edge); with ``weights`` they are
-    differentiable in the weights. Works under ``jit`` for a number of bins or given edges.
-
-    >>> counts, edges = histogram(np.array([0.0, 1.0, 1.5, 4.0]), bins=2)
-    >>> counts.tolist(), edges.tolist()
-    ([3, 1], [0.0, 2.0, 4.0])
-    """
-    a = asarray_or_tracer(a)
-    if weights is not None and np.shape(weights) != a.shape:
-        raise ValueError(f"histogram: weights {np.shape(weights)} should have the same shape "
-                         f"as a {a.shape} (at {user_frame()})")
-    a = ravel(a)
-    edges = histogram_bin_edges(a, bins, range, weights)
-    nb = edges.shape[0] - 1
-    ed = cast(edges, result_dtype(edges, a))
-    index = searchsorted(ed, cast(a, ed.dtype), "right") - 1
-    index = where(equal(cast(a, ed.dtype), ed[-1]), nb - 1, index)  # the last bin is closed
-    inside = logical_and(greater_equal(a, edges[0]), less_equal(a, edges[-1]))
-    w = np.ones(a.shape, INDEX) if weights is None else ravel(asarray_or_tracer(weights))
-    counts = count_into(where(inside, index, nb), w, nb)
-    if density:
-        widths = astype(subtract(edges[1:], edges[:-1]), np.float64)
-        return counts / widths / sum(counts), edges
-    return counts, edges
-
