@@ -121,8 +121,9 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):
     """
     a = ravel(asarray_or_tracer(a))
     if isinstance(bins, str):
-        return np.histogram_bin_edges(known(a, "histogram with bins=" + repr(bins)), bins,
-                                      range, None if weights is None else known(weights, ""))
+        what, fix = f"histogram with bins={bins!r}", "Pass a number of bins or their edges"
+        return np.histogram_bin_edges(known(a, what, fix), bins, range,
+                                      None if weights is None else known(weights, what, fix))
     if np.ndim(bins) == 0:
         if not isinstance(bins, (int, np.integer)) or isinstance(bins, bool) or bins < 1:
             raise ValueError(f"histogram: bins must be a positive integer, a string or an "

@@ -60,16 +60,17 @@ _KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
 
 # --- values a result's shape depends on ----------------------------------------------------------
 
-def known(x, what):
+def known(x, what, way_out="Pass size=N (and fill_value=...) for a result of N entries, "
+                            "padded, as in JAX"):
     """The NumPy value of ``x``; under ``jit``/``make_ir`` (no value), a ConcretizationError
-    saying that ``what``'s result shape needs it and how to give a fixed size instead."""
+    saying that ``what``'s result shape needs it, and ``way_out``: how to fix the shape."""
     value = known_value(x)
     if value is None:
+        # x may be a mask computed from the user's argument: its aval would mislead
         raise ConcretizationError(
-            f"{what} (at {user_frame()}): the shape of its result depends on the values of the "
-            f"traced {x.aval}, which fg.jit, fg.vmap and fg.make_ir do not know. Pass size=N "
-            f"(and fill_value=...) for a result of N entries, padded, as in JAX; or call it "
-            f"outside the transformed function.")
+            f"{what} (at {user_frame()}): the shape of its result depends on the values of "
+            f"its argument, which fg.jit, fg.vmap and fg.make_ir trace without knowing them. "
+            f"{way_out}; or call it outside the transformed function.")
     return value
 
 
