@@ -41,6 +41,7 @@ TABLES = (
     "table_shapes",
     "table_linalg",
     "table_tail",
+    "table_sortstats",
     "table_special",
     "table_complex",
     "table_fft",

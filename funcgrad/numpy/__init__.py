@@ -20,11 +20,16 @@ from ._creation import *  # noqa: F401,F403
 from ._dtypes import *  # noqa: F401,F403
 from ._floats import *  # noqa: F401,F403
 from ._functional import *  # noqa: F401,F403
+from ._histograms import *  # noqa: F401,F403
 from ._indices import *  # noqa: F401,F403
 from ._math import *  # noqa: F401,F403
+from ._nanfunctions import *  # noqa: F401,F403
 from ._polynomials import *  # noqa: F401,F403
 from ._products import *  # noqa: F401,F403
+from ._sets import *  # noqa: F401,F403
 from ._shapes import *  # noqa: F401,F403
+from ._sorting import *  # noqa: F401,F403
+from ._statistics import *  # noqa: F401,F403
 
 ndarray = np.ndarray
 

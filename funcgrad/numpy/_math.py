@@ -188,14 +188,12 @@ def reciprocal(x):
     return divide(1.0, x)
 
 
-def where(condition, x=None, y=None):
+def where(condition, x, y):
     """Choose ``x`` where ``condition`` holds, else ``y`` (broadcasting all three).
 
     >>> where(np.array([True, False]), 1.0, 2.0).tolist()
     [1.0, 2.0]
     """
-    if x is None and y is None:
-        return nonzero(condition)
     c = asarray_or_tracer(condition)
     if c.dtype != np.bool_:
         c = not_equal(c, 0)
@@ -204,13 +202,6 @@ def where(condition, x=None, y=None):
     x, y = cast(x, dt), cast(y, dt)
     shape = broadcast_shapes("where", c, x, y)
     return _ret(ew.select_p.bind(*[broadcast_to_shape(v, shape) for v in (c, x, y)]))
-
-
-def nonzero(x):
-    """Indices of nonzero entries; needs concrete values (not under ``jit``)."""
-    if isinstance(x, Tracer):
-        x = x.concrete_value()
-    return np.nonzero(x)
 
 
 # --- reductions -------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ _COMPARISONS = {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greate
                 "eq": "equal", "ne": "not_equal"}
 _METHODS = ("sum", "mean", "max", "min", "prod", "std", "var", "argmax", "argmin", "cumsum",
             "cumprod", "all", "any", "clip", "squeeze", "dot", "swapaxes", "round", "repeat",
-            "take", "diagonal", "trace")
+            "take", "diagonal", "trace", "argsort", "argpartition", "searchsorted", "nonzero")
 
 
 def _binop(f, reflected=False):

@@ -16,5 +16,6 @@ from . import (
     linalg,  # noqa: F401
     reductions,  # noqa: F401
     shape,  # noqa: F401
+    sorting,  # noqa: F401
     special,  # noqa: F401
 )
