@@ -331,3 +331,17 @@ def test_against_jax():
           ref["interp_grad"])
     np.testing.assert_array_equal(fnp.searchsorted(np.linspace(-1, 1, 4), x, side="right"),
                                   ref["searchsorted"])  # JAX's indices are int32
+
+
+def test_sort_complex_matches_numpy_and_differentiates_as_a_permutation():
+    z = np.array([3 + 1j, 1 + 2j, 1 - 1j, 2 + 0j, 1 - 1j])
+    for a in (z, np.array([3.0, -1.0, 2.0]), np.array([2, 0, 1]), np.array([2, 1], np.int8),
+              np.array([[2.0, 1.0], [0.5, 3.0]], np.float32)):
+        got, want = fnp.sort_complex(a), np.sort_complex(a)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+    w = np.array([1.0, 10.0, 100.0])
+    x = np.array([3.0, -1.0, 2.0])
+    g = fg.grad(lambda x: fnp.sum(fnp.real(fnp.sort_complex(x)) * w))(x)
+    np.testing.assert_allclose(g, [100.0, 1.0, 10.0])  # x[1] is smallest, x[0] largest
+    np.testing.assert_array_equal(fg.jit(fnp.sort_complex)(z), np.sort_complex(z))
