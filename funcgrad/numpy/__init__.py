@@ -15,6 +15,7 @@ import numpy as np
 
 from ._at import at  # noqa: F401
 from ._base import _ret, array, asarray, astype  # noqa: F401
+from ._bits import *  # noqa: F401,F403
 from ._calculus import *  # noqa: F401,F403
 from ._creation import *  # noqa: F401,F403
 from ._dtypes import *  # noqa: F401,F403
