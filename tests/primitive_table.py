@@ -38,7 +38,7 @@ class Row:
 def _collect():
     rows = []
     import importlib
-    for mod in ("table_math", "table_shapes", "table_linalg"):
+    for mod in ("table_math", "table_shapes", "table_linalg", "table_linalg2"):
         try:
             m = importlib.import_module(mod)
         except ModuleNotFoundError as e:

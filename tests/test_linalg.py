@@ -296,8 +296,8 @@ def test_other_errors():
         L.solve(AS, np.ones((3, 3, 1)))
     with pytest.raises(TypeError, match="float16"):
         L.inv(np.eye(2, dtype=np.float16))
-    with pytest.raises(NotImplementedError, match="nuc.*singular values"):
-        L.norm(np.eye(2), "nuc")
+    with pytest.raises(ValueError, match="invalid norm order 'max' for matrices"):
+        L.norm(np.eye(2), "max")
     with pytest.raises(ValueError, match="invalid norm order 'fro' for vectors"):
         L.norm(np.ones(3), "fro")
     with pytest.raises(ValueError, match="invalid norm order 3 for matrices"):
@@ -311,8 +311,8 @@ def test_other_errors():
 
 
 def test_unsupported_np_linalg_function_on_a_tracer_names_it():
-    with pytest.raises(NotImplementedError, match="svd"):
-        fg.grad(lambda a: fnp.sum(np.linalg.svd(a)[1]))(A)
+    with pytest.raises(NotImplementedError, match="np.linalg.eig"):
+        fg.grad(lambda a: fnp.sum(np.linalg.eig(a)[0]))(A)
 
 
 # --- NumPy dispatch and values ----------------------------------------------------------------

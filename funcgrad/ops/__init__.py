@@ -4,4 +4,4 @@ Importing this package registers every primitive in ``funcgrad.core.primitive.re
 ``broadcasting`` is the bottom module (broadcast, sum, reshape, transpose, and the helpers every
 rule uses); ``elementwise`` builds on it, ``shape``, ``reductions`` and ``linalg`` on both.
 """
-from . import broadcasting, elementwise, linalg, reductions, shape  # noqa: F401
+from . import broadcasting, elementwise, factorizations, linalg, matrix_functions, reductions, shape  # noqa: F401,E501
