@@ -11,7 +11,7 @@ DOCS_STAMP := $(VENV)/.docs-installed
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev,examples]"
+	$(BIN)/python -m pip install -q -e ".[dev,examples,distributed]"
 	touch $(STAMP)
 
 setup: $(STAMP)

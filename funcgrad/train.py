@@ -9,6 +9,7 @@ from . import random as fr
 from .ad import value_and_grad
 from .api import jit
 from .data import batches
+from .errors import user_frame
 from .optim import apply_updates
 
 
@@ -50,20 +51,43 @@ def fit(loss_fn, params, optimizer, data, *, epochs, batch_size, key=None, progr
     >>> round(float(w[0]), 3)
     3.0
     """
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"train.fit: batch_size must be a whole number >= 1, got "
+                         f"{batch_size!r} (at {user_frame()}).")
+    if not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"train.fit: epochs must be a whole number >= 0, got {epochs!r} "
+                         f"(at {user_frame()}).")
     data = tuple(np.asarray(d) for d in data)
-    step = make_step(loss_fn, optimizer)
-    opt_state = optimizer.init(params)
+    return loop(make_step(loss_fn, optimizer), params, optimizer.init(params),
+                lambda k: batches(*data, batch_size=batch_size, key=k), epochs=epochs,
+                steps_per_epoch=-(-len(data[0]) // batch_size), key=key, progress=progress,
+                metrics=metrics)
+
+
+def loop(step, params, opt_state, epoch_batches, *, epochs, steps_per_epoch, key=None,
+         progress=True, metrics=None):
+    """``fit``'s loop, for a ``step`` that computes elsewhere (``funcgrad.distributed.fit``).
+
+    Each epoch runs ``step(params, opt_state, *batch) -> (params, opt_state, loss)`` over the
+    batches of ``epoch_batches(epoch_key)`` (``epoch_key`` None without a ``key``), keeping
+    the history, the progress bar and the stop on a NaN/inf loss of ``fit``.
+
+    >>> step = lambda p, s, x: (p + float(x.sum()), s, p)
+    >>> p, hist = loop(step, 0.0, None, lambda k: [(np.ones(2),)] * 3, epochs=2,
+    ...                steps_per_epoch=3, progress=False)
+    >>> p, hist["loss"]
+    (12.0, [0.0, 2.0, 4.0, 6.0, 8.0, 10.0])
+    """
     history = {"loss": [], "epoch_time": [], "interrupted": False}
     for name in metrics or {}:
         history[name] = []
-    n_batches = -(-len(data[0]) // batch_size)
-    bar = _progress(epochs * n_batches, progress)
+    bar = progress_bar(epochs * steps_per_epoch, progress)
     last_finite, k = None, 0
     try:
         for epoch in range(epochs):
             t0 = time.perf_counter()
             ekey = fr.fold_in(key, epoch) if key is not None else None
-            for batch in batches(*data, batch_size=batch_size, key=ekey):
+            for batch in epoch_batches(ekey):
                 new_params, new_state, loss = step(params, opt_state, *batch)
                 loss = float(loss)
                 if not np.isfinite(loss):
@@ -88,11 +112,16 @@ def fit(loss_fn, params, optimizer, data, *, epochs, batch_size, key=None, progr
     return params, history
 
 
-def _progress(total, enabled):
+def progress_bar(total, enabled, unit="step"):
+    """A tqdm progress bar of ``total`` units, or None when not ``enabled`` or without tqdm.
+
+    >>> progress_bar(10, enabled=False) is None
+    True
+    """
     if not enabled:
         return None
     try:
         from tqdm.auto import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, unit="step", leave=False)
+    return tqdm(total=total, unit=unit, leave=False)

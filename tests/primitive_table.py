@@ -38,7 +38,8 @@ class Row:
 def _collect():
     rows = []
     import importlib
-    for mod in ("table_math", "table_shapes", "table_linalg", "table_linalg2"):
+    for mod in ("table_math", "table_shapes", "table_linalg", "table_tail",
+                "table_linalg2"):
         try:
             m = importlib.import_module(mod)
         except ModuleNotFoundError as e:
