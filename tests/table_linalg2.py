@@ -115,6 +115,8 @@ ROWS = [
     Row("tensorsolve", lambda a, b: L.tensorsolve(fnp.reshape(a, (2, 2, 4)), b),
         mk(wellcond((4, 4)), rhs((2, 2))),
         np_ref=lambda a, b: np.linalg.tensorsolve(np.reshape(a, (2, 2, 4)), b)),
+    Row("linalg_cross_axis0", lambda a, b: L.cross(a, b, axis=0), mk(rhs((3, 4)), rhs((3, 1))),
+        np_ref=lambda a, b: np.linalg.cross(a, b, axis=0)),
     # funcgrad.scipy.linalg
     Row("scipy_solve_triangular", lambda a, b: fsl.solve_triangular(a, b, trans="T"),
         mk(wellcond((3, 3)), rhs((3, 2))),

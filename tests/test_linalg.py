@@ -553,7 +553,8 @@ def _factor_fns():
         "eigh": lambda a: fnp.sum(fnp.abs(L.eigh(a + fnp.swapaxes(a, -1, -2))[1]))
         + fnp.sum(L.eigvalsh(a + fnp.swapaxes(a, -1, -2), "U") ** 2),
         "qr": lambda a: fnp.sum(L.qr(a)[1] ** 2) + fnp.sum(L.qr(a)[0]),
-        "pinv": lambda a: fnp.sum(L.pinv(a) ** 2) + L.cond(a) + L.norm(a, "nuc"),
+        "pinv": lambda a: fnp.sum(L.pinv(a) ** 2)
+        + fnp.sum(L.cond(a) + L.matrix_norm(a, ord="nuc")),
     }
 
 
@@ -599,6 +600,7 @@ def test_factorization_errors_name_the_problem_and_line():
         (lambda: L.tensorinv(np.ones((2, 3)), ind=1), np.linalg.LinAlgError, "not square"),
         (lambda: L.tensorsolve(np.ones((2, 3)), np.ones(2)), np.linalg.LinAlgError,
          "square system"),
+        (lambda: L.cross(np.ones(2), np.ones(2)), ValueError, "3 entries along axis -1"),
         (lambda: fg.jit(lambda a: L.pinv(a, rcond=a[0, 0]))(A), TypeError,
          "rcond must be a number known when tracing"),
     ]

@@ -31,7 +31,7 @@ LinAlgError = np.linalg.LinAlgError
 __all__ = ["solve", "inv", "det", "slogdet", "cholesky", "svd", "svdvals", "eigh", "eigvalsh",
            "qr", "pinv", "lstsq", "matrix_rank", "cond", "tensorinv", "tensorsolve", "norm",
            "vector_norm", "matrix_norm",
-           "matrix_power", "multi_dot", "matmul", "matrix_transpose", "outer", "tensordot",
+           "matrix_power", "multi_dot", "matmul", "matrix_transpose", "outer", "cross", "tensordot",
            "trace", "diagonal", "vecdot", "LinAlgError"]
 
 _SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
@@ -725,6 +725,22 @@ def outer(x1, x2, /):
         raise ValueError(f"outer: inputs must be 1-d vectors, got shapes {np.shape(x1)} and "
                          f"{np.shape(x2)} (at {user_frame()}); use np.outer to flatten them.")
     return _products.outer(x1, x2)
+
+
+def cross(x1, x2, /, *, axis=-1):
+    """``np.linalg.cross``: cross products of 3-element vectors along ``axis`` (broadcasting);
+    ``funcgrad.numpy.cross`` also takes 2-element vectors.
+
+    >>> cross(np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0])).tolist()
+    [0.0, 0.0, 1.0]
+    """
+    x1, x2 = asarray_or_tracer(x1), asarray_or_tracer(x2)
+    for x in (x1, x2):
+        if x.ndim == 0 or x.shape[normalize_axis(axis, x.ndim)] != 3:
+            raise ValueError(f"cross: both inputs must have 3 entries along axis {axis}, got "
+                             f"shapes {x1.shape} and {x2.shape} (at {user_frame()}); "
+                             "np.cross also takes 2-element vectors.")
+    return _products.cross(x1, x2, axis=axis)
 
 
 def tensordot(x1, x2, /, *, axes=2):
