@@ -100,7 +100,8 @@ def scale_nonzero(x, f):
         return ew.select_p.bind(ew.eq_p.bind(x, zero), zero, x * f)
 
 
-def _stack_check(name, a):
+def check_stack(name, a):
+    """``a`` (an aval) must be a floating-point matrix or a stack of them."""
     if a.ndim < 2:
         raise ValueError(f"{name}: expected a matrix (or a stack of them, shape (..., m, n)), "
                          f"got shape {a.shape} (at {user_frame()}).")
@@ -121,7 +122,7 @@ def _svd_impl(a, full_matrices, compute_uv):
 
 
 def _svd_abstract(a, full_matrices, compute_uv):
-    _stack_check("svd", a)
+    check_stack("svd", a)
     *batch, m, n = a.shape
     k = min(m, n)
     s = ShapedArray(tuple(batch) + (k,), a.dtype)
@@ -223,14 +224,15 @@ def _eigh_abstract(a, lower, vectors):
     return [w, a] if vectors else [w]
 
 
-def _symmetric_part(x):
+def symmetric_part(x):
+    """``(x + x^T) / 2`` for each matrix of ``x``."""
     return 0.5 * (x + swap_last(x))
 
 
 def _eigh_jvp(primals, tangents, lower, vectors):
     (a,), (da,) = primals, tangents
     w, v = eigh_p.bind(a, lower=lower, vectors=True)
-    p = matmul(matmul(swap_last(v), _symmetric_part(da)), v)  # V^T dA V
+    p = matmul(matmul(swap_last(v), symmetric_part(da)), v)  # V^T dA V
     dw = diag_part(p)
     if not vectors:
         return [w], [dw]
@@ -247,7 +249,7 @@ def _eigh_vjp(cts, primals, out, lower, vectors):
         else:
             (w, v), (cw, cv) = out, cts
             inner = diag_embed(cw) + scale_nonzero(matmul(swap_last(v), cv), inverse_gaps(w))
-        return _symmetric_part(matmul(matmul(v, inner), swap_last(v)))
+        return symmetric_part(matmul(matmul(v, inner), swap_last(v)))
     return (ct_a,)
 
 
@@ -274,7 +276,7 @@ def _qr_impl(a, full_matrices):
 
 
 def _qr_abstract(a, full_matrices):
-    _stack_check("qr", a)
+    check_stack("qr", a)
     *batch, m, n = a.shape
     k = m if full_matrices else min(m, n)
     return [ShapedArray(tuple(batch) + (m, k), a.dtype),
@@ -375,7 +377,7 @@ def _permutation(piv, m):
 
 
 def _lu_abstract(a):
-    _stack_check("lu", a)
+    check_stack("lu", a)
     *batch, m, n = a.shape
     batch = tuple(batch)
     return [ShapedArray(batch + (m, n), a.dtype), ShapedArray(batch + (min(m, n),), np.int32),

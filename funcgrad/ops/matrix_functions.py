@@ -19,7 +19,7 @@ from ..core.lowering import Structural
 from ..core.primitive import NOT_SUPPORTED
 from ..errors import user_frame
 from .broadcasting import zeros_like
-from .factorizations import matmul
+from .factorizations import check_stack, matmul, symmetric_part
 from .linalg import (
     check_square,
     float_check,
@@ -30,10 +30,6 @@ from .linalg import (
     swap_last,
 )
 from .shape import concatenate, slice_p
-
-
-def _symmetric_part(x):
-    return 0.5 * (x + swap_last(x))
 
 
 def _per_matrix(fn, *xs):
@@ -54,12 +50,9 @@ def _pinv_impl(a, rcond, hermitian):
 
 
 def _pinv_abstract(a, rcond, hermitian):
-    if a.ndim < 2:
-        raise ValueError(f"pinv: expected a matrix (or a stack of them, shape (..., m, n)), got "
-                         f"shape {a.shape} (at {user_frame()}).")
+    check_stack("pinv", a)
     if hermitian:
         check_square("pinv", a)
-    float_check("pinv", a)
     return ShapedArray(a.shape[:-2] + (a.shape[-1], a.shape[-2]), a.dtype)
 
 
@@ -67,7 +60,7 @@ def _pinv_jvp(primals, tangents, rcond, hermitian):
     (a,), (da,) = primals, tangents
     x = pinv_p.bind(a, rcond=rcond, hermitian=hermitian)
     if hermitian:
-        da = _symmetric_part(da)
+        da = symmetric_part(da)
     m, n = np.shape(a)[-2:]
     dat = swap_last(da)
     xt = swap_last(x)
@@ -88,7 +81,7 @@ def _pinv_vjp(ct, primals, out, rcond, hermitian):
         right = np.eye(n, dtype=x.dtype) - matmul(x, a)
         g = (-matmul(matmul(xt, ct), xt) + matmul(matmul(left, ctt), matmul(x, xt))
              + matmul(matmul(xt, x), matmul(ctt, right)))
-        return _symmetric_part(g) if hermitian else g
+        return symmetric_part(g) if hermitian else g
     return (ct_a,)
 
 
