@@ -229,7 +229,10 @@ def test_errors_name_the_problem_and_line():
     cases = [
         (lambda: fsl.solve_triangular(A, np.ones(2)), ValueError,
          r"solve_triangular: a of shape \(3, 3\) and b of shape \(2,\)"),
-        (lambda: fsl.solve_triangular(A, B, trans=3), ValueError, "trans must be"),
+        (lambda: fsl.solve_triangular(A, B, trans=3), ValueError,
+         "solve_triangular: trans must be"),
+        (lambda: fsl.lu_solve(fsl.lu_factor(G), B, trans="X"), ValueError,
+         "lu_solve: trans must be"),
         (lambda: fsl.solve_triangular(np.ones((2, 3)), B), ValueError, "square"),
         (lambda: fsl.lu_solve((G, np.zeros(3)), B), TypeError, "piv must be integers"),
         (lambda: fsl.lu_factor(np.ones(3)), ValueError, "lu_factor: expected a matrix"),

@@ -48,12 +48,12 @@ def _against(name, a, b, solve_stack):
     return fnp.reshape(x, x.shape[:-1]) if vector else x
 
 
-def _trans(trans):
+def _trans(name, trans):
     if trans in (0, "N"):
         return False
     if trans in (1, 2, "T", "C"):  # 'C' is 'T' for real matrices
         return True
-    raise ValueError(f"trans must be 0, 1, 2, 'N', 'T' or 'C', got {trans!r} "
+    raise ValueError(f"{name}: trans must be 0, 1, 2, 'N', 'T' or 'C', got {trans!r} "
                      f"(at {user_frame()}).")
 
 
@@ -76,7 +76,7 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
     la.check_square("solve_triangular", a)
     if unit_diagonal:
         a = _unit_diagonal(a)
-    transpose_a = _trans(trans)
+    transpose_a = _trans("solve_triangular", trans)
     return _against("solve_triangular", a, b, lambda a, b: la.triangular_solve(
         a, b, lower=bool(lower), transpose_a=transpose_a))
 
@@ -159,7 +159,7 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     if piv.dtype.kind not in "iu":
         raise TypeError(f"lu_solve: piv must be integers, got {piv.dtype} (at {user_frame()}).")
     perm = fz.lu_permutation_p.bind(fnp.astype(piv, np.int32), m=lu_.shape[-1])
-    transpose_a = _trans(trans)
+    transpose_a = _trans("lu_solve", trans)
 
     def solve_factored(lu_, b):  # a = P^T L U with P the permutation matrix of perm
         p = fz.permutation_matrix(fnp.broadcast_to(perm, lu_.shape[:-1]), lu_.dtype)
