@@ -682,6 +682,9 @@ def jax_gradients(cases, scope, **inputs):
     return ours, theirs
 
 
+# A child process importing JAX and compiling its linalg rules: ~30 s here, so `make test-all`
+# only (the autograd cross-check and the finite-difference table run in `make test`).
+@pytest.mark.slow
 def test_gradients_agree_with_jax():
     jnp = types.SimpleNamespace(sum=fnp.sum, abs=fnp.abs, linalg=fnp.linalg)
     ours, theirs = jax_gradients(JAX_CASES, {"jnp": jnp}, a=rng.standard_normal((4, 3)),

@@ -205,6 +205,9 @@ def test_under_jit_lu_and_matrix_functions_run_between_compiled_pieces():
 
 # --- JAX cross-check (in a child process: see tests/peers.py) ---------------------------------
 
+# A child process importing JAX and compiling its linalg rules: ~30 s here, so `make test-all`
+# only (the autograd cross-check and the finite-difference table run in `make test`).
+@pytest.mark.slow
 def test_gradients_agree_with_jax():  # (JAX does not differentiate sqrtm)
     cases = {
         "expm": "jnp.sum(jax.scipy.linalg.expm(a) * w)",
