@@ -32,6 +32,7 @@ def _concrete(x):
 
 
 def zeros_like_aval(aval):
+    """Zeros of ``aval``'s shape and dtype (a zero tangent or cotangent made concrete)."""
     return np.zeros(aval.shape, aval.dtype)
 
 
@@ -131,7 +132,7 @@ def jvp(fun, primals, tangents):
     if p_tree != t_tree:
         raise ValueError(f"jvp: primals have structure {p_tree} but tangents have {t_tree}; "
                          "they must match.")
-    _check_leaves(p_leaves, "jvp")
+    check_leaves(p_leaves, "jvp")
     for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
         pa, ta = get_aval(p), get_aval(t)
         if pa.shape != ta.shape:
@@ -147,8 +148,8 @@ def jvp(fun, primals, tangents):
 
     t_leaves = [_as_tangent(t, p) for t, p in zip(t_leaves, p_leaves)]
     po, to = jvp_flat(flat_fun, p_leaves, t_leaves)
-    return (pytree.tree_unflatten(out_tree[0], [_to_user(x) for x in po]),
-            pytree.tree_unflatten(out_tree[0], [_to_user(x) for x in to]))
+    return (pytree.tree_unflatten(out_tree[0], [to_user(x) for x in po]),
+            pytree.tree_unflatten(out_tree[0], [to_user(x) for x in to]))
 
 
 def linearize(fun, *primals):
@@ -163,7 +164,7 @@ def linearize(fun, *primals):
     (0.0, 2.0)
     """
     p_leaves, p_tree = pytree.tree_flatten(primals)
-    _check_leaves(p_leaves, "linearize")
+    check_leaves(p_leaves, "linearize")
     p_leaves = [_as_primal(p) for p in p_leaves]
     floats = [i for i, p in enumerate(p_leaves) if is_float(get_aval(p).dtype)]
     out_tree, primals_out = [], []
@@ -189,10 +190,10 @@ def linearize(fun, *primals):
             raise ValueError(f"linearize: f_jvp takes tangents shaped like the primals "
                              f"{p_tree}, got {t_tree}")
         ts = [_as_tangent(t_leaves[i], p_leaves[i]) for i in floats]
-        return pytree.tree_unflatten(out_tree[0], [_to_user(o) for o in
+        return pytree.tree_unflatten(out_tree[0], [to_user(o) for o in
                                                    eval_ir(ir, ir.consts, ts)])
 
-    return pytree.tree_unflatten(out_tree[0], [_to_user(p) for p in primals_out]), f_jvp
+    return pytree.tree_unflatten(out_tree[0], [to_user(p) for p in primals_out]), f_jvp
 
 
 def _as_tangent(t, p):
@@ -379,7 +380,14 @@ def _typed_ct(ct, aval):
     return np.asarray(ct, dtype=dtype)
 
 
-def _check_leaves(leaves, where, names=None):
+def check_leaves(leaves, where, names=None):
+    """Raise a TypeError naming ``where`` (and ``names[i]``) for a leaf that is not an array
+    (or Python number, tracer, ShapeDtypeStruct), or an array of a dtype funcgrad refuses.
+
+    >>> check_leaves([np.ones(2), "x"], "grad(f)")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    TypeError: grad(f): leaf 1 of the arguments is a str ('x'), which is neither an array ...
+    """
     for i, x in enumerate(leaves):
         if isinstance(x, (Tracer, np.ndarray, np.generic, bool, int, float, ShapedArray)):
             if isinstance(x, (np.ndarray, np.generic)):
@@ -403,7 +411,7 @@ def vjp(fun, *primals, has_aux=False):
     (9.0, 6.0)
     """
     p_leaves, p_tree = pytree.tree_flatten(primals)
-    _check_leaves(p_leaves, "vjp")
+    check_leaves(p_leaves, "vjp")
     out_tree = []
 
     def flat_fun(*leaves):
@@ -411,7 +419,7 @@ def vjp(fun, *primals, has_aux=False):
         if has_aux:
             if not (isinstance(res, tuple) and len(res) == 2):
                 raise TypeError(
-                    f"with has_aux=True, {_fun_name(fun)} must return a pair (output, aux), "
+                    f"with has_aux=True, {fun_name(fun)} must return a pair (output, aux), "
                     f"but it returned {_describe(res)} (called at {user_frame()}). Return "
                     "`loss, aux`, or drop has_aux=True.")
             res, aux = res
@@ -431,9 +439,9 @@ def vjp(fun, *primals, has_aux=False):
                              f"output has structure {otree}; pass a cotangent shaped like the "
                              "output.")
         cts = flat_vjp(ct_leaves)
-        return pytree.tree_unflatten(p_tree, [_to_user(c) for c in cts])
+        return pytree.tree_unflatten(p_tree, [to_user(c) for c in cts])
 
-    out = pytree.tree_unflatten(otree, [_to_user(x) for x in po])
+    out = pytree.tree_unflatten(otree, [to_user(x) for x in po])
     return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
 
 
@@ -446,8 +454,13 @@ def _describe(x):
     return f"a {type(x).__name__}"
 
 
-def _to_user(x):
-    """Concrete results are returned as NumPy arrays (NumPy scalars for 0-d)."""
+def to_user(x):
+    """A result as users get it: concrete values as NumPy arrays (NumPy scalars for 0-d),
+    tracers as they are.
+
+    >>> type(to_user(3.0))
+    <class 'numpy.float64'>
+    """
     if isinstance(x, Tracer):
         return x
     x = np.asarray(x)
@@ -464,22 +477,35 @@ def _argnums_tuple(argnums, nargs, where):
     return single, tuple(a % nargs for a in nums)
 
 
-def _fun_name(fun):
+def fun_name(fun):
+    """The name of ``fun`` for messages (its type's name if it has none).
+
+    >>> fun_name(len), fun_name(np.add.reduce)
+    ('len', 'reduce')
+    """
     return getattr(fun, "__name__", type(fun).__name__)
 
 
-def _split_args(fun, args, argnums, where, need_float=True):
+def split_args(fun, args, argnums, where, need_float=True):
+    """Check ``args[argnums]`` (arrays, and real floats if ``need_float``; errors name
+    ``where``). Returns whether ``argnums`` is one int, the positions, and ``partial(*diff)``,
+    the full argument list with the differentiated ones replaced.
+
+    >>> single, nums, partial = split_args(max, (1.0, 2.0), 1, "grad")
+    >>> single, nums, partial(5.0)
+    (True, (1,), [1.0, 5.0])
+    """
     single, nums = _argnums_tuple(argnums, len(args), where)
     for a in nums:
         leaves = pytree.tree_leaves(args[a])
-        _check_leaves(leaves, f"{where}({_fun_name(fun)})",
+        check_leaves(leaves, f"{where}({fun_name(fun)})",
                       [f"argument {a} (leaf {j})" for j in range(len(leaves))])
         for x in leaves:
             dt = get_aval(x).dtype
             if need_float and not is_float(dt):
                 raise TypeError(
                     f"{where} requires real floating-point inputs, but argument {a} of "
-                    f"{_fun_name(fun)} has dtype {dt}. Integer and boolean values have no "
+                    f"{fun_name(fun)} has dtype {dt}. Integer and boolean values have no "
                     "gradient: pass a float (3.0 rather than 3, or x.astype(np.float64)), or "
                     "choose other argnums.")
 
@@ -503,12 +529,12 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     (5.0, [2.0, 4.0])
     """
     def vg(*args, **kwargs):
-        single, nums, partial = _split_args(fun, args, argnums, "grad")
+        single, nums, partial = split_args(fun, args, argnums, "grad")
 
         def f(*diff_args):
             return fun(*partial(*diff_args), **kwargs)
 
-        f.__name__ = _fun_name(fun)
+        f.__name__ = fun_name(fun)
 
         res = vjp(f, *[args[a] for a in nums], has_aux=has_aux)
         out, vjp_fn = res[0], res[1]
@@ -518,14 +544,14 @@ def value_and_grad(fun, argnums=0, has_aux=False):
             what = (f"an array of shape {aval.shape} and dtype {aval.dtype}" if aval is not None
                     else f"a {type(out).__name__}")
             raise TypeError(
-                f"grad requires {_fun_name(fun)} to return a real scalar, but it returned "
+                f"grad requires {fun_name(fun)} to return a real scalar, but it returned "
                 f"{what}. For vector outputs use fg.jacrev or fg.vjp; to differentiate a sum, "
                 "return fnp.sum(...); with extra outputs use has_aux=True.")
         grads = vjp_fn(np.ones((), aval.dtype))
         g = grads[0] if single else tuple(grads)
         return ((out, res[2]), g) if has_aux else (out, g)
 
-    vg.__name__ = f"value_and_grad({_fun_name(fun)})"
+    vg.__name__ = f"value_and_grad({fun_name(fun)})"
     vg.__doc__ = fun.__doc__
     return vg
 
@@ -547,7 +573,7 @@ def grad(fun, argnums=0, has_aux=False):
         res, grads = vg(*args, **kwargs)
         return (grads, res[1]) if has_aux else grads
 
-    g.__name__ = f"grad({_fun_name(fun)})"
+    g.__name__ = f"grad({fun_name(fun)})"
     g.__doc__ = fun.__doc__
     return g
 

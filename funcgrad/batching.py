@@ -11,6 +11,7 @@ import inspect
 import numpy as np
 
 from . import tree as pytree
+from .ad import fun_name
 from .core.avals import ShapedArray
 from .core.tracing import Trace, Tracer, get_aval, new_main
 from .errors import ConcretizationError, user_frame
@@ -130,7 +131,7 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
 
     def batched(*args, **kwargs):
         if isinstance(in_axes, tuple) and len(in_axes) != len(args):
-            raise ValueError(f"vmap({_name(fun)}): in_axes has {len(in_axes)} entries "
+            raise ValueError(f"vmap({fun_name(fun)}): in_axes has {len(in_axes)} entries "
                              f"{in_axes!r} but the function was called with {len(args)} "
                              "positional arguments; give one entry per argument.")
         axes = in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args)
@@ -160,13 +161,9 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
                        for j, (o, oa) in enumerate(zip(out_leaves, oaxes))]
         return pytree.tree_unflatten(out_tree, results)
 
-    batched.__name__ = f"vmap({_name(fun)})"
+    batched.__name__ = f"vmap({fun_name(fun)})"
     batched.__doc__ = getattr(fun, "__doc__", None)
     return batched
-
-
-def _name(fun):
-    return getattr(fun, "__name__", type(fun).__name__)
 
 
 def _is_axis(a):
@@ -208,7 +205,7 @@ def _batch_size(fun, leaves, dims, owners, axis_size):
             continue
         shape = get_aval(x).shape
         if not -len(shape) <= d < len(shape):
-            raise ValueError(f"vmap({_name(fun)}): in_axes={d} is out of range for {who}, "
+            raise ValueError(f"vmap({fun_name(fun)}): in_axes={d} is out of range for {who}, "
                              f"of shape {shape} ({len(shape)} axes): axes run from "
                              f"{-len(shape)} to {len(shape) - 1}. Use None for an argument "
                              "that is not mapped.")
@@ -216,16 +213,16 @@ def _batch_size(fun, leaves, dims, owners, axis_size):
     sizes = sorted({n for _, _, n in found})
     if len(sizes) > 1:
         detail = "; ".join(f"{who} has size {n} along axis {d}" for who, d, n in found)
-        raise ValueError(f"vmap({_name(fun)}): the mapped axes have different sizes "
+        raise ValueError(f"vmap({fun_name(fun)}): the mapped axes have different sizes "
                          f"{sizes}: {detail}. Every mapped argument needs the same size "
                          "along its mapped axis.")
     if axis_size is not None and sizes and sizes[0] != axis_size:
-        raise ValueError(f"vmap({_name(fun)}): axis_size={axis_size} but the mapped "
+        raise ValueError(f"vmap({fun_name(fun)}): axis_size={axis_size} but the mapped "
                          f"arguments have size {sizes[0]}")
     if sizes:
         return sizes[0]
     if axis_size is None:
-        raise ValueError(f"vmap({_name(fun)}): no argument is mapped (in_axes are all None "
+        raise ValueError(f"vmap({fun_name(fun)}): no argument is mapped (in_axes are all None "
                          "or there are no array arguments); pass axis_size=N.")
     return int(axis_size)
 
@@ -233,14 +230,14 @@ def _batch_size(fun, leaves, dims, owners, axis_size):
 def _place_output(o, oa, size, j, fun):
     if oa is None:
         if o.bdim is not None:
-            raise ValueError(f"vmap({_name(fun)}): out_axes is None for output {j}, but that "
+            raise ValueError(f"vmap({fun_name(fun)}): out_axes is None for output {j}, but that "
                              "output depends on the mapped inputs (it differs per example); "
                              "use out_axes=0.")
         return o.val
     v = sh.move_to_front(o.val, o.bdim, size)
     nd = len(np.shape(v))
     if not -nd <= oa < nd:
-        raise ValueError(f"vmap({_name(fun)}): out_axes={oa} is out of range for output {j}, "
+        raise ValueError(f"vmap({fun_name(fun)}): out_axes={oa} is out of range for output {j}, "
                          f"which has {nd} axes with the mapped one")
     oa %= nd
     if oa:

@@ -11,15 +11,15 @@ compiles to one native function.
 import numpy as np
 
 from . import tree as pytree
-from .ad import jvp_flat, vjp_flat
+from .ad import jvp_flat, vjp_flat, zeros_like_aval
 from .batching import vmap
 from .core.avals import ShapedArray, is_float
 from .core.interpret import eval_ir
-from .core.ir import IR
 from .core.lowering import Structural
 from .core.primitive import Primitive
 from .core.tracing import Tracer, get_aval, trace_to_ir, tracing_abstractly
 from .errors import ConcretizationError, user_frame
+from .inner_ir import cotangent_aval, ir_function, trace_closed
 from .ops import elementwise as ew
 from .ops import kernel_names as K
 from .ops import shape as sh
@@ -35,32 +35,14 @@ def _concrete_or_none(x):
         return None
 
 
-def _closed(flat_fun, avals):
-    """Trace ``flat_fun``; captured values (constants, outer tracers) become leading inputs."""
-    ir = trace_to_ir(flat_fun, avals)
-    return IR(ir.const_vars + ir.in_vars, ir.eqns, ir.outs), list(ir.consts)
-
-
 def _retrace(fun, avals):
     """IR of ``fun`` (flat lists) on ``avals``, with no captured constants left over."""
-    ir, consts = _closed(fun, avals)
+    ir, consts = trace_closed(fun, avals)
     if consts:  # constants created inside rules (e.g. zeros): keep them as literals of an IR
         ir2 = trace_to_ir(lambda *xs: eval_ir(ir, ir.consts, list(consts) + list(xs)),
                           avals)
         return ir2
     return ir
-
-
-def _ir_fun(ir):
-    return lambda *xs: eval_ir(ir, ir.consts, list(xs))
-
-
-def _ct_aval(a):
-    return a if is_float(a.dtype) else ShapedArray(a.shape, np.float64)
-
-
-def _zeros(aval):
-    return np.zeros(aval.shape, aval.dtype)
 
 
 def _stack(values, aval):
@@ -115,8 +97,8 @@ def cond(pred, true_fun, false_fun, *operands):
             return out_leaves
         return f
 
-    ir_t, c_t = _closed(flat(true_fun), avals)
-    ir_f, c_f = _closed(flat(false_fun), avals)
+    ir_t, c_t = trace_closed(flat(true_fun), avals)
+    ir_f, c_f = trace_closed(flat(false_fun), avals)
     if trees[0] != trees[1] or ir_t.out_avals != ir_f.out_avals:
         raise TypeError(
             "cond: the branches return different structures or types: true_fun gives "
@@ -157,11 +139,11 @@ def _cond_jvp(primals, tangents, branches):
             prim, tans = list(xs[:len(args)]), [None] * len(args)
             for k, i in enumerate(fl):
                 tans[i] = xs[len(args) + k]
-            outs, touts = jvp_flat(_ir_fun(ir), prim, tans)
+            outs, touts = jvp_flat(ir_function(ir), prim, tans)
             return list(outs) + [touts[j] for j in fo]
         return _retrace(f, avals + [avals[i] for i in fl])
 
-    tans = [tangents[1 + i] if tangents[1 + i] is not None else _zeros(avals[i]) for i in fl]
+    tans = [_tangent(args[i], tangents[1 + i]) for i in fl]
     res = cond_p.bind(pred, *args, *tans, branches=(jvp_ir(branches[0]), jvp_ir(branches[1])))
     n = len(out_avals)
     t_out = [None] * n
@@ -174,14 +156,15 @@ def _cond_vjp(cts, primals, out, branches):
     pred, args = primals[0], list(primals[1:])
     avals = [get_aval(a) for a in args]
     out_avals = branches[0].out_avals
-    cts = [c if is_float(a.dtype) else _zeros(_ct_aval(a)) for c, a in zip(cts, out_avals)]
+    cts = [c if is_float(a.dtype) else zeros_like_aval(cotangent_aval(a))
+           for c, a in zip(cts, out_avals)]
 
     def vjp_ir(ir):
         def f(*xs):
             prim, ct = list(xs[:len(args)]), list(xs[len(args):])
-            _, fn, _ = vjp_flat(lambda *a: (_ir_fun(ir)(*a), None), prim)
+            _, fn, _ = vjp_flat(lambda *a: (ir_function(ir)(*a), None), prim)
             return fn(ct)
-        return _retrace(f, avals + [_ct_aval(a) for a in out_avals])
+        return _retrace(f, avals + [cotangent_aval(a) for a in out_avals])
 
     res = cond_p.bind(pred, *args, *cts, branches=(vjp_ir(branches[0]), vjp_ir(branches[1])))
     return [None] + [r if is_float(a.dtype) else None for r, a in zip(res, avals)]
@@ -266,7 +249,7 @@ def scan(f, init, xs=None, length=None, reverse=False):
         y_tree.append(yt)
         return nc_leaves + y_leaves
 
-    ir, consts = _closed(body, c_avals + x_avals)
+    ir, consts = trace_closed(body, c_avals + x_avals)
     outs = scan_p.bind(*consts, *c_leaves, *x_leaves, body=ir, num_consts=len(consts),
                        num_carry=len(c_leaves), length=n, reverse=bool(reverse))
     nc = len(c_leaves)
@@ -321,59 +304,59 @@ def _scan_abstract(*avals, body, num_consts, num_carry, length, reverse):
 
 def _scan_jvp(primals, tangents, body, num_consts, num_carry, length, reverse):
     nk, nc = num_consts, num_carry
-    avals = body.in_avals  # consts, carry, x slices
-    fl = [i for i, a in enumerate(avals) if is_float(a.dtype)]
-    groups = [[i for i in fl if i < nk], [i for i in fl if nk <= i < nk + nc],
-              [i for i in fl if i >= nk + nc]]
-    out_avals = body.out_avals
+    avals, out_avals = body.in_avals, body.out_avals  # consts, carry, x slices
+    spans = [range(0, nk), range(nk, nk + nc), range(nk + nc, len(avals))]
+    groups = [[i for i in span if is_float(avals[i].dtype)] for span in spans]
     fo_c = [j for j in range(nc) if is_float(out_avals[j].dtype)]
     fo_y = [j for j in range(nc, len(out_avals)) if is_float(out_avals[j].dtype)]
     if [i - nk for i in groups[1]] != fo_c:
         raise AssertionError("scan carry dtypes are fixed")
-    n_all = len(avals)
+    jvp = _grouped_jvp(body, spans, groups)
 
-    def jbody(*xs):
-        # inputs: consts, const tangents, carry, carry tangents, xs, x tangents
-        pos = 0
-        prim, tans = [None] * n_all, [None] * n_all
-        for rng, grp in ((range(0, nk), groups[0]), (range(nk, nk + nc), groups[1]),
-                         (range(nk + nc, n_all), groups[2])):
-            for i in rng:
-                prim[i] = xs[pos]
-                pos += 1
-            for i in grp:
-                tans[i] = xs[pos]
-                pos += 1
-        outs, touts = jvp_flat(_ir_fun(body), prim, tans)
-        return (outs[:nc] + [touts[j] for j in fo_c] + outs[nc:] + [touts[j] for j in fo_y])
+    def jbody(*xs):  # consts, const tangents, carry, carry tangents, xs, x tangents
+        outs, touts = jvp(*xs)
+        return outs[:nc] + [touts[j] for j in fo_c] + outs[nc:] + [touts[j] for j in fo_y]
 
-    in_avals = ([avals[i] for i in range(nk)] + [avals[i] for i in groups[0]]
-                + [avals[i] for i in range(nk, nk + nc)] + [avals[i] for i in groups[1]]
-                + [avals[i] for i in range(nk + nc, n_all)] + [avals[i] for i in groups[2]])
-    jir = _retrace(jbody, in_avals)
-
-    def tan(i):
-        t = tangents[i]
-        if t is not None:
-            return t
-        a = get_aval(primals[i])
-        return _zeros(a)
-
-    args = ([primals[i] for i in range(nk)] + [tan(i) for i in groups[0]]
-            + [primals[i] for i in range(nk, nk + nc)] + [tan(i) for i in groups[1]]
-            + [primals[i] for i in range(nk + nc, n_all)] + [tan(i) for i in groups[2]])
+    jir = _retrace(jbody, _interleave(avals, spans, groups, lambda i: avals[i]))
+    args = _interleave(primals, spans, groups, lambda i: _tangent(primals[i], tangents[i]))
     res = scan_p.bind(*args, body=jir, num_consts=nk + len(groups[0]),
                       num_carry=nc + len(groups[1]), length=length, reverse=reverse)
-    carry, carry_t = res[:nc], res[nc:nc + len(fo_c)]
-    rest = res[nc + len(fo_c):]
     ny = len(out_avals) - nc
-    ys, ys_t = rest[:ny], rest[ny:]
+    carry, carry_t, rest = res[:nc], res[nc:nc + len(fo_c)], res[nc + len(fo_c):]
     t_out = [None] * len(out_avals)
-    for k, j in enumerate(fo_c):
-        t_out[j] = carry_t[k]
-    for k, j in enumerate(fo_y):
-        t_out[j] = ys_t[k]
-    return carry + ys, t_out
+    for j, t in zip(fo_c + fo_y, carry_t + rest[ny:]):
+        t_out[j] = t
+    return carry + rest[:ny], t_out
+
+
+def _grouped_jvp(ir, spans, groups):
+    """``ir``'s JVP as a function of the inputs in ``spans``, each span followed by the
+    tangents of its inputs in ``groups`` (the others have none); returns (outputs, output
+    tangents)."""
+    n = spans[-1].stop
+
+    def f(*xs):
+        pos, prim, tans = 0, [None] * n, [None] * n
+        for span, group in zip(spans, groups):
+            for i in span:
+                prim[i], pos = xs[pos], pos + 1
+            for i in group:
+                tans[i], pos = xs[pos], pos + 1
+        return jvp_flat(ir_function(ir), prim, tans)
+    return f
+
+
+def _interleave(values, spans, groups, tangent):
+    """``values`` of each span followed by ``tangent(i)`` for the ``i`` of its group."""
+    out = []
+    for span, group in zip(spans, groups):
+        out += [values[i] for i in span] + [tangent(i) for i in group]
+    return out
+
+
+def _tangent(x, t):
+    """``t``, or zeros for ``x`` where it is None (a loop carries an explicit tangent)."""
+    return t if t is not None else zeros_like_aval(get_aval(x))
 
 
 def _scan_vjp(cts, primals, out, body, num_consts, num_carry, length, reverse):
@@ -390,9 +373,9 @@ def _scan_vjp(cts, primals, out, body, num_consts, num_carry, length, reverse):
                       length=length, reverse=reverse)
     carries_in = fwd[len(out_avals):]
     # 2. Backward: a reverse scan over (x_i, carry_i, ct_y_i) with carry (ct_carry, ct_consts).
-    ct_c_avals = [_ct_aval(a) for a in out_avals[:nc]]
-    ct_y_avals = [_ct_aval(a) for a in out_avals[nc:]]
-    ct_k_avals = [_ct_aval(a) for a in avals[:nk]]
+    ct_c_avals = [cotangent_aval(a) for a in out_avals[:nc]]
+    ct_y_avals = [cotangent_aval(a) for a in out_avals[nc:]]
+    ct_k_avals = [cotangent_aval(a) for a in avals[:nk]]
     nx = len(avals) - nk - nc
 
     def bwd_body(*v):
@@ -401,8 +384,8 @@ def _scan_vjp(cts, primals, out, body, num_consts, num_carry, length, reverse):
         acc = list(v[nk + nc:nk + nc + nk])
         rest = list(v[nk + nc + nk:])
         x_i, c_i, ct_y = rest[:nx], rest[nx:nx + nc], rest[nx + nc:]
-        _, fn, _ = vjp_flat(lambda *a: (_ir_fun(body)(*a), None), k + c_i + x_i)
-        # integer inputs get float zeros: the cotangent carries are declared float (_ct_aval);
+        _, fn, _ = vjp_flat(lambda *a: (ir_function(body)(*a), None), k + c_i + x_i)
+        # integer inputs get float zeros: the cotangent carries are declared float (cotangent_aval);
         # broadcast from a 0-d literal, so the body IR captures no array constant
         g = [c if is_float(a.dtype) else sh.zeros_like_shape(a.shape, np.float64)
              for c, a in zip(fn(ct_c + ct_y), avals)]
@@ -412,13 +395,13 @@ def _scan_vjp(cts, primals, out, body, num_consts, num_carry, length, reverse):
     b_avals = (avals[:nk] + ct_c_avals + ct_k_avals + avals[nk + nc:] + avals[nk:nk + nc]
                + ct_y_avals)
     bir = _retrace(bwd_body, b_avals)
-    ct_c0 = [c if is_float(a.dtype) else _zeros(_ct_aval(a)) for c, a in
+    ct_c0 = [c if is_float(a.dtype) else zeros_like_aval(cotangent_aval(a)) for c, a in
              zip(cts[:nc], out_avals[:nc])]
-    ct_ys = [c if is_float(a.dtype) else _zeros(ShapedArray((length,) + a.shape, np.float64))
+    ct_ys = [c if is_float(a.dtype) else np.zeros((length,) + a.shape, np.float64)
              for c, a in zip(cts[nc:], out_avals[nc:])]
-    res = scan_p.bind(*consts, *ct_c0, *[_zeros(a) for a in ct_k_avals], *xs, *carries_in,
-                      *ct_ys, body=bir, num_consts=nk, num_carry=nc + nk, length=length,
-                      reverse=not reverse)
+    res = scan_p.bind(*consts, *ct_c0, *[zeros_like_aval(a) for a in ct_k_avals], *xs,
+                      *carries_in, *ct_ys, body=bir, num_consts=nk, num_carry=nc + nk,
+                      length=length, reverse=not reverse)
     ct_init, ct_consts, ct_xs = res[:nc], res[nc:nc + nk], res[nc + nk:]
     float_in = [is_float(a.dtype) for a in avals]
     return [c if ok else None for c, ok in zip(ct_consts + ct_init + ct_xs, float_in)]
@@ -544,8 +527,8 @@ def while_loop(cond_fun, body_fun, init_val):
                 f"(at {user_frame()}).")
         return out_leaves
 
-    cir, cc = _closed(flat_cond, avals)
-    bir, bc = _closed(flat_body, avals)
+    cir, cc = trace_closed(flat_cond, avals)
+    bir, bc = trace_closed(flat_body, avals)
     outs = while_p.bind(*cc, *bc, *leaves, cond_ir=cir, body_ir=bir, num_cond_consts=len(cc),
                         num_body_consts=len(bc))
     return pytree.tree_unflatten(tree, outs)
@@ -562,40 +545,26 @@ def _while_impl(*args, cond_ir, body_ir, num_cond_consts, num_body_consts):
 
 def _while_jvp(primals, tangents, cond_ir, body_ir, num_cond_consts, num_body_consts):
     ncc, nbc = num_cond_consts, num_body_consts
-    cc, bc = list(primals[:ncc]), list(primals[ncc:ncc + nbc])
-    val = list(primals[ncc + nbc:])
-    b_avals = body_ir.in_avals
-    fb = [i for i, a in enumerate(b_avals) if is_float(a.dtype)]
-    fv = [i - nbc for i in fb if i >= nbc]
-    fk = [i for i in fb if i < nbc]
-    nv = len(val)
+    b_avals = body_ir.in_avals  # body consts, values
+    nv = len(b_avals) - nbc
+    spans = [range(0, nbc), range(nbc, nbc + nv)]
+    groups = [[i for i in span if is_float(b_avals[i].dtype)] for span in spans]
+    jvp = _grouped_jvp(body_ir, spans, groups)
+    fv = [i - nbc for i in groups[1]]
 
-    def tan(x, t):
-        return t if t is not None else _zeros(get_aval(x))
-
-    def jbody(*xs):  # body consts, their tangents, val, val tangents
-        k, kt = list(xs[:nbc]), list(xs[nbc:nbc + len(fk)])
-        v = list(xs[nbc + len(fk):nbc + len(fk) + nv])
-        vt = list(xs[nbc + len(fk) + nv:])
-        prim = k + v
-        tans = [None] * len(prim)
-        for t, i in zip(kt, fk):
-            tans[i] = t
-        for t, i in zip(vt, fv):
-            tans[nbc + i] = t
-        outs, touts = jvp_flat(_ir_fun(body_ir), prim, tans)
+    def jbody(*xs):  # body consts, their tangents, values, value tangents
+        outs, touts = jvp(*xs)
         return list(outs) + [touts[i] for i in fv]
 
-    jb = _retrace(jbody, b_avals[:nbc] + [b_avals[i] for i in fk] + b_avals[nbc:]
-                  + [b_avals[nbc + i] for i in fv])
-    # the condition sees (val, val tangents) but ignores the tangents
-    c_avals = cond_ir.in_avals
+    jb = _retrace(jbody, _interleave(b_avals, spans, groups, lambda i: b_avals[i]))
+    # the condition sees (values, value tangents) but ignores the tangents
     jc = _retrace(lambda *xs: eval_ir(cond_ir, cond_ir.consts, list(xs[:ncc + nv])),
-                  c_avals + [b_avals[nbc + i] for i in fv])
-    body_consts = bc + [tan(primals[ncc + i], tangents[ncc + i]) for i in fk]
-    vt = [tan(val[i], tangents[ncc + nbc + i]) for i in fv]
-    res = while_p.bind(*cc, *body_consts, *val, *vt, cond_ir=jc, body_ir=jb,
-                       num_cond_consts=ncc, num_body_consts=len(body_consts))
+                  cond_ir.in_avals + [b_avals[nbc + i] for i in fv])
+    body_in = _interleave(primals[ncc:], spans, groups,
+                          lambda i: _tangent(primals[ncc + i], tangents[ncc + i]))
+    nb = nbc + len(groups[0])
+    res = while_p.bind(*primals[:ncc], *body_in, cond_ir=jc, body_ir=jb,
+                       num_cond_consts=ncc, num_body_consts=nb)
     t_out = [None] * nv
     for k, i in enumerate(fv):
         t_out[i] = res[nv + k]

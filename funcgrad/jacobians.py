@@ -3,7 +3,7 @@
 import numpy as np
 
 from . import tree as pytree
-from .ad import _check_leaves, _fun_name, _split_args, _to_user, jvp_flat, vjp
+from .ad import check_leaves, fun_name, jvp_flat, split_args, to_user, vjp
 from .batching import vmap
 from .core.avals import is_float
 from .core.tracing import get_aval
@@ -28,7 +28,7 @@ def jacrev(fun, argnums=0):
     [[2.0, 0.0], [0.0, 4.0]]
     """
     def jac(*args, **kwargs):
-        single, nums, partial = _split_args(fun, args, argnums, "jacrev")
+        single, nums, partial = split_args(fun, args, argnums, "jacrev")
         diff = tuple(args[a] for a in nums)
         out, vjp_fn = vjp(lambda *d: fun(*partial(*d), **kwargs), *diff)
         out_leaves, out_tree = pytree.tree_flatten(out)
@@ -44,12 +44,12 @@ def jacrev(fun, argnums=0):
 
             grads = vmap(pull)(_basis(oa)) if oa.size else [
                 np.zeros((0,) + get_aval(x).shape) for x in in_leaves]
-            block = [_to_user(sh.reshape(g, oa.shape + get_aval(x).shape))
+            block = [to_user(sh.reshape(g, oa.shape + get_aval(x).shape))
                      for g, x in zip(grads, in_leaves)]
             rows.append(_pick(pytree.tree_unflatten(in_tree, block), single))
         return pytree.tree_unflatten(out_tree, rows)
 
-    jac.__name__ = f"jacrev({_fun_name(fun)})"
+    jac.__name__ = f"jacrev({fun_name(fun)})"
     return jac
 
 
@@ -65,10 +65,10 @@ def jacfwd(fun, argnums=0):
     [[1.0, 0.0], [0.0, 1.0]]
     """
     def jac(*args, **kwargs):
-        single, nums, partial = _split_args(fun, args, argnums, "jacfwd")
+        single, nums, partial = split_args(fun, args, argnums, "jacfwd")
         diff = tuple(args[a] for a in nums)
         in_leaves, in_tree = pytree.tree_flatten(diff)
-        _check_leaves(in_leaves, "jacfwd")
+        check_leaves(in_leaves, "jacfwd")
         in_avals = [get_aval(x) for x in in_leaves]
         out_tree = []
 
@@ -98,11 +98,11 @@ def jacfwd(fun, argnums=0):
                 t = cols[k][j]  # (in_k.size,) + out.shape
                 t = sh.reshape(t, (xa.size, oa.size))
                 t = sh.transpose(t, (1, 0))
-                block.append(_to_user(sh.reshape(t, oa.shape + xa.shape)))
+                block.append(to_user(sh.reshape(t, oa.shape + xa.shape)))
             rows.append(_pick(pytree.tree_unflatten(in_tree, block), single))
         return pytree.tree_unflatten(out_tree[0], rows)
 
-    jac.__name__ = f"jacfwd({_fun_name(fun)})"
+    jac.__name__ = f"jacfwd({fun_name(fun)})"
     return jac
 
 

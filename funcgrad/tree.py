@@ -69,8 +69,12 @@ def _is_namedtuple(x):
     return isinstance(x, tuple) and hasattr(type(x), "_fields")
 
 
-def _flatten_node(x):
-    """(kind, aux, children) for a container, or None for a leaf."""
+def flatten_node(x):
+    """``(kind, aux, children)`` for a container (one level of a pytree), or None for a leaf.
+
+    >>> flatten_node({"b": 1, "a": 2})
+    (<class 'dict'>, ('a', 'b'), [2, 1])
+    """
     t = type(x)
     if t is list:
         return list, len(x), x
@@ -123,7 +127,7 @@ def _flatten_into(x, leaves, is_leaf):
     if is_leaf is not None and is_leaf(x):
         leaves.append(x)
         return LEAF
-    node = _flatten_node(x)
+    node = flatten_node(x)
     if node is None:
         leaves.append(x)
         return LEAF

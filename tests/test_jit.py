@@ -428,11 +428,11 @@ def test_outer_and_vector_matrix_products_fuse_into_loops():
 
 
 def test_long_functions_are_split_into_pieces_that_compute_the_same(monkeypatch):
-    from funcgrad.backend import split
-    monkeypatch.setattr(split, "MAX_LINES", 8)  # functions called from compiled code
-    monkeypatch.setattr(split, "PIECE_LINES", 5)
-    monkeypatch.setattr(split, "MAIN_MAX_LINES", 20)  # the main one: a chain run by Python
-    monkeypatch.setattr(split, "MAIN_PIECE_LINES", 12)
+    from funcgrad.backend import pieces
+    monkeypatch.setattr(pieces, "MAX_LINES", 8)  # functions called from compiled code
+    monkeypatch.setattr(pieces, "PIECE_LINES", 5)
+    monkeypatch.setattr(pieces, "MAIN_MAX_LINES", 20)  # the main one: a chain run by Python
+    monkeypatch.setattr(pieces, "MAIN_PIECE_LINES", 12)
 
     def f(p, x, y, n):  # a training loss with a scan and a cond inside: nested functions too
         h = fnp.tanh(x @ p["w1"] + p["b1"])
@@ -446,7 +446,7 @@ def test_long_functions_are_split_into_pieces_that_compute_the_same(monkeypatch)
     x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 2))
     src = step.source(p, x, y, 3)
     assert re.search(r"= fn__2\(", src) and re.search(r"= fn__1\(", src)
-    assert split.CHAIN_MARK + "\ndef fn(" in src  # the main function
+    assert pieces.CHAIN_MARK + "\ndef fn(" in src  # the main function
     assert re.search(r"^def fn_2__2\(", src, re.M)  # a compiled chain: a branch or loop body
     v, g = step(p, x, y, 3)
     v2, g2 = fg.value_and_grad(f)(p, x, y, 3)
@@ -474,3 +474,48 @@ def test_scalars_computed_late_do_not_split_loops():
     np.testing.assert_allclose(p1["w"], p2["w"], rtol=1e-13)
     for a, b in zip(fg.tree_leaves(s1), fg.tree_leaves(s2)):
         np.testing.assert_allclose(a, b, rtol=1e-13)
+
+
+def _code(src):
+    return [ln for ln in src.splitlines() if not ln.lstrip().startswith("#")]
+
+
+def test_equal_dimensions_share_a_size_and_coincidences_do_not():
+    f = fg.jit(fg.value_and_grad(mlp_loss))
+    rng = np.random.default_rng(7)
+    p = make_params()  # 3 inputs, 8 hidden units, 2 outputs
+
+    def source(n):
+        return f.source(p, rng.normal(size=(n, 3)), rng.normal(size=(n, 2)))
+
+    src = source(16)
+    # the forward nest and the backward one run over the same (batch, hidden) dimensions
+    nests = re.findall(r"for i0 in range\((p\d+)\):\n\s+for i1 in range\((p\d+)\)", src)
+    assert len(nests) == 2 and nests[0] == nests[1] and nests[0][0] != nests[0][1]
+    assert len(re.findall(r"^\s+p\d+ = P\[", src, re.M)) == 4  # batch, hidden, batch, outputs
+    # a batch of 8 rows equals the hidden size only by chance: the code stays the same
+    assert _code(source(8)) == _code(src) == _code(source(5))
+
+
+def test_every_name_a_comment_shows_is_defined_or_shown_as_a_broadcast():
+    import funcgrad.optim as optim
+    opt = optim.adam(1e-3)
+    p = make_params(np.float32)
+
+    def step(p, x, y, state):
+        u, state = opt.update(fg.grad(mlp_loss)(p, x, y), state, p)
+        return optim.apply_updates(p, u), state
+
+    rng = np.random.default_rng(8)
+    x, y = rng.normal(size=(16, 3)).astype(np.float32), rng.normal(size=(16, 2)).astype(
+        np.float32)
+    src = fg.jit(step).source(p, x, y, opt.init(p))
+    shown, read = set(), set()
+    for ln in src.splitlines():
+        m = re.match(r"\s*# (.+?) = \S+ ?(.*)$", ln)
+        if m:
+            shown.update(d.split(":")[0] for d in m.group(1).split())
+            read.update(a for a in m.group(2).split() if re.fullmatch(r"[a-z]+_?", a))
+    params = set(re.search(r"def fn\((.*?)\)", src).group(1).replace(" ", "").split(","))
+    assert "broadcast_in_dim" in src and read
+    assert read <= shown | params, read - shown - params

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import funcgrad as fg
+from funcgrad.backend import codegen, parallel, pieces
 from funcgrad.backend import compile as backend
-from funcgrad.backend import parallel, split
 
 # A float32 MLP training step with Adam, like the W2 benchmark at small sizes: its generated
 # code (~500 lines) is long enough to be split with the default thresholds.
@@ -169,53 +169,68 @@ def test_piece_signatures_follow_the_specs():
     assert parallel.signature([("arg", 0), None], args) is None
 
 
-CHAIN_SRC = textwrap.dedent("""\
-    def fn(a, s, P, F64, F32):
-        p0 = P[0]
-        b = a * 2.0
-        c = b + 1.0
-        d = c - a
-        t_ = c * 3.0
-        e = t_ * s
-        f = e + b
-        g = f * c
-        h = g - d
-        return (h, e, )
-""")
+def _chain_layout():
+    """A function of 8 statements, one block each; ``t`` is a view (its layout is unknown)."""
+    stmts = [("b = a * 2.0", "a", "b"), ("c = b + 1.0", "b", "c"), ("d = c - a", "ca", "d"),
+             ("t = c[::-1]", "c", "t"), ("e = t * s", "ts", "e"), ("f = e + b", "eb", "f"),
+             ("g = f * c", "fc", "g"), ("h = g - d", "gd", "h")]
+    blocks = []
+    for line, reads, defines in stmts:
+        b = pieces.Block()
+        b.lines, b.reads, b.defines = ["    # " + line, "    " + line], set(reads), {defines}
+        blocks.append(b)
+    blocks[0].lines.append("    b = b * p0")  # reads a size from P
+    blocks[0].tables.add("p0")
+    ret = pieces.Block()
+    ret.lines, ret.reads = ["    return (h, e, )"], {"h", "e"}
+    return pieces.Layout("fn", ["a", "s"], blocks, ret, {"p0": "p0 = P[0]"})
 
 
 def test_cuts_avoid_values_of_unknown_type_and_keep_float32_scalars():
+    layout = _chain_layout()
     types = {n: ("array", "float64", 1) for n in "bcdefgh"}
-    texts, pieces = split.split_function(CHAIN_SRC, max_lines=3, piece_lines=4, types=types)
-    assert len(pieces) == 2 and texts[-1].startswith(split.CHAIN_MARK)
-    # the halfway cut, after t_ (a temporary: its type is not known), moved one statement up
-    assert "t_" not in texts[1].splitlines()[0] and "t_ = c * 3.0" in texts[1]
-    assert all(None not in p.specs for p in pieces)
-    assert pieces[0].specs == [("arg", 0), ("arg", 2), ("arg", 3), ("arg", 4)]
+    fns, made = pieces.assemble(layout, types, max_lines=3, piece_lines=4)
+    texts = [f.text for f in fns]
+    assert len(made) == 2 and texts[-1].startswith(pieces.CHAIN_MARK)
+    assert [f.native for f in fns] == [True, True, False]
+    # the halfway cut, after t (a view: its type is not known), moved one statement up
+    assert "t" not in texts[1].splitlines()[0] and "    t = c[::-1]" in texts[1]
+    assert all(None not in p.specs for p in made)
+    assert made[0].specs == [("arg", 0), ("arg", 2), ("arg", 3), ("arg", 4)]
+    assert "p0 = P[0]" in texts[0] and "p0 = P[0]" not in texts[1]  # a piece reads its sizes
     ns = {"np": np}
     for t in texts:
         exec(t, ns)
     a = np.arange(4.0)
     want = {}
-    exec(CHAIN_SRC, want)
+    exec(layout.whole(), want)
     P = np.array([4])
     for got, ref in zip(ns["fn"](a, 0.5, P, None, None), want["fn"](a, 0.5, P, None, None)):
         np.testing.assert_array_equal(got, ref)
     # a float32 scalar passed through Python is handed to the next piece as float32 again
-    assert split._retyped("s2", ("scalar", "float32")) == "np.float32(s2)"
-    assert split._retyped("x", ("scalar", "float64")) == "x"
+    assert pieces._retyped("s2", ("scalar", "float32")) == "np.float32(s2)"
+    assert pieces._retyped("x", ("scalar", "float64")) == "x"
+
+
+def test_a_compiled_chain_keeps_the_signature_and_cuts_greedily():
+    fns, made = pieces.assemble(_chain_layout(), max_lines=3, piece_lines=3)
+    assert made == [] and all(f.native for f in fns) and len(fns) == 4
+    assert fns[-1].text.startswith("def fn(a, s, P, F64, F32):")
+    ns = {"np": np}
+    for f in fns:
+        exec(f.text, ns)
+    h, e = ns["fn"](np.arange(4.0), 0.5, np.array([4]), None, None)
+    np.testing.assert_array_equal(e, (np.arange(4.0) * 8 + 1)[::-1] * 0.5)
 
 
 def test_chain_module_runs_in_python_and_pieces_are_compiled():
     src = fg.jit(lambda x: x).source(1.0)  # short: no chain, one compiled function
-    assert split.CHAIN_MARK not in src
-
-    class S:  # a split module's source as ``compile`` sees it
-        text = "x = 1\n\n" + split.CHAIN_MARK + "\ndef fn(a):\n    return fn__1(a)\n\n" \
-               "def fn__1(a):\n    return a\n"
-
-    text = backend.module_text(S)
-    assert split.CHAIN_MARK + "\ndef fn(" in text  # undecorated
+    assert pieces.CHAIN_MARK not in src
+    main = pieces.Function("fn", pieces.CHAIN_MARK + "\ndef fn(a):\n    return fn__1(a)\n",
+                           native=False)
+    piece = pieces.Function("fn__1", "def fn__1(a):\n    return a\n")
+    text = backend.module_text(codegen.Source([piece, main], {"x": "1"}, "fn", [], [], []))
+    assert pieces.CHAIN_MARK + "\ndef fn(" in text  # undecorated
     assert text.count("@njit") == 1 and "@njit(cache=True" in text.split("def fn__1")[0]
 
 

@@ -1,10 +1,10 @@
 """The on-disk cache of generated modules (and Numba's machine code beside them).
 
 Layout: ``<FUNCGRAD_CACHE_DIR>/<tag>/fg_<key>.py`` where ``tag`` names everything the machine
-code depends on besides the source (funcgrad, Numba, llvmlite, NumPy and Python versions, the
-CPU, and the text of ``kernels.py``, which generated code inlines) and ``key`` hashes the
-generated source (comments aside). Numba writes its own files to ``__pycache__`` next to each
-module.
+code depends on besides the source (Numba, llvmlite, NumPy and Python versions, the CPU, and the
+text of ``kernels.py`` and ``blas.py``, which generated code inlines and links) and ``key``
+hashes the generated source (comments aside). Numba writes its own files to ``__pycache__``
+next to each module.
 
 Cached code is executed, so it is trusted only from a directory this user owns, created private
 (0700); files owned by someone else are ignored. Writes are atomic (a temporary name, then a
@@ -31,17 +31,18 @@ on_clear = []  # callables that drop caches built on top of this one (jit plans)
 
 
 def _kernels_hash():
-    path = os.path.join(os.path.dirname(__file__), "kernels.py")
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()[:12]
+    """Hash of the compiled code that generated modules import (their other dependency)."""
+    h = hashlib.sha256()
+    for name in ("kernels.py", "blas.py"):
+        with open(os.path.join(os.path.dirname(__file__), name), "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()[:12]
 
 
 def version_tag():
     import llvmlite
     import numba
     import numpy
-
-    from .. import __version__
     cpu = platform.machine()
     try:
         import llvmlite.binding as llvm
@@ -49,7 +50,7 @@ def version_tag():
     except Exception:  # the name only refines the key
         pass
     py = "py%d%d" % sys.version_info[:2]
-    return (f"fg{__version__}-nb{numba.__version__}-llvm{llvmlite.__version__}-"
+    return (f"fg-nb{numba.__version__}-llvm{llvmlite.__version__}-"
             f"np{numpy.__version__}-{py}-{cpu}-k{_kernels_hash()}")
 
 

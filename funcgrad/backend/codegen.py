@@ -10,12 +10,17 @@ and a new batch size or a new learning rate reuses the compiled function. One ex
 axis of length 1 is written as ``range(1)`` (LLVM then drops the loop); such an axis is
 structure anyway, since broadcasting depends on it.
 
+A function is written item by item as ``fusion`` schedules its (optimized: ``passes``) IR, each
+item into a ``pieces.Block`` that knows what it reads and defines, so that a long function can
+be cut into pieces between items (``pieces``) without reading the text back.
+
 0-d values are Numba scalars; other values are arrays. What to write for an equation comes
 from its primitive's lowering record (``core/lowering.py``), declared with the primitive in
 ``ops/``: loop nests (``fusion``) compute elementwise equations from their scalar expressions
 and fold reductions with their identity and combine; any other equation is written by its
-record's emitter, against the ``Writer`` methods under "the interface for emitters". A primitive
-with no lowering record still runs under jit, by the caller splitting the function around it.
+record's emitter, against the ``Writer`` methods under "the interface for emitters" (loop nests
+are ``loops.LoopNest``). A primitive with no lowering record still runs under jit, by the
+runner cutting the IR into segments around it.
 """
 import builtins
 import collections
@@ -24,17 +29,18 @@ import re
 
 import numpy as np
 
-from ..core.ir import IR, Lit, Var
-from ..core.ir import _names as _name_stream
+from ..core.avals import SHORT_DTYPE_NAMES
+from ..core.ir import Lit, Var, fmt_param, var_names
 from ..core.lowering import Broadcast, Elementwise, Reduction, Structural, expression
 from ..ops import kernel_names as K
-from . import fusion
-from .split import split_function
+from . import fusion, passes
+from .dims import Dims
+from .loops import LoopNest, tuple_text
+from .pieces import Block, Layout, assemble
 
 # names an IR variable must not take: generated code calls builtins and reads these
 RESERVED = set(dir(builtins)) | {"np", "P", "F64", "F32"}
 NICE = {0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5, 3.0}
-BLOCK = 256  # innermost-loop block for vectorizable reductions (fits in L1)
 CALL = re.compile(r"\w\(")  # a call of a kernel or NumPy function in a scalar expression
 
 
@@ -42,17 +48,8 @@ class Unsupported(Exception):
     """An equation this backend cannot emit; ``args[0]`` is the Eqn."""
 
 
-def _tuple(texts):
-    """Text of a tuple of texts: ``(p0, p1, )``."""
-    return "(" + "".join(t + ", " for t in texts) + ")"
-
-
 def dtype_text(dt):
     return f"np.{np.dtype(dt).name}"
-
-
-_SHORT = {"float32": "f32", "float16": "f16", "int64": "i64", "int32": "i32", "int16": "i16",
-          "int8": "i8", "uint64": "u64", "uint32": "u32", "uint16": "u16", "uint8": "u8"}
 
 
 def literal(val, consts=None):
@@ -79,7 +76,7 @@ def literal(val, consts=None):
         tag = text.replace("-", "m")
     if consts is None:
         return f"np.{dt.name}({text})"
-    name = f"{_SHORT.get(dt.name, dt.name)}_{tag}"
+    name = f"{SHORT_DTYPE_NAMES.get(dt.name, dt.name)}_{tag}"
     consts[name] = f"np.{dt.name}({text})"
     return name
 
@@ -89,55 +86,50 @@ class Module:
 
     def __init__(self):
         self.P, self.F64, self.F32 = [], [], []
-        self.functions = []
+        self.functions = []  # pieces.Function, callees before their callers
         self.consts = {}  # typed literals: name -> text
         self.count = 0
-        self.pieces = []  # how the main function was split (``split.Piece``), if it was
+        self.pieces = []  # how the main function was cut (``pieces.Piece``), if it was
 
     def add_function(self, ir, base, main=False):
-        """Write a function for ``ir``; ``main``: the one called from Python (split, if long,
+        """Write a function for ``ir``; ``main``: the one called from Python (cut, if long,
         into pieces that Python calls in order) rather than from compiled code."""
         self.count += 1
         name = f"{base}_{self.count}" if self.count > 1 else base
         w = Writer(self, ir, name)
-        text = w.generate()
-        texts, pieces = split_function(text, types=w.value_types() if main else None)
-        self.functions.extend(texts)
+        layout = w.render()
+        functions, pieces = assemble(layout, types=w.value_types() if main else None)
+        self.functions.extend(functions)
         if main:
             self.pieces = pieces
         return name
 
 
 class Writer:
-    """Writes one function for one IR."""
+    """Writes one function for one IR, one block per scheduled item."""
 
     def __init__(self, mod, ir, fname):
-        self.mod, self.ir, self.fname = mod, ir, fname
-        self.lines, self.prologue = [], []
+        self.mod, self.fname = mod, fname
         self.tmp = 0
         self.views = set()  # vars that may alias an input or another value
         self.names = {}
-        gen = _name_stream()
-
-        def name_all(ir):  # as ``print(ir)`` names them: in order of appearance
-            for v in list(ir.const_vars) + list(ir.in_vars) + [o for e in ir.eqns
-                                                               for o in e.outvars]:
-                if v not in self.names:
-                    name = next(gen)
-                    if keyword.iskeyword(name) or name in RESERVED:
-                        name += "_"
-                    self.names[v] = name
-
-        name_all(ir)
-        ir = self.ir = fusion.simplify(fusion.rewrite(fusion.inline_calls(ir)))
-        name_all(ir)  # variables of inlined calls and of rewritten products
+        gen = var_names()
+        _name_vars(ir, self.names, gen)  # as ``print(ir)`` names them
+        ir = self.ir = passes.optimize(ir)
+        _name_vars(ir, self.names, gen)  # variables of rewritten products
         self.eqns = ir.eqns
-        self.virtual, self.materialized = {}, set()
+        self.items, self.virtual = fusion.schedule(self.eqns)
+        self.escaping = fusion.escaping(self.items, self.virtual, ir.outs)
+        self.dims = Dims(self.eqns, self.items)
+        self.materialized = set()
         self.inputs = set(ir.const_vars) | set(ir.in_vars)
         self._readers = None  # var -> how many equations read it (and outputs), for reusable()
+        self.sizes = {}  # class of equal dimensions -> its name (``p3``)
+        self.table_reads = {}  # ``p3`` -> ``p3 = P[3]``, in the order they were made
+        self.block = None
 
     def value_types(self):
-        """The type spec (``split.Piece``) of each value the generated code holds in a name:
+        """The type spec (``pieces.Piece``) of each value the generated code holds in a name:
         arrays the code allocates are C-contiguous; views and inputs are left out (their
         layout is the caller's)."""
         out = {}
@@ -150,16 +142,22 @@ class Writer:
         return out
 
     # -- the interface for emitters (a lowering record's ``emit(w, eqn)``) ----------------------
-    def size(self, d):
-        """Text of a run-time size (read from ``P``, never written into the source)."""
-        self.mod.P.append(int(d))
-        k = len(self.mod.P) - 1
-        self.prologue.append(f"p{k} = P[{k}]")
-        return f"p{k}"
+    def size(self, d, dim=None):
+        """Text of a run-time size (read from ``P``, never written into the source). ``dim``:
+        the ``(var, axis)`` it is the size of; dimensions known equal (``dims``) share one."""
+        key = None if dim is None else self.dims.root(dim)
+        name = self.sizes.get(key)
+        if name is None or self.mod.P[int(name[1:])] != d:
+            self.mod.P.append(int(d))
+            name = self._table_entry("p", "P", len(self.mod.P) - 1)
+            if key is not None:
+                self.sizes[key] = name
+        self.block.tables.add(name)
+        return name
 
     def shape(self, shape):
         """Text of a shape tuple of run-time sizes."""
-        return _tuple([self.size(d) for d in shape])
+        return tuple_text([self.size(d) for d in shape])
 
     def dtype(self, dt):
         """Text of a dtype: ``np.float32``."""
@@ -175,14 +173,21 @@ class Writer:
         is64 = val.dtype == np.float64
         table = self.mod.F64 if is64 else self.mod.F32
         table.append(val.item())
-        k = len(table) - 1
-        name = f"{'f' if is64 else 'g'}{k}"
-        self.prologue.append(f"{name} = {'F64' if is64 else 'F32'}[{k}]")
+        name = self._table_entry("f" if is64 else "g", "F64" if is64 else "F32", len(table) - 1)
+        self.block.tables.add(name)
         return name
+
+    def typed(self, val):
+        """Text of a typed literal written into the source (never read from a table): a
+        structural constant such as a reduction's identity."""
+        return literal(val, self.mod.consts)
 
     def n(self, x):
         """Text of an atom: a variable's name (scalar for 0-d) or a literal."""
-        return self.lit(x.val) if isinstance(x, Lit) else self.names[x]
+        if isinstance(x, Lit):
+            return self.lit(x.val)
+        self.block.reads.add(self.names[x])
+        return self.names[x]
 
     def arr(self, x):
         """Text of ``x`` as an array (0-d values are scalars in generated code)."""
@@ -197,7 +202,7 @@ class Writer:
 
     def emit(self, line, depth=1):
         """Write a line, indented ``depth`` levels inside the function."""
-        self.lines.append("    " * depth + line)
+        self.block.lines.append("    " * depth + line)
 
     def loops(self, dims):
         """Emit a loop nest over ``dims`` (size texts); its fresh index names."""
@@ -208,16 +213,16 @@ class Writer:
 
     def assign(self, v, expr, view=False):
         """Write ``v = expr``; ``view``: the value may alias an input or another value."""
-        self.emit(f"{self.names[v]} = {expr}")
+        self.emit(f"{self.define(v)} = {expr}")
         if view:
             self.views.add(v)
 
     def assign_shaped(self, v, array_expr):
         """Assign an array result, or its only element when ``v`` is 0-d."""
         if v.aval.shape == ():
-            self.emit(f"{self.names[v]} = {array_expr}.ravel()[0]")
+            self.emit(f"{self.define(v)} = {array_expr}.ravel()[0]")
         else:
-            self.emit(f"{self.names[v]} = {array_expr}")
+            self.emit(f"{self.define(v)} = {array_expr}")
 
     def rows3(self, x, axis):
         """Text of ``x`` as a C-contiguous (before, n, after) array around ``axis``, and the
@@ -247,40 +252,77 @@ class Writer:
         """Text of a call of a function of this module on argument texts."""
         return f"{fname}({''.join(a + ', ' for a in args)}P, F64, F32)"
 
-    # -- writing -------------------------------------------------------------------------------
+    # -- names, comments, blocks ----------------------------------------------------------------
+    def define(self, v):
+        """The name of ``v``, which the current block writes."""
+        self.block.defines.add(self.names[v])
+        return self.names[v]
+
+    def _table_entry(self, prefix, table, k):
+        name = f"{prefix}{k}"
+        self.table_reads[name] = f"{name} = {table}[{k}]"
+        return name
+
     def comment(self, e, depth=1):
+        """The equation ``e`` as a comment line, as ``print(ir)`` shows it."""
         outs = " ".join(f"{self.names[v]}:{v.aval.str_short()}" for v in e.outvars)
-        params = ", ".join(f"{k}={_fmt_param(v)}" for k, v in e.params.items())
+        params = ", ".join(f"{k}={fmt_param(v)}" for k, v in e.params.items())
         args = " ".join(self.names[x] if isinstance(x, Var) else repr(x) for x in e.inputs)
         self.emit(f"# {outs} = {e.prim.name}{'[' + params + ']' if params else ''} {args}",
                   depth)
 
+    def comment_reads(self, e, depth, done):
+        """Comment lines for the broadcasts ``e`` reads through index maps (they are never
+        computed, so no other line names them), those not in ``done`` yet."""
+        for x in e.inputs:
+            chain = []
+            while isinstance(x, Var) and x in self.virtual and x not in done:
+                done.add(x)
+                chain.append(self.virtual[x])
+                x = self.virtual[x].inputs[0]
+            for b in reversed(chain):
+                self.comment(b, depth)
+
     # -- driver --------------------------------------------------------------------------------
-    def generate(self):
-        ir = self.ir
-        items, self.virtual = fusion.schedule(self.eqns)
-        self.escaping = fusion.escaping(items, self.virtual, ir.outs)
-        for it in items:
+    def render(self):
+        """The function, laid out in blocks (``pieces.Layout``)."""
+        blocks = []
+        for it in self.items:
+            blocks.append(self._start())
             if isinstance(it, fusion.Group):
-                self.group(it)
+                LoopNest(self, it).render()
             else:
                 self.single(it.eqn)
-        for o in ir.outs:
+            self._finish()
+        blocks.append(self._start())
+        for o in self.ir.outs:
             self.materialize(o)
+        self._finish()
+        ret = self._start()
+        self.emit("return (" + "".join(f"{o}, " for o in self._returned()) + ")")
+        self._finish()
+        params = [self.names[v] for v in self.ir.const_vars + self.ir.in_vars]
+        return Layout(self.fname, params, [b for b in blocks if b.lines], ret, self.table_reads)
+
+    def _start(self):
+        self.block = Block()
+        return self.block
+
+    def _finish(self):
+        self.block.reads -= self.block.defines
+
+    def _returned(self):
         outs, seen = [], set()
-        for o in ir.outs:
+        for o in self.ir.outs:
             if isinstance(o, Lit):
                 outs.append(self.lit(o.val))
                 continue
-            name = self.names[o]
+            name = self.n(o)
             if o.aval.shape != () and (o in self.views or o in self.inputs or o in seen):
                 name += ".copy()"  # outputs are fresh arrays the caller owns
             seen.add(o)
             outs.append(name)
-        self.emit("return (" + "".join(f"{o}, " for o in outs) + ")")
-        params = [self.names[v] for v in ir.const_vars + ir.in_vars] + ["P", "F64", "F32"]
-        head = [f"def {self.fname}({', '.join(params)}):"]
-        return "\n".join(head + ["    " + p for p in self.prologue] + self.lines) + "\n"
+        return outs
 
     def single(self, e):
         """An equation on its own: its emitter writes it."""
@@ -311,148 +353,25 @@ class Writer:
         if local is not None and x in local:
             return local[x]
         if x.aval.shape == ():
-            return self.names[x]
-        return f"{self.names[x]}[{', '.join(ix)}]"
+            return self.n(x)
+        return f"{self.n(x)}[{', '.join(ix)}]"
 
     def materialize(self, x):
         """Write a broadcast value to an array (for an emitter, an output or a call)."""
         if not isinstance(x, Var) or x not in self.virtual or x in self.materialized:
             return
         self.materialized.add(x)
-        self.comment(self.virtual[x])
+        e = self.virtual[x]
+        self.comment_reads(e, 1, set(self.materialized))
+        self.comment(e)
         shape = x.aval.shape
         if not shape:
-            self.emit(f"{self.names[x]} = {self.at(x, [])}")
+            self.emit(f"{self.define(x)} = {self.at(x, [])}")
             return
-        dims = [self.size(d) for d in shape]
-        self.emit(f"{self.names[x]} = {K.empty_(_tuple(dims), dtype_text(x.aval.dtype))}")
+        dims = [self.size(d, (x, j)) for j, d in enumerate(shape)]
+        self.emit(f"{self.define(x)} = {K.empty_(tuple_text(dims), dtype_text(x.aval.dtype))}")
         idx = self.loops(dims)
         self.emit(f"{self.names[x]}[{', '.join(idx)}] = {self.at(x, idx)}", 1 + len(shape))
-
-    # -- loop nests ----------------------------------------------------------------------------
-    def group(self, g):
-        shape, r = g.shape, len(g.shape)
-        idx = [f"i{j}" for j in range(r)]
-        index = ", ".join(idx)
-        local = {}
-        # a unit axis is structure, not a size (broadcasting already depends on it): a literal
-        # 1 lets LLVM drop that loop, which otherwise costs a loop entry per outer iteration
-        dims = ["1" if s == 1 else self.size(s) for s in shape]
-        stored = [e.outvars[0] for e in g.members if e.outvars[0] in self.escaping]
-        if r:
-            for v in stored:
-                self.emit(f"{self.names[v]} = {K.empty_(_tuple(dims), dtype_text(v.aval.dtype))}")
-
-        def read(x):
-            if r == 0 and isinstance(x, Var) and x not in self.virtual:
-                return self.names[x]
-            return self.at(x, idx, local)
-
-        # Reductions: a scalar accumulator when the kept axes lead (reset at that loop depth),
-        # else an array accumulator updated in the innermost loop. A scalar accumulator over
-        # the innermost axis is a serial chain LLVM will not reorder, so that loop is blocked:
-        # values go to a small buffer (vectorized loop) that a kernel with eight partial sums
-        # folds into the accumulator.
-        reds = []
-        for e in g.reductions:
-            axes = tuple(sorted(e.params["axes"]))
-            kept = [i for i in range(r) if i not in axes]
-            depth = len(kept) if kept == list(range(len(kept))) else None
-            reds.append((e, axes, kept, depth))
-        blocked = r > 0 and any(d is not None and d < r for _, _, _, d in reds)
-        for e, axes, kept, depth in reds:
-            v = e.outvars[0]
-            if blocked and depth is not None and depth < r:
-                self.emit(f"{self.names[v]}_b = {K.empty_(str(BLOCK), dtype_text(v.aval.dtype))}")
-        # sin/cos: the loop runs with the vectorizable kernels, valid for moderate arguments;
-        # if any argument was beyond that range, it runs again with the exact ones.
-        trig = r > 0 and any(e.prim.lowering.fast is not None for e in g.members)
-        flag = self.fresh("big") if trig else None
-
-        def update(e, acc, val):
-            dt = e.outvars[0].aval.dtype
-            expr = expression(e.prim.lowering.combine, [acc, val])
-            return expr if dt in (np.float64, np.float32) else f"{dtype_text(dt)}({expr})"
-
-        def identity(e):
-            low = e.prim.lowering
-            return literal(low.identity(e.outvars[0].aval.dtype), self.mod.consts)
-
-        def body(depth, block_var, fast):
-            for e in g.members:
-                self.comment(e, depth)
-                v = e.outvars[0]
-                low = e.prim.lowering
-                fast_form = fast and low.fast is not None
-                expr = self.scalar_expr(e, read, fast_form)
-                if fast_form:
-                    self.emit(f"{flag} = {flag} | {low.beyond(read(e.inputs[0]))}", depth)
-                if not r:
-                    self.emit(f"{self.names[v]} = {expr}", depth)
-                    continue
-                s = f"{self.names[v]}_s"
-                self.emit(f"{s} = {expr}", depth)
-                local[v] = s
-                if v in self.escaping:
-                    self.emit(f"{self.names[v]}[{index}] = {s}", depth)
-            for e, axes, kept, d in reds:
-                self.comment(e, depth)
-                v = e.outvars[0]
-                val = read(e.inputs[0])
-                acc = f"{self.names[v]}_a"
-                if d is None:
-                    tgt = f"{self.names[v]}[{', '.join(idx[i] for i in kept)}]"
-                    self.emit(f"{tgt} = {update(e, tgt, val)}", depth)
-                elif block_var is not None and d < r:
-                    self.emit(f"{self.names[v]}_b[{block_var}] = {val}", depth)
-                else:
-                    self.emit(f"{acc} = {update(e, acc, val)}", depth)
-
-        def level(j, depth, fast):
-            for e, axes, kept, d in reds:
-                if d == j:
-                    self.emit(f"{self.names[e.outvars[0]]}_a = {identity(e)}", depth)
-            if j == r:
-                body(depth, None, fast)
-            elif j == r - 1 and blocked:
-                n = dims[j]
-                b0, b1, jj = self.fresh("lo"), self.fresh("hi"), self.fresh("j")
-                self.emit(f"for {b0} in range(0, {n}, {BLOCK}):", depth)
-                self.emit(f"{b1} = min({b0} + {BLOCK}, {n})", depth + 1)
-                self.emit(f"for {idx[j]} in range({b0}, {b1}):", depth + 1)
-                self.emit(f"{jj} = {idx[j]} - {b0}", depth + 2)
-                body(depth + 2, jj, fast)
-                for e, axes, kept, d in reds:
-                    if d is not None and d < r:
-                        name = self.names[e.outvars[0]]
-                        fold = e.prim.lowering.block(f"{name}_a", f"{name}_b", f"{b1} - {b0}")
-                        self.emit(f"{name}_a = {fold}", depth + 1)
-            else:
-                self.emit(f"for {idx[j]} in range({dims[j]}):", depth)
-                level(j + 1, depth + 1, fast)
-            for e, axes, kept, d in reds:
-                if d == j:
-                    v = e.outvars[0]
-                    tgt = self.names[v] + (f"[{', '.join(idx[:j])}]" if kept else "")
-                    self.emit(f"{tgt} = {self.names[v]}_a", depth)
-
-        def nest(depth, fast):
-            for e, axes, kept, d in reds:
-                v = e.outvars[0]
-                if kept:
-                    out_dims, dt = _tuple([dims[i] for i in kept]), dtype_text(v.aval.dtype)
-                    made = K.empty_(out_dims, dt) if d is not None else \
-                        K.full_(out_dims, identity(e), dt)
-                    self.emit(f"{self.names[v]} = {made}", depth)
-            level(0, depth, fast)
-
-        if trig:
-            self.emit(f"{flag} = False")
-            nest(1, True)
-            self.emit(f"if {flag}:")
-            nest(2, False)
-        else:
-            nest(1, False)
 
     def scalar_expr(self, e, read, fast=False):
         """An elementwise equation's expression in its operands (``read(x)`` gives the text of
@@ -476,14 +395,15 @@ class Writer:
         return expr
 
 
-def _fmt_param(v):
-    if isinstance(v, IR):
-        return f"{{{len(v.eqns)} eqns}}"
-    if isinstance(v, np.dtype) or isinstance(v, type):
-        return np.dtype(v).name
-    if isinstance(v, tuple) and any(isinstance(x, IR) for x in v):
-        return "(" + ", ".join(_fmt_param(x) for x in v) + ")"
-    return repr(v)
+def _name_vars(ir, names, gen):
+    """Name the variables of ``ir`` not named yet, in order of appearance, as ``print(ir)``
+    does (a name that is a Python keyword or one generated code uses gets a ``_``)."""
+    for v in list(ir.const_vars) + list(ir.in_vars) + [o for e in ir.eqns for o in e.outvars]:
+        if v not in names:
+            name = next(gen)
+            if keyword.iskeyword(name) or name in RESERVED:
+                name += "_"
+            names[v] = name
 
 
 def can_emit(e):
@@ -501,16 +421,37 @@ def can_emit(e):
     return True
 
 
+def numba_dtype(dt):
+    """Whether Numba computes with arrays of dtype ``dt``."""
+    return dt.kind in "biu" or dt in (np.float32, np.float64)
+
+
+def compiles(e):
+    """Whether ``e`` has a compiled form: a code generator, and results of dtypes Numba has."""
+    return can_emit(e) and all(numba_dtype(v.aval.dtype) for v in e.outvars)
+
+
 class Source:
-    """A generated module's text and the run-time tables its functions read."""
+    """A generated module: its functions (``pieces.Function``), typed literals, and the
+    run-time tables its functions read. ``text`` is what ``fg.jit(f).source()`` shows."""
 
-    __slots__ = ("text", "fname", "P", "F64", "F32", "pieces")
+    __slots__ = ("functions", "consts", "text", "fname", "P", "F64", "F32", "pieces")
 
-    def __init__(self, text, fname, P, F64, F32, pieces=()):
-        self.text, self.fname, self.pieces = text, fname, list(pieces)
+    def __init__(self, functions, consts, fname, P, F64, F32, pieces=()):
+        self.functions, self.consts, self.fname = list(functions), consts, fname
+        self.text = self._join(lambda f: f.text)
+        self.pieces = list(pieces)
         self.P = np.array(P, np.int64)
         self.F64 = np.array(F64, np.float64)
         self.F32 = np.array(F32, np.float32)
+
+    def module_text(self, decorator):
+        """The module's code with ``decorator`` (a line) above every function Numba compiles."""
+        return self._join(lambda f: decorator + f.text if f.native else f.text)
+
+    def _join(self, text):
+        consts = "".join(f"{k} = {v}\n" for k, v in sorted(self.consts.items()))
+        return (consts + "\n\n" if consts else "") + "\n\n".join(map(text, self.functions))
 
     def args(self):
         return (self.P, self.F64, self.F32)
@@ -522,6 +463,4 @@ def generate(ir, fname="fn"):
     Raises ``Unsupported(eqn)`` for an equation that has no code generator."""
     mod = Module()
     mod.add_function(ir, fname, main=True)
-    consts = "".join(f"{k} = {v}\n" for k, v in sorted(mod.consts.items()))
-    text = (consts + "\n\n" if consts else "") + "\n\n".join(mod.functions)
-    return Source(text, fname, mod.P, mod.F64, mod.F32, mod.pieces)
+    return Source(mod.functions, mod.consts, fname, mod.P, mod.F64, mod.F32, mod.pieces)

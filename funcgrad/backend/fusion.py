@@ -9,10 +9,8 @@ as backward passes do); a reduction joins the group whose loop runs over its ope
 Values produced inside a group are scalars in the loop body; only those read after the loop (by
 another item, or as outputs) are written to arrays.
 """
-import numpy as np
-
 from ..core.ir import Var
-from ..core.lowering import Broadcast, Call, Elementwise, Reduction, Structural
+from ..core.lowering import Broadcast, Elementwise, Reduction
 
 
 def is_elementwise(e):
@@ -25,15 +23,6 @@ def is_broadcast(e):
 
 def is_reduction(e):
     return isinstance(e.prim.lowering, Reduction)
-
-
-def _structural(e):
-    """``e``'s Structural lowering record (one that rewrites nothing for other kinds)."""
-    low = e.prim.lowering
-    return low if isinstance(low, Structural) else _NOT_STRUCTURAL
-
-
-_NOT_STRUCTURAL = Structural(emit=None)
 
 
 class Group:
@@ -50,77 +39,6 @@ class Single:
 
     def __init__(self, eqn):
         self.eqn = eqn
-
-
-def live_eqns(ir):
-    """The equations that contribute to the outputs (traced IRs carry dead forward values)."""
-    needed = {o for o in ir.outs if isinstance(o, Var)}
-    keep = []
-    for e in reversed(ir.eqns):
-        if any(v in needed for v in e.outvars):
-            keep.append(e)
-            needed.update(x for x in e.inputs if isinstance(x, Var))
-    keep.reverse()
-    return keep
-
-
-def _param_key(v):
-    if isinstance(v, (tuple, list)):
-        return tuple(_param_key(x) for x in v)
-    if isinstance(v, np.ndarray):
-        return ("array", v.dtype.str, v.shape, v.tobytes())
-    if isinstance(v, np.dtype):
-        return v.str
-    return v
-
-
-def simplify(ir):
-    """``ir`` without repeated equations (same primitive, operands and params: a backward pass
-    recomputes forward values, ``2 * w`` comes out as ``w + w``...), without reshapes of
-    reshapes, and without dead equations."""
-    from ..core.ir import IR, Eqn
-    sub, seen, eqns = {}, {}, []
-    reshaped = {}  # output of a reshape -> its operand
-    for e in ir.eqns:
-        ins = [sub.get(x, x) if isinstance(x, Var) else x for x in e.inputs]
-        if _structural(e).reshapes and isinstance(ins[0], Var):
-            src = reshaped.get(ins[0], ins[0])  # a reshape of a reshape reads the original
-            if src.aval.shape == e.outvars[0].aval.shape:
-                sub[e.outvars[0]] = src
-                continue
-            ins = [src]
-            reshaped[e.outvars[0]] = src
-        key = (e.prim, tuple(x if isinstance(x, Var) else ("lit", x.val.dtype.str,
-                                                          x.val.tobytes()) for x in ins),
-               tuple(sorted((k, _param_key(v)) for k, v in e.params.items())))
-        try:
-            first = seen.get(key)
-        except TypeError:  # an unhashable parameter: keep the equation
-            first, key = None, None
-        if first is not None:
-            sub.update(zip(e.outvars, first))
-            continue
-        if key is not None:
-            seen[key] = e.outvars
-        eqns.append(Eqn(e.prim, ins, e.params, e.outvars))
-    outs = [sub.get(o, o) if isinstance(o, Var) else o for o in ir.outs]
-    new = IR(ir.in_vars, eqns, outs, ir.const_vars, ir.consts, ir.in_tree, ir.out_tree)
-    new.eqns = live_eqns(new)
-    return new
-
-
-def rewrite(ir):
-    """``ir`` with each equation whose lowering record rewrites it (``Structural.rewrite``)
-    replaced by the equations it gives (a small matrix product as loops that fuse)."""
-    from ..core.ir import IR
-    if all(_structural(e).rewrite is None for e in ir.eqns):
-        return ir
-    eqns = []
-    for e in ir.eqns:
-        rule = _structural(e).rewrite
-        new = None if rule is None else rule(e)
-        eqns.extend([e] if new is None else new)
-    return IR(ir.in_vars, eqns, ir.outs, ir.const_vars, ir.consts, ir.in_tree, ir.out_tree)
 
 
 def is_identity_broadcast(e):
@@ -156,88 +74,91 @@ def schedule(eqns):
     """Items (``Group``/``Single``) in an order that respects every data dependence, and the
     broadcasts, which are not computed at all: a loop reads their operand through an index
     map (``virtual``: var -> its broadcast_in_dim equation)."""
-    items = []
-    home = {}  # var -> (item index, produced as a group member?)
-    virtual = {}
-
-    def earliest(xs):
-        return max((home[x][0] for x in xs if isinstance(x, Var) and x in home), default=-1)
-
-    def find_group(shape, ins):
-        lo = earliest(ins)
-        best, best_score = None, -1
-        for k in range(len(items) - 1, max(lo, 0) - 1, -1):
-            it = items[k]
-            if not isinstance(it, Group) or it.shape != shape:
-                continue
-            # values a group reduces exist only after its loop: its own members cannot read them
-            if any(home.get(x) == (k, False) for x in ins if isinstance(x, Var)):
-                continue
-            score = sum(1 for x in ins if home.get(x) == (k, True))
-            if score > best_score:
-                best, best_score = k, score
-        return best
-
+    s = _Scheduler()
     for e in _hoist_scalars(eqns):
+        s.add(e)
+    return s.items, s.virtual
+
+
+class _Scheduler:
+    """The items scheduled so far, and where each value is produced (``home``: var -> (item
+    index, produced as a group member?)): a reduction's result exists only after its loop."""
+
+    def __init__(self):
+        self.items, self.home, self.virtual = [], {}, {}
+
+    def add(self, e):
         if is_broadcast(e):
             v, x = e.outvars[0], e.inputs[0]
-            virtual[v] = e
-            if isinstance(x, Var) and x in home:
+            self.virtual[v] = e
+            if isinstance(x, Var) and x in self.home:
                 # read through an index map, the operand must be a whole array (unless the map
                 # is the identity)
-                home[v] = home[x] if is_identity_broadcast(e) else (home[x][0], False)
+                self.home[v] = self.home[x] if is_identity_broadcast(e) else \
+                    (self.home[x][0], False)
         elif is_elementwise(e):
-            shape = e.outvars[0].aval.shape
-            k = find_group(shape, e.inputs)
-            if k is None:
-                items.append(Group(shape))
-                k = len(items) - 1
-            items[k].members.append(e)
-            items[k].outvars.update(e.outvars)
-            home.update((v, (k, True)) for v in e.outvars)
+            k = self._group(e.outvars[0].aval.shape, e.inputs)
+            self.items[k].members.append(e)
+            self.items[k].outvars.update(e.outvars)
+            self.home.update((v, (k, True)) for v in e.outvars)
         elif is_reduction(e) and isinstance(e.inputs[0], Var):
-            shape = e.inputs[0].aval.shape
-            k = find_group(shape, e.inputs)
-            if k is None:
-                items.append(Group(shape))
-                k = len(items) - 1
-            items[k].reductions.append(e)
-            home.update((v, (k, False)) for v in e.outvars)
+            k = self._group(e.inputs[0].aval.shape, e.inputs)
+            self.items[k].reductions.append(e)
+            self.home.update((v, (k, False)) for v in e.outvars)
         else:
-            items.append(Single(e))
-            home.update((v, (len(items) - 1, False)) for v in e.outvars)
-    return items, virtual
+            self.items.append(Single(e))
+            self.home.update((v, (len(self.items) - 1, False)) for v in e.outvars)
+
+    def _group(self, shape, ins):
+        """The index of the group over ``shape`` that an equation reading ``ins`` joins: the
+        latest one after everything it reads that produces the most of its operands, or a
+        new one."""
+        lo = max((self.home[x][0] for x in ins if isinstance(x, Var) and x in self.home),
+                 default=-1)
+        best, best_score = None, -1
+        for k in range(len(self.items) - 1, max(lo, 0) - 1, -1):
+            it = self.items[k]
+            # values a group reduces exist only after its loop: its own members cannot read them
+            if not isinstance(it, Group) or it.shape != shape or any(
+                    self.home.get(x) == (k, False) for x in ins if isinstance(x, Var)):
+                continue
+            score = sum(1 for x in ins if self.home.get(x) == (k, True))
+            if score > best_score:
+                best, best_score = k, score
+        if best is None:
+            self.items.append(Group(shape))
+            best = len(self.items) - 1
+        return best
 
 
 def escaping(items, virtual, outs):
     """Group members read outside their own group (or returned): these need arrays."""
-    owner = {}
+    owner = {e.outvars[0]: k for k, it in enumerate(items) if isinstance(it, Group)
+             for e in it.members}
+    need = {b for b in (broadcast_operand(o, virtual) for o in outs) if b in owner}
     for k, it in enumerate(items):
-        if isinstance(it, Group):
-            for e in it.members:
-                owner[e.outvars[0]] = k
-
-    def base(x):
-        while isinstance(x, Var) and x in virtual:
-            x = virtual[x].inputs[0]
-        return x
-
-    need = set()
-    for o in outs:
-        b = base(o)
-        if isinstance(b, Var) and b in owner:
-            need.add(b)
-    for k, it in enumerate(items):
-        eqns = [it.eqn] if isinstance(it, Single) else it.members + it.reductions
-        for e in eqns:
-            for x in e.inputs:
-                if not isinstance(x, Var):
-                    continue
-                b = base(x)
-                same = isinstance(it, Group) and (b is x or _identity_chain(x, virtual))
-                if isinstance(b, Var) and b in owner and (owner[b] != k or not same):
-                    need.add(b)
+        for e in ([it.eqn] if isinstance(it, Single) else it.members + it.reductions):
+            need.update(b for x, b in _operands(e, virtual) if b in owner and (
+                owner[b] != k or not _read_as_scalar(it, x, b, virtual)))
     return need
+
+
+def _operands(e, virtual):
+    """(operand, what it reads through its broadcasts) for each variable operand of ``e``."""
+    return [(x, broadcast_operand(x, virtual)) for x in e.inputs if isinstance(x, Var)]
+
+
+def _read_as_scalar(it, x, b, virtual):
+    """Whether item ``it`` reads ``x`` (whose value is ``b``'s) as the scalar its own loop
+    computed: within a group, unless through an index map other than the identity."""
+    return isinstance(it, Group) and (b is x or _identity_chain(x, virtual))
+
+
+def broadcast_operand(x, virtual):
+    """What ``x`` reads through its chain of broadcasts (``x`` itself if not a broadcast)."""
+    while isinstance(x, Var) and x in virtual:
+        x = virtual[x].inputs[0]
+    return x
 
 
 def _identity_chain(x, virtual):
@@ -248,83 +169,3 @@ def _identity_chain(x, virtual):
         if not isinstance(x, Var):
             return True
     return True
-
-
-def inline_calls(ir):
-    """``ir`` with every call of another IR (lowering record ``Call``: ``jit_call``) replaced by
-    the equations of that IR (fresh variables), so nested jit, grad(jit(f)) and vmap(jit(f))
-    compile to one function."""
-    if not any(isinstance(e.prim.lowering, Call) for e in ir.eqns):
-        return ir
-    from ..core.ir import IR, Eqn
-    env = {}
-
-    def sub(x):
-        return env.get(x, x) if isinstance(x, Var) else x
-
-    eqns = []
-
-    def splice(inner, args):
-        inner = inline_calls(inner)
-        local = dict(zip(inner.in_vars, args))
-
-        def get(x):
-            return local.get(x, x) if isinstance(x, Var) else x
-
-        for e in inner.eqns:
-            outs = [Var(v.aval) for v in e.outvars]
-            local.update(zip(e.outvars, outs))
-            eqns.append(Eqn(e.prim, [get(x) for x in e.inputs], e.params, outs))
-        return [get(o) for o in inner.outs]
-
-    for e in ir.eqns:
-        low = e.prim.lowering
-        if isinstance(low, Call):
-            env.update(zip(e.outvars, splice(e.params[low.ir], [sub(x) for x in e.inputs])))
-        else:
-            eqns.append(Eqn(e.prim, [sub(x) for x in e.inputs], e.params, e.outvars))
-    return IR(ir.in_vars, eqns, [sub(o) for o in ir.outs], ir.const_vars, ir.consts,
-              ir.in_tree, ir.out_tree)
-
-
-def split(ir, supported):
-    """Segments of ``ir`` around the equations ``supported`` rejects.
-
-    Returns a list of ``("ir", sub_ir)`` (a closed IR over the values it reads; its outputs are
-    the values read later) and ``("eqn", eqn)``, in order; the inputs of ``ir`` are
-    ``ir.const_vars + ir.in_vars``."""
-    from ..core.ir import IR
-    eqns = live_eqns(ir)
-    runs, cur = [], []
-    for e in eqns:
-        if supported(e):
-            cur.append(e)
-        else:
-            if cur:
-                runs.append(cur)
-                cur = []
-            runs.append(e)
-    if cur:
-        runs.append(cur)
-    needed_after = []  # vars read by later runs or returned
-    later = {o for o in ir.outs if isinstance(o, Var)}
-    for run in reversed(runs):
-        needed_after.append(set(later))
-        for e in (run if isinstance(run, list) else [run]):
-            later.update(x for x in e.inputs if isinstance(x, Var))
-    needed_after.reverse()
-    segments = []
-    for run, after in zip(runs, needed_after):
-        if not isinstance(run, list):
-            segments.append(("eqn", run))
-            continue
-        defined = {v for e in run for v in e.outvars}
-        ins, seen = [], set()
-        for e in run:
-            for x in e.inputs:
-                if isinstance(x, Var) and x not in defined and x not in seen:
-                    seen.add(x)
-                    ins.append(x)
-        outs = [v for e in run for v in e.outvars if v in after]
-        segments.append(("ir", IR(ins, run, outs)))
-    return segments

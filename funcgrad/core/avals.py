@@ -1,9 +1,10 @@
 """Abstract values (avals): what a traced array is known to be, its shape and dtype."""
 import numpy as np
 
-_SHORT = {"float64": "f64", "float32": "f32", "float16": "f16", "int64": "i64", "int32": "i32",
-          "int16": "i16", "int8": "i8", "uint8": "u8", "uint16": "u16", "uint32": "u32",
-          "uint64": "u64", "bool": "bool"}
+#: how printed types name dtypes (``f32[100,16]``), and generated code its typed literals
+SHORT_DTYPE_NAMES = {"float64": "f64", "float32": "f32", "float16": "f16", "int64": "i64",
+                     "int32": "i32", "int16": "i16", "int8": "i8", "uint8": "u8", "uint16": "u16",
+                     "uint32": "u32", "uint64": "u64", "bool": "bool"}
 
 SUPPORTED_KINDS = "fiub"  # float, signed/unsigned int, bool; complex/object/str are refused
 
@@ -25,7 +26,8 @@ class ShapedArray:
     size = property(lambda self: int(np.prod(self.shape, dtype=np.int64)))
 
     def str_short(self):
-        return f"{_SHORT.get(self.dtype.name, self.dtype.name)}[{','.join(map(str, self.shape))}]"
+        short = SHORT_DTYPE_NAMES.get(self.dtype.name, self.dtype.name)
+        return f"{short}[{','.join(map(str, self.shape))}]"
 
     __repr__ = str_short
 

@@ -77,7 +77,8 @@ class IR:
         return pretty_print(self)
 
     def key(self, sizes=True):
-        """A hashable key equal for IRs that compute the same thing.
+        """A hashable key equal for IRs that compute the same thing (captured constants
+        included, by value).
 
         With ``sizes=False`` dimensions are replaced by whether they are 1 (broadcasting
         behaviour), so IRs that differ only in array sizes share a key.
@@ -97,30 +98,48 @@ class IR:
             ids[v] = len(ids)
             return aval_key(v.aval)
 
-        head = (tuple(bind(v) for v in self.const_vars), tuple(bind(v) for v in self.in_vars))
+        head = (tuple(bind(v) for v in self.const_vars), tuple(bind(v) for v in self.in_vars),
+                tuple(param_key(c, sizes) for c in self.consts))
         body = []
         for e in self.eqns:
             ins = tuple(atom(x) for x in e.inputs)
-            params = tuple(sorted((k, _param_key(v, sizes)) for k, v in e.params.items()))
+            params = tuple(sorted((k, param_key(v, sizes)) for k, v in e.params.items()))
             outs = tuple(bind(v) for v in e.outvars)
             body.append((e.prim.name, ins, params, outs))
         return (head, tuple(body), tuple(atom(o) for o in self.outs),
                 self.in_tree, self.out_tree)
 
 
-def _param_key(v, sizes):
+def consts_as_inputs(ir):
+    """``ir`` with its captured constants as leading inputs and none captured (the form of the
+    IRs that primitives hold: ``jit_call``, control flow); the constants are passed in."""
+    return IR(ir.const_vars + ir.in_vars, ir.eqns, ir.outs)
+
+
+def param_key(v, sizes=True):
+    """A hashable key of an equation parameter's value: arrays by value, dtypes by name, IRs by
+    ``IR.key(sizes)``, sequences element by element.
+
+    >>> param_key((np.dtype("float32"), [1, 2]))
+    ('<f4', (1, 2))
+    """
     if isinstance(v, IR):
         return ("ir", v.key(sizes))
     if isinstance(v, np.ndarray):
         return ("arr", v.dtype.str, v.shape, v.tobytes())
     if isinstance(v, (list, tuple)):
-        return tuple(_param_key(x, sizes) for x in v)
+        return tuple(param_key(x, sizes) for x in v)
     if isinstance(v, np.dtype):
         return v.str
     return v
 
 
-def _names():
+def var_names():
+    """The names ``print(ir)`` gives variables, in order: a, b, ..., z, aa, ab, ...
+
+    >>> import itertools; list(itertools.islice(var_names(), 27))[-2:]
+    ['z', 'aa']
+    """
     for n in itertools.count(1):
         s = ""
         while n:
@@ -130,8 +149,13 @@ def _names():
 
 
 def fmt_param(v):
-    if isinstance(v, np.dtype):
-        return v.name
+    """How an equation parameter reads in a printed IR (and in generated code's comments).
+
+    >>> fmt_param(np.float32), fmt_param((1, 2))
+    ('float32', '(1, 2)')
+    """
+    if isinstance(v, np.dtype) or isinstance(v, type) and issubclass(v, np.generic):
+        return np.dtype(v).name
     if isinstance(v, IR):
         return f"{{{len(v.eqns)} eqns}}"
     if isinstance(v, tuple) and any(isinstance(x, IR) for x in v):
@@ -142,7 +166,7 @@ def fmt_param(v):
 def pretty_print(ir, indent=0):
     """Readable text of an IR (see DESIGN.md). Names are assigned in order of appearance."""
     names = {}
-    gen = _names()
+    gen = var_names()
 
     def name(v):
         if isinstance(v, Lit):

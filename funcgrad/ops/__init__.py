@@ -5,13 +5,15 @@ Importing this package registers every primitive in ``funcgrad.core.primitive.re
 rule uses); ``elementwise`` builds on it, ``shape``, ``reductions`` and ``linalg`` on both;
 ``factorizations`` and ``matrix_functions`` on ``linalg``.
 """
-from . import (  # noqa: F401
-    broadcasting,
-    elementwise,
-    factorizations,
-    floats,
-    linalg,
-    matrix_functions,
-    reductions,
-    shape,
+# one module a line: areas add theirs without touching the others' lines
+from . import (
+    broadcasting,  # noqa: F401
+    elementwise,  # noqa: F401
+    factorizations,  # noqa: F401
+    floats,  # noqa: F401
+    linalg,  # noqa: F401
+    matrix_functions,  # noqa: F401
+    reductions,  # noqa: F401
+    shape,  # noqa: F401
+    special,  # noqa: F401
 )

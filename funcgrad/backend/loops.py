@@ -1,0 +1,176 @@
+"""One fused loop nest: the elementwise equations and reductions that ``fusion`` grouped over one
+shape, written through the ``codegen.Writer`` of its function.
+
+Values computed by members are scalars in the loop body (``<name>_s``); only those read after
+the loop are stored to arrays. A reduction keeps a scalar accumulator (``<name>_a``) when the
+axes it keeps lead (reset at that loop depth), else an array accumulator updated in the
+innermost loop. A scalar accumulator over the innermost axis is a serial chain LLVM will not
+reorder, so that loop is blocked: values go to a small buffer (``<name>_b``, a vectorized loop)
+that the reduction's block kernel folds into the accumulator with independent partial sums.
+"""
+import numpy as np
+
+from ..core.ir import Var
+from ..core.lowering import expression
+from ..ops import kernel_names as K
+from .dims import group_var
+
+BLOCK = 256  # innermost-loop block for vectorizable reductions (fits in L1)
+
+
+def tuple_text(texts):
+    """Text of a tuple of texts: ``(p0, p1, )``."""
+    return "(" + "".join(t + ", " for t in texts) + ")"
+
+
+class _Fold:
+    """A reduction in the nest: the axes it keeps, and ``depth``, the loop depth where its
+    scalar accumulator lives (None: an array accumulator)."""
+
+    __slots__ = ("e", "kept", "depth")
+
+    def __init__(self, e, rank):
+        self.e = e
+        axes = tuple(sorted(e.params["axes"]))
+        self.kept = [i for i in range(rank) if i not in axes]
+        self.depth = len(self.kept) if self.kept == list(range(len(self.kept))) else None
+
+
+class LoopNest:
+    """Writes one ``fusion.Group``."""
+
+    def __init__(self, w, g):
+        self.w, self.g, self.r = w, g, len(g.shape)
+        self.idx = [f"i{j}" for j in range(self.r)]
+        self.local = {}  # member var -> its scalar in the loop body
+        # a unit axis is structure, not a size (broadcasting already depends on it): a literal
+        # 1 lets LLVM drop that loop, which otherwise costs a loop entry per outer iteration
+        rep = group_var(g)
+        self.dims = ["1" if s == 1 else w.size(s, (rep, j)) for j, s in enumerate(g.shape)]
+        self.folds = []
+        self.blocked = False
+        self.flag = None
+
+    def render(self):
+        w, r = self.w, self.r
+        if r:
+            for e in self.g.members:
+                v = e.outvars[0]
+                if v in w.escaping:
+                    made = K.empty_(tuple_text(self.dims), w.dtype(v.aval.dtype))
+                    w.emit(f"{w.define(v)} = {made}")
+        self.folds = [_Fold(e, r) for e in self.g.reductions]
+        self.blocked = r > 0 and any(f.depth is not None and f.depth < r for f in self.folds)
+        for f in self.folds:
+            if self.blocked and f.depth is not None and f.depth < r:
+                v = f.e.outvars[0]
+                w.emit(f"{w.names[v]}_b = {K.empty_(str(BLOCK), w.dtype(v.aval.dtype))}")
+        # sin/cos: the loop runs with the vectorizable kernels, valid for moderate arguments;
+        # if any argument was beyond that range, it runs again with the exact ones.
+        if r > 0 and any(e.prim.lowering.fast is not None for e in self.g.members):
+            self.flag = w.fresh("big")
+            w.emit(f"{self.flag} = False")
+            self._nest(1, True)
+            w.emit(f"if {self.flag}:")
+            self._nest(2, False)
+        else:
+            self._nest(1, False)
+
+    def _nest(self, depth, fast):
+        for f in self.folds:
+            if f.kept:
+                v = f.e.outvars[0]
+                out_dims, dt = tuple_text([self.dims[i] for i in f.kept]), self.w.dtype(
+                    v.aval.dtype)
+                made = K.empty_(out_dims, dt) if f.depth is not None else \
+                    K.full_(out_dims, _identity(self.w, f.e), dt)
+                self.w.emit(f"{self.w.define(v)} = {made}", depth)
+        self._level(0, depth, fast)
+
+    def _level(self, j, depth, fast):
+        """Loop ``j`` of the nest (``j == r``: the body) at indentation ``depth``."""
+        w, r = self.w, self.r
+        for f in self.folds:
+            if f.depth == j:
+                w.emit(f"{w.names[f.e.outvars[0]]}_a = {_identity(w, f.e)}", depth)
+        if j == r:
+            self._body(depth, None, fast)
+        elif j == r - 1 and self.blocked:
+            self._blocked_loop(j, depth, fast)
+        else:
+            w.emit(f"for {self.idx[j]} in range({self.dims[j]}):", depth)
+            self._level(j + 1, depth + 1, fast)
+        for f in self.folds:
+            if f.depth == j:
+                v = f.e.outvars[0]
+                tgt = w.define(v) + (f"[{', '.join(self.idx[:j])}]" if f.kept else "")
+                w.emit(f"{tgt} = {w.names[v]}_a", depth)
+
+    def _blocked_loop(self, j, depth, fast):
+        """The innermost loop in blocks of ``BLOCK``, each folded into the accumulators."""
+        w, n = self.w, self.dims[j]
+        b0, b1, jj = w.fresh("lo"), w.fresh("hi"), w.fresh("j")
+        w.emit(f"for {b0} in range(0, {n}, {BLOCK}):", depth)
+        w.emit(f"{b1} = min({b0} + {BLOCK}, {n})", depth + 1)
+        w.emit(f"for {self.idx[j]} in range({b0}, {b1}):", depth + 1)
+        w.emit(f"{jj} = {self.idx[j]} - {b0}", depth + 2)
+        self._body(depth + 2, jj, fast)
+        for f in self.folds:
+            if f.depth is not None and f.depth < self.r:
+                name = w.names[f.e.outvars[0]]
+                fold = f.e.prim.lowering.block(f"{name}_a", f"{name}_b", f"{b1} - {b0}")
+                w.emit(f"{name}_a = {fold}", depth + 1)
+
+    def _body(self, depth, block_var, fast):
+        done = set()  # broadcasts commented in this body
+        for e in self.g.members:
+            self.w.comment_reads(e, depth, done)
+            self.w.comment(e, depth)
+            self._member(e, depth, fast)
+        for f in self.folds:
+            self.w.comment_reads(f.e, depth, done)
+            self.w.comment(f.e, depth)
+            self._fold(f, depth, block_var)
+
+    def _member(self, e, depth, fast):
+        w, v, low = self.w, e.outvars[0], e.prim.lowering
+        fast_form = fast and low.fast is not None
+        expr = w.scalar_expr(e, self.read, fast_form)
+        if fast_form:
+            w.emit(f"{self.flag} = {self.flag} | {low.beyond(self.read(e.inputs[0]))}", depth)
+        if not self.r:
+            w.emit(f"{w.define(v)} = {expr}", depth)
+            return
+        s = f"{w.names[v]}_s"
+        w.emit(f"{s} = {expr}", depth)
+        self.local[v] = s
+        if v in w.escaping:
+            w.emit(f"{w.define(v)}[{', '.join(self.idx)}] = {s}", depth)
+
+    def _fold(self, f, depth, block_var):
+        w, v = self.w, f.e.outvars[0]
+        val = self.read(f.e.inputs[0])
+        if f.depth is None:
+            tgt = f"{w.define(v)}[{', '.join(self.idx[i] for i in f.kept)}]"
+            w.emit(f"{tgt} = {_combine(w, f.e, tgt, val)}", depth)
+        elif block_var is not None and f.depth < self.r:
+            w.emit(f"{w.names[v]}_b[{block_var}] = {val}", depth)
+        else:
+            acc = f"{w.names[v]}_a"
+            w.emit(f"{acc} = {_combine(w, f.e, acc, val)}", depth)
+
+    def read(self, x):
+        """Text of operand ``x`` at the current element."""
+        if self.r == 0 and isinstance(x, Var) and x not in self.w.virtual:
+            return self.w.n(x)
+        return self.w.at(x, self.idx, self.local)
+
+
+def _combine(w, e, acc, val):
+    dt = e.outvars[0].aval.dtype
+    expr = expression(e.prim.lowering.combine, [acc, val])
+    return expr if dt in (np.float64, np.float32) else f"{w.dtype(dt)}({expr})"
+
+
+def _identity(w, e):
+    return w.typed(e.prim.lowering.identity(e.outvars[0].aval.dtype))

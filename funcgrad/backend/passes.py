@@ -1,0 +1,156 @@
+"""IR-to-IR passes on the way to native code, each run once per IR.
+
+``compile_ir`` (``runner``) inlines calls and, where some equation has no compiled form, cuts
+the IR into segments around it; the renderer (``codegen``) optimizes each function's IR just
+before writing it: small matrix products become loops (``expand_rewrites``), then repeated
+equations, reshapes of reshapes and dead equations go (``simplify``). Every pass keeps the
+variables it does not remove, so generated code names them as ``print(ir)`` does.
+"""
+from ..core.ir import IR, Eqn, Var, param_key
+from ..core.lowering import Call, Structural
+
+
+def inline_calls(ir):
+    """``ir`` with every call of another IR (lowering record ``Call``: ``jit_call``) replaced by
+    the equations of that IR (fresh variables), so nested jit, grad(jit(f)) and vmap(jit(f))
+    compile to one function."""
+    if not any(isinstance(e.prim.lowering, Call) for e in ir.eqns):
+        return ir
+    env, eqns = {}, []
+    for e in ir.eqns:
+        ins = [env.get(x, x) if isinstance(x, Var) else x for x in e.inputs]
+        low = e.prim.lowering
+        if isinstance(low, Call):
+            env.update(zip(e.outvars, _splice(inline_calls(e.params[low.ir]), ins, eqns)))
+        else:
+            eqns.append(Eqn(e.prim, ins, e.params, e.outvars))
+    return IR(ir.in_vars, eqns, [env.get(o, o) if isinstance(o, Var) else o for o in ir.outs],
+              ir.const_vars, ir.consts, ir.in_tree, ir.out_tree)
+
+
+def _splice(inner, args, eqns):
+    """Append ``inner``'s equations applied to ``args`` (fresh variables) to ``eqns``; returns
+    the atoms of its outputs."""
+    local = dict(zip(inner.in_vars, args))
+
+    def get(x):
+        return local.get(x, x) if isinstance(x, Var) else x
+
+    for e in inner.eqns:
+        outs = [Var(v.aval) for v in e.outvars]
+        local.update(zip(e.outvars, outs))
+        eqns.append(Eqn(e.prim, [get(x) for x in e.inputs], e.params, outs))
+    return [get(o) for o in inner.outs]
+
+
+def _structural(e):
+    """``e``'s Structural lowering record (one that rewrites nothing for other kinds)."""
+    low = e.prim.lowering
+    return low if isinstance(low, Structural) else _NOT_STRUCTURAL
+
+
+_NOT_STRUCTURAL = Structural(emit=None)
+
+
+def expand_rewrites(ir):
+    """``ir`` with each equation whose lowering record rewrites it (``Structural.rewrite``)
+    replaced by the equations it gives (a small matrix product as loops that fuse)."""
+    if all(_structural(e).rewrite is None for e in ir.eqns):
+        return ir
+    eqns = []
+    for e in ir.eqns:
+        rule = _structural(e).rewrite
+        new = None if rule is None else rule(e)
+        eqns.extend([e] if new is None else new)
+    return IR(ir.in_vars, eqns, ir.outs, ir.const_vars, ir.consts, ir.in_tree, ir.out_tree)
+
+
+def live_eqns(ir):
+    """The equations that contribute to the outputs (traced IRs carry dead forward values)."""
+    needed = {o for o in ir.outs if isinstance(o, Var)}
+    keep = []
+    for e in reversed(ir.eqns):
+        if any(v in needed for v in e.outvars):
+            keep.append(e)
+            needed.update(x for x in e.inputs if isinstance(x, Var))
+    keep.reverse()
+    return keep
+
+
+def simplify(ir):
+    """``ir`` without repeated equations (same primitive, operands and params: a backward pass
+    recomputes forward values, ``2 * w`` comes out as ``w + w``...), without reshapes of
+    reshapes, and without dead equations."""
+    sub, seen, eqns = {}, {}, []
+    reshaped = {}  # output of a reshape -> its operand
+    for e in ir.eqns:
+        ins = [sub.get(x, x) if isinstance(x, Var) else x for x in e.inputs]
+        if _structural(e).reshapes and isinstance(ins[0], Var):
+            src = reshaped.get(ins[0], ins[0])  # a reshape of a reshape reads the original
+            if src.aval.shape == e.outvars[0].aval.shape:
+                sub[e.outvars[0]] = src
+                continue
+            ins = [src]
+            reshaped[e.outvars[0]] = src
+        key = _equation_key(e, ins)
+        first = seen.get(key) if key is not None else None
+        if first is not None:
+            sub.update(zip(e.outvars, first))
+            continue
+        if key is not None:
+            seen[key] = e.outvars
+        eqns.append(Eqn(e.prim, ins, e.params, e.outvars))
+    outs = [sub.get(o, o) if isinstance(o, Var) else o for o in ir.outs]
+    new = IR(ir.in_vars, eqns, outs, ir.const_vars, ir.consts, ir.in_tree, ir.out_tree)
+    new.eqns = live_eqns(new)
+    return new
+
+
+def _equation_key(e, ins):
+    """What ``e`` computes from the atoms ``ins``, as a hashable key; None if a parameter is
+    not hashable (the equation is then kept)."""
+    key = (e.prim, tuple(x if isinstance(x, Var) else ("lit", x.val.dtype.str, x.val.tobytes())
+                         for x in ins),
+           tuple(sorted((k, param_key(v)) for k, v in e.params.items())))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def optimize(ir):
+    """The passes the renderer runs on each function's IR: rewrites, then ``simplify``."""
+    return simplify(expand_rewrites(ir))
+
+
+def segments(ir, compiles):
+    """Segments of ``ir`` around the equations ``compiles`` rejects, in order: ``("ir",
+    sub_ir)`` for a run of equations that compile (a closed IR over the values it reads; its
+    outputs are the values read later) and ``("eqn", eqn)`` for one that does not. The inputs
+    of ``ir`` are ``ir.const_vars + ir.in_vars``."""
+    runs = []
+    for e in live_eqns(ir):
+        if not compiles(e):
+            runs.append(e)
+        elif runs and isinstance(runs[-1], list):
+            runs[-1].append(e)
+        else:
+            runs.append([e])
+    later = {o for o in ir.outs if isinstance(o, Var)}  # read by later segments or returned
+    out = []
+    for run in reversed(runs):
+        eqns = run if isinstance(run, list) else [run]
+        out.append(("ir", _segment_ir(run, later)) if isinstance(run, list) else ("eqn", run))
+        later.update(x for e in eqns for x in e.inputs if isinstance(x, Var))
+    out.reverse()
+    return out
+
+
+def _segment_ir(eqns, later):
+    """The closed IR of a run of equations: inputs, the values it reads and does not define;
+    outputs, those it defines that are in ``later``."""
+    defined = {v for e in eqns for v in e.outvars}
+    ins = list(dict.fromkeys(x for e in eqns for x in e.inputs
+                             if isinstance(x, Var) and x not in defined))
+    return IR(ins, eqns, [v for e in eqns for v in e.outvars if v in later])
