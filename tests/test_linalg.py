@@ -596,6 +596,9 @@ def test_factorization_errors_name_the_problem_and_line():
         (lambda: L.tensorsolve(np.ones((2, 3)), np.ones(2)), np.linalg.LinAlgError,
          "square system"),
         (lambda: L.cross(np.ones(2), np.ones(2)), ValueError, "3 entries along axis -1"),
+        (lambda: fg.grad(lambda a: fnp.real(fnp.sum(L.svd(a * (1 + 1j))[1])))(A), TypeError,
+         "svd: complex matrices are not supported"),
+        (lambda: L.solve(A.astype(complex), B), TypeError, "solve: complex matrices"),
         (lambda: fg.jit(lambda a: L.pinv(a, rcond=a[0, 0]))(A), TypeError,
          "rcond must be a number known when tracing"),
     ]

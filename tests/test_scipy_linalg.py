@@ -248,6 +248,7 @@ def test_errors_name_the_problem_and_line():
         (lambda: fsl.qr(A, mode="reduced"), ValueError, "mode must be"),
         (lambda: fsl.block_diag(np.ones((2, 2, 2))), ValueError, "2 or fewer dimensions"),
         (lambda: fsl.cholesky(-np.eye(2)), np.linalg.LinAlgError, "not positive definite"),
+        (lambda: fsl.expm(A * 1j), TypeError, "expm: complex matrices are not supported"),
     ]
     for f, err, pattern in cases:
         with pytest.raises(err, match=pattern) as e:

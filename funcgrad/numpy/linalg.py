@@ -45,6 +45,10 @@ def _floats(name, *xs, lapack=True):
         if lapack and x.dtype == np.float16:
             raise TypeError(f"{name}: array type float16 is unsupported in linalg (as in NumPy) "
                             f"(at {user_frame()}); convert with .astype(np.float32).")
+        if lapack and x.dtype.kind == "c":  # the rules transpose where complex ones conjugate
+            raise TypeError(f"{name}: complex matrices are not supported (only eig and eigvals "
+                            f"take them), got {x.dtype} (at {user_frame()}); pass real "
+                            "matrices.")
     dt = np.result_type(*[float_dtype(x.dtype) for x in xs])
     return [astype(x, dt) for x in xs]
 

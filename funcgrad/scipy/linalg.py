@@ -26,9 +26,14 @@ __all__ = ["solve_triangular", "cho_factor", "cho_solve", "lu_factor", "lu_solve
            "cholesky", "eigh", "svd", "qr"]
 
 
-def _float(*xs):
-    """Operands as arrays or tracers of one float dtype (integers compute in float64)."""
+def _float(name, *xs):
+    """Operands as arrays or tracers of one float dtype (integers compute in float64); ``name``
+    (the function) for the message about complex ones."""
     xs = [fnp.asarray(x) for x in xs]
+    for x in xs:
+        if x.dtype.kind == "c":  # the rules transpose where complex ones conjugate
+            raise TypeError(f"{name}: complex matrices are not supported, got {x.dtype} "
+                            f"(at {user_frame()}); pass real matrices.")
     dt = np.result_type(*[x.dtype if x.dtype.kind == "f" else np.float64 for x in xs])
     return [fnp.astype(x, dt) for x in xs]
 
@@ -72,7 +77,7 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
     ...                  lower=True).tolist()
     [1.0, 1.0]
     """
-    a, b = _float(a, b)
+    a, b = _float("solve_triangular", a, b)
     la.check_square("solve_triangular", a)
     if unit_diagonal:
         a = _unit_diagonal(a)
@@ -101,7 +106,7 @@ def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
     >>> cholesky(np.array([[4.0, 2.0], [2.0, 2.0]])).tolist()
     [[2.0, 1.0], [0.0, 1.0]]
     """
-    (a,) = _float(a)
+    (a,) = _float("cholesky", a)
     if lower:
         return fnp.linalg.cholesky(a)
     return la.swap_last(fnp.linalg.cholesky(la.swap_last(a)))  # reads a's upper triangle
@@ -114,7 +119,7 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     [1.0, 1.0]
     """
     c, lower = c_and_lower
-    c, b = _float(c, b)
+    c, b = _float("cho_solve", c, b)
     la.check_square("cho_solve", c)
     lower = bool(lower)
 
@@ -137,7 +142,7 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
     >>> piv.tolist(), lu.tolist()
     ([1, 1], [[3.0, 4.0], [0.3333333333333333, 0.6666666666666667]])
     """
-    (a,) = _float(a)
+    (a,) = _float("lu_factor", a)
     if a.ndim < 2:
         raise ValueError(f"lu_factor: expected a matrix, got shape {a.shape} "
                          f"(at {user_frame()}).")
@@ -154,7 +159,7 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     [1.0, 1.0]
     """
     lu_, piv = lu_and_piv
-    (lu_, b), piv = _float(lu_, b), fnp.asarray(piv)
+    (lu_, b), piv = _float("lu_solve", lu_, b), fnp.asarray(piv)
     la.check_square("lu_solve", lu_)
     if piv.dtype.kind not in "iu":
         raise TypeError(f"lu_solve: piv must be integers, got {piv.dtype} (at {user_frame()}).")
@@ -182,7 +187,7 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
     >>> bool(np.allclose(p @ l @ u, [[1.0, 2.0], [3.0, 4.0]]))
     True
     """
-    (a,) = _float(a)
+    (a,) = _float("lu", a)
     if a.ndim < 2:
         raise ValueError(f"lu: expected a matrix, got shape {a.shape} (at {user_frame()}).")
     m, n = a.shape[-2:]
@@ -211,7 +216,7 @@ def expm(A):
     >>> expm(np.array([[0.0, 1.0], [0.0, 0.0]])).tolist()
     [[1.0, 1.0], [0.0, 1.0]]
     """
-    (A,) = _float(A)
+    (A,) = _float("expm", A)
     la.check_square("expm", A)
     return mf.expm_p.bind(A)
 
@@ -223,7 +228,7 @@ def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
     >>> expm_frechet(np.zeros((2, 2)), np.eye(2), compute_expm=False).tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
-    A, E = _float(A, E)
+    A, E = _float("expm_frechet", A, E)
     la.check_square("expm_frechet", A)
     if A.shape != E.shape:
         raise ValueError(f"expm_frechet: A {A.shape} and E {E.shape} must have the same shape "
@@ -244,7 +249,7 @@ def sqrtm(A, blocksize=64):
     >>> sqrtm(np.array([[4.0, 0.0], [0.0, 9.0]])).tolist()
     [[2.0, 0.0], [0.0, 3.0]]
     """
-    (A,) = _float(A)
+    (A,) = _float("sqrtm", A)
     la.check_square("sqrtm", A)
     return mf.sqrtm_p.bind(A)
 
@@ -258,7 +263,7 @@ def solve_sylvester(a, b, q):
     >>> solve_sylvester(np.eye(2), np.eye(2), np.eye(2)).tolist()
     [[0.5, 0.0], [0.0, 0.5]]
     """
-    a, b, q = _float(a, b, q)
+    a, b, q = _float("solve_sylvester", a, b, q)
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2], q.shape[:-2])
     a, b, q = (fnp.broadcast_to(x, batch + x.shape[-2:]) for x in (a, b, q))
     return mf.sylvester_p.bind(a, b, q)
@@ -298,7 +303,7 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
     >>> solve(np.array([[2.0, 0.0], [0.0, 4.0]]), np.array([2.0, 2.0])).tolist()
     [1.0, 0.5]
     """
-    a, b = _float(a, b)
+    a, b = _float("solve", a, b)
     return fnp.linalg.solve(la.swap_last(a) if transposed else a, b)
 
 
