@@ -45,6 +45,7 @@ TABLES = (
     "table_special",
     "table_complex",
     "table_fft",
+    "table_linalg2",
 )
 
 

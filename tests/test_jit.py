@@ -350,8 +350,9 @@ def test_numba_failures_are_reported_with_the_equation():
 
 def test_every_primitive_can_be_emitted():
     """Every primitive has a lowering record: elementwise ones a scalar expression, reductions
-    a combine and a block kernel, the others an emitter; and every kernel a record names is a
-    kernel (or a NumPy function)."""
+    a combine and a block kernel, the others an emitter, or ``NOT_SUPPORTED`` when Numba cannot
+    compile it (it then runs with NumPy between compiled pieces); and every kernel a record
+    names is a kernel (or a NumPy function)."""
     missing = []
     for name, prim in registry.items():
         if prim.inline_when_staged:
