@@ -377,25 +377,6 @@ def test_compiled_code_does_not_warn():
         assert np.isfinite(f(np.linspace(0.1, 1, 9)))
 
 
-def test_background_compilation_answers_the_first_calls_with_numpy(tmp_path, monkeypatch):
-    import time
-    monkeypatch.setenv("FUNCGRAD_CACHE_DIR", str(tmp_path))
-    monkeypatch.setenv("FUNCGRAD_COMPILE_IN_BACKGROUND", "1")
-    f = fg.jit(lambda x: fnp.sum(fnp.exp(x) * 2.0 - 1.5))
-    x = np.linspace(0, 1, 5)
-    want = np.sum(np.exp(x) * 2.0 - 1.5)
-    assert f(x) == pytest.approx(want, rel=1e-14)  # while the compiler works
-    (run,) = f._plans.values()
-    for _ in range(600):
-        if run is not f._plans[next(iter(f._plans))]:  # the compiled runner took over
-            break
-        assert f(x) == pytest.approx(want, rel=1e-14)
-        time.sleep(0.1)
-    assert f._plans[next(iter(f._plans))] is not run
-    assert f(x) == pytest.approx(want, rel=1e-14)
-    fg.clear_cache()  # (of this temporary directory)
-
-
 def test_linear_algebra_compiles_and_reports_singular_matrices():
     from funcgrad.ops import linalg as L
     rng = np.random.default_rng(5)
