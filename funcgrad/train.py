@@ -9,6 +9,7 @@ from . import random as fr
 from .ad import value_and_grad
 from .api import jit
 from .data import batches
+from .errors import user_frame
 from .optim import apply_updates
 
 
@@ -50,6 +51,12 @@ def fit(loss_fn, params, optimizer, data, *, epochs, batch_size, key=None, progr
     >>> round(float(w[0]), 3)
     3.0
     """
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"train.fit: batch_size must be a whole number >= 1, got "
+                         f"{batch_size!r} (at {user_frame()}).")
+    if not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"train.fit: epochs must be a whole number >= 0, got {epochs!r} "
+                         f"(at {user_frame()}).")
     data = tuple(np.asarray(d) for d in data)
     return loop(make_step(loss_fn, optimizer), params, optimizer.init(params),
                 lambda k: batches(*data, batch_size=batch_size, key=k), epochs=epochs,
