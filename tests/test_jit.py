@@ -1,11 +1,11 @@
 """fg.jit: compiled results equal the NumPy evaluator's; caching, shapes, dtypes, composition,
 errors. Compiled functions are shared across tests (module scope) to keep compile time down."""
 import re
-import threading
 import warnings
 
 import numpy as np
 import pytest
+from threads import run_threads
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
@@ -314,22 +314,13 @@ def test_control_flow_compiles_into_the_function():
 
 def test_jit_is_thread_safe():
     f = fg.jit(lambda x: fnp.tanh(x) * 3.0)
-    errors = []
 
     def work(k):
-        try:
-            for n in range(1, 6):
-                x = np.full(n + k, 0.1 * k)
-                np.testing.assert_allclose(f(x), np.tanh(x) * 3.0, rtol=1e-14)
-        except Exception as e:  # pragma: no cover - reported below
-            errors.append(e)
+        for n in range(1, 6):
+            x = np.full(n + k, 0.1 * k)
+            np.testing.assert_allclose(f(x), np.tanh(x) * 3.0, rtol=1e-14)
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert not run_threads(work, 6)
 
 
 def test_a_primitive_without_code_generator_runs_between_compiled_parts():

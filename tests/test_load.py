@@ -6,10 +6,10 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 
 import numpy as np
 import pytest
+from threads import run_threads
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
@@ -35,22 +35,13 @@ def test_eight_threads_call_one_function_at_once(compiles):
     f = fg.jit(lambda a, b: fnp.sum(fnp.tanh(a) * b, axis=1) + fnp.max(b))
     rng = np.random.default_rng(0)
     inputs = [(rng.normal(size=(6, 5)), rng.normal(size=(6, 5))) for _ in range(8)]
-    results, errors, go = [None] * 8, [], threading.Barrier(8)
+    results = [None] * 8
 
     def work(k):
-        try:
-            go.wait()
-            a, b = inputs[k]
-            results[k] = [f(a, b) for _ in range(200)]
-        except Exception as err:  # the assertion below names it
-            errors.append(err)
+        a, b = inputs[k]
+        results[k] = [f(a, b) for _ in range(200)]
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert not run_threads(work, 8)
     for (a, b), rs in zip(inputs, results):
         want = np.sum(np.tanh(a) * b, axis=1) + np.max(b)
         for r in rs:

@@ -6,12 +6,12 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 import warnings
 
 import numpy as np
 import pytest
+from threads import run_threads
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
@@ -93,18 +93,13 @@ def test_eight_threads_at_the_first_call_compile_once(tiers, monkeypatch):
     f = fg.jit(lambda a, b: fnp.cumsum(a * b) - fnp.max(a))
     rng = np.random.default_rng(1)
     inputs = [(rng.normal(size=40), rng.normal(size=40)) for _ in range(8)]
-    results, go = [None] * 8, threading.Barrier(8)
+    results = [None] * 8
 
     def work(k):
-        go.wait()
         a, b = inputs[k]
         results[k] = [f(a, b) for _ in range(20)]
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert not run_threads(work, 8)
     assert f.wait_compiled(timeout=300)
     for k, (a, b) in enumerate(inputs):
         for r in results[k] + [f(a, b)]:
