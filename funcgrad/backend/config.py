@@ -146,18 +146,14 @@ def memory_cache_entries():
     return n
 
 
-def compile_process_environment(python_path):
-    """The environment of tiered execution's compile process: this one's, with
-    ``python_path`` first on the path (so that it imports this funcgrad) and its own logging
-    off (this process logs).
+def compile_process_environment():
+    """The environment of tiered execution's compile process: this one's, with its own
+    logging off (this process logs what it does).
 
-    >>> compile_process_environment("/src")["PYTHONPATH"].split(os.pathsep)[0]
-    '/src'
+    >>> compile_process_environment()["FUNCGRAD_LOG_COMPILES"]
+    '0'
     """
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (python_path, env.get("PYTHONPATH")) if p)
-    env.update(FUNCGRAD_LOG_COMPILES="0", FUNCGRAD_TIERED="0")
-    return env
+    return dict(os.environ, FUNCGRAD_LOG_COMPILES="0", FUNCGRAD_TIERED="0")
 
 
 def set_cache_dir(path):

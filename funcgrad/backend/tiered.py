@@ -29,6 +29,9 @@ import numpy as np
 from . import config
 
 _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# the compile process imports this very funcgrad (not another one the path might find first)
+_WORKER_MAIN = ("import sys; sys.path.insert(0, %r); "
+                "from funcgrad.backend.worker import main; main()")
 
 
 def describe(value):
@@ -131,9 +134,9 @@ class CompileProcess:
 def _start():
     try:
         return subprocess.Popen(
-            [sys.executable, "-m", "funcgrad.backend.worker"], stdin=subprocess.PIPE,
+            [sys.executable, "-c", _WORKER_MAIN % _PACKAGE_PARENT], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True,
-            env=config.compile_process_environment(_PACKAGE_PARENT))
+            env=config.compile_process_environment())
     except (OSError, ValueError) as err:
         raise CompileProcessLost(f"could not start the compile process ({err})") from None
 

@@ -1,4 +1,4 @@
-"""The compile process of tiered execution: ``python -m funcgrad.backend.worker``.
+"""The compile process of tiered execution (``main``).
 
 ``tiered`` starts it (a new interpreter: spawned, never forked, so it is safe whatever threads
 or libraries the user's process runs) and sends it jobs on its stdin, each a pickled
