@@ -70,6 +70,7 @@ class CompileProcess:
         self.queue = []  # jobs waiting, the next first
         self.proc = None
         self.thread = None
+        self.closed = False  # at interpreter exit: no more compiles, here or there
 
     def submit(self, job):
         with self.cv:
@@ -99,8 +100,10 @@ class CompileProcess:
                 continue
             try:
                 job.answer = self._run(job.payload)
-            except CompileProcessLost as err:
+            except Exception as err:  # this thread must live on: the next jobs wait for it
                 job.answer = (None, ("lost", str(err)))
+            if self.closed:
+                job.answer = (None, ("closed", "the interpreter is exiting"))
             job.done.set()
 
     def _run(self, payload):
@@ -111,7 +114,7 @@ class CompileProcess:
             proc.stdin.write(payload)
             proc.stdin.flush()
             return pickle.load(proc.stdout)
-        except (OSError, EOFError, pickle.UnpicklingError) as err:
+        except Exception as err:  # (OSError, EOFError, UnpicklingError, ...)
             self.proc = None
             code = proc.poll()
             raise CompileProcessLost(f"the compile process ended (exit status {code}): "
@@ -119,14 +122,11 @@ class CompileProcess:
 
     def close(self):
         """End the compile process (at interpreter exit): a compile in progress is killed;
-        Numba's and the cache's atomic writes leave no half-written entry."""
+        Numba's and the cache's atomic writes leave no half-written entry. (Killed first:
+        the thread reading its answers then sees the end, and lets go of the pipes.)"""
+        self.closed = True
         proc, self.proc = self.proc, None
         if proc is not None and proc.poll() is None:
-            for stream in (proc.stdin, proc.stdout):
-                try:
-                    stream.close()
-                except OSError:
-                    pass
             proc.kill()
             proc.wait()
 
@@ -198,6 +198,8 @@ def _load(ref, source, label, args):
         if not _in_disk_cache(source):
             where = "compiled in another process"
             path, problem = _compile_elsewhere(ref, source, label, args)
+            if problem is not None and problem[0] == "closed":
+                raise _Dropped
             if problem is not None and problem[0] == "compile":
                 raise CompileError(problem[1])
             if problem is not None or path == "<memory>":
@@ -215,7 +217,7 @@ def _load(ref, source, label, args):
 
 
 class _Dropped(Exception):
-    """Nobody holds the handover any more."""
+    """Nobody holds the handover any more (or the interpreter is exiting)."""
 
 
 def _in_disk_cache(source):
