@@ -91,10 +91,12 @@ def loop(step, params, opt_state, epoch_batches, *, epochs, steps_per_epoch, key
                 new_params, new_state, loss = step(params, opt_state, *batch)
                 loss = float(loss)
                 if not np.isfinite(loss):
+                    before = ("it was never finite" if last_finite is None else
+                              f"the last finite loss was {last_finite}")
                     raise NonFiniteLossError(
-                        f"the loss became {loss} at step {k} (epoch {epoch}); the last finite "
-                        f"loss was {last_finite}. Lower the learning rate, clip gradients "
-                        "(optim.clip_by_global_norm) or check the data for NaN/inf.")
+                        f"the loss became {loss} at step {k} (epoch {epoch}); {before}. Lower "
+                        "the learning rate, clip gradients (optim.clip_by_global_norm) or check "
+                        "the data for NaN/inf.")
                 params, opt_state, last_finite = new_params, new_state, loss
                 history["loss"].append(loss)
                 k += 1

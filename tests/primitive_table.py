@@ -42,6 +42,8 @@ TABLES = (
     "table_linalg",
     "table_tail",
     "table_special",
+    "table_complex",
+    "table_fft",
 )
 
 

@@ -40,8 +40,8 @@ def test_matmul_mismatch_names_shapes_and_line():
 
 def test_unsupported_numpy_function_is_named():
     with pytest.raises(NotImplementedError) as e:
-        fg.grad(lambda x: np.sum(np.fft.fft(x).real))(np.ones(4))
-    assert "fft" in str(e.value)
+        fg.grad(lambda x: np.sum(np.lib.stride_tricks.sliding_window_view(x, 2)))(np.ones(4))
+    assert "sliding_window_view" in str(e.value)
     with pytest.raises(NotImplementedError) as e:
         fg.grad(lambda x: np.sum(np.trim_zeros(x)))(np.ones(4))
     assert "trim_zeros" in str(e.value) and HERE in str(e.value)
@@ -82,10 +82,10 @@ def test_non_array_argument_says_type_and_which():
     assert "object" in msg and "argument 0" in msg
 
 
-def test_complex_dtype_is_refused_clearly():
+def test_grad_of_a_complex_output_needs_holomorphic():
     with pytest.raises(TypeError) as e:
         fg.grad(lambda x: fnp.sum(x))(np.ones(2, complex))
-    assert "complex" in str(e.value)
+    assert "complex" in str(e.value) and "holomorphic=True" in str(e.value)
 
 
 def test_np_asarray_of_tracer_is_refused():

@@ -284,8 +284,6 @@ def test_static_args_and_concretization_error():
 
 
 def test_unsupported_dtypes_are_refused_before_compiling():
-    with pytest.raises(TypeError, match="complex128"):
-        fg.jit(lambda x: x * 2.0)(np.ones(2, complex))
     with pytest.raises(TypeError, match="dtype <U1"):
         fg.jit(lambda x: x)(np.array(["a"]))
 
@@ -349,6 +347,8 @@ def test_every_primitive_can_be_emitted():
     for name, prim in registry.items():
         if prim.inline_when_staged:
             continue  # traced through by jit: never in a compiled IR
+        if prim.has_rule("lowering") and not prim.supports("lowering"):
+            continue  # declared NOT_SUPPORTED (fft, eig): the runner calls NumPy for it
         low = prim.lowering
         if not isinstance(low, (Elementwise, Broadcast, Reduction, Structural, Call)):
             missing.append(f"{name}: no lowering record")

@@ -43,6 +43,12 @@ def test_nan_loss_stops_with_step_and_last_finite_loss():
                   progress=False)
     msg = str(e.value)
     assert "step" in msg and "last finite loss" in msg and "learning rate" in msg
+    Xn = X.copy()
+    Xn[:, 0] = np.nan  # NaN from the first step: no finite loss to report
+    with pytest.raises(train.NonFiniteLossError, match=r"at step 0 \(epoch 0\); it was never "
+                                                       "finite"):
+        train.fit(linreg, params0(), optim.sgd(0.1), (Xn, Y), epochs=1, batch_size=8,
+                  progress=False)
 
 
 def test_ctrl_c_returns_params_so_far():

@@ -28,7 +28,7 @@ from ._shapes import *  # noqa: F401,F403
 
 ndarray = np.ndarray
 
-from . import _methods, linalg  # noqa: E402,F401
+from . import _methods, fft, linalg  # noqa: E402,F401
 
 _methods.install(sys.modules[__name__])  # operators and NumPy protocols on traced values
 

@@ -61,6 +61,8 @@ def install(fnp):
 
     Tracer.reshape, Tracer.transpose = reshape, transpose
     Tracer.astype = _method(fnp.astype)
+    Tracer.real, Tracer.imag = property(_method(fnp.real)), property(_method(fnp.imag))
+    Tracer.conj = Tracer.conjugate = _method(fnp.conjugate)
     Tracer.ravel = Tracer.flatten = _method(fnp.ravel)
     for name in _METHODS:
         setattr(Tracer, name, _method(getattr(fnp, name)))

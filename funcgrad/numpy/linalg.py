@@ -18,6 +18,7 @@ import numpy as np
 
 from ..core.tracing import get_aval
 from ..errors import user_frame
+from ..ops import eig as eig_ops
 from ..ops import linalg as la
 from ..ops import shape as sh
 from . import _math, _products, _shapes
@@ -427,3 +428,45 @@ def vecdot(x1, x2, /, *, axis=-1):
     [3.0, 3.0]
     """
     return _math.sum(_math.multiply(x1, x2), axis=axis)
+
+
+# --- eig, eigvals: general matrices, complex results (funcgrad/ops/eig.py) --------------------
+
+__all__ += ["eig", "eigvals"]
+_EigResult = namedtuple("EigResult", ["eigenvalues", "eigenvectors"])
+
+
+def _eig_operand(a):
+    a = asarray_or_tracer(a)
+    (a,) = _floats("eig", a) if a.dtype.kind != "c" else (a,)
+    _square("eig", a)
+    return a
+
+
+def eig(a):
+    """Eigenvalues and right eigenvectors (unit columns) of each square matrix, like
+    ``np.linalg.eig``, but always complex, as in JAX (NumPy returns real arrays when every
+    eigenvalue is real: a dtype no traced program can depend on the values for).
+
+    Differentiable: eigenvalues as ``diag(V^-1 dA V)``, eigenvectors with JAX's convention
+    (columns keep unit norm; their phase is arbitrary, so differentiate phase-invariant
+    functions of them such as ``abs(v)``). Where an eigenvalue repeats exactly the derivatives
+    are NaN (see ``funcgrad/ops/eig.py``).
+
+    >>> w, v = eig(np.array([[2.0, 0.0], [0.0, 3.0]]))
+    >>> w.tolist(), abs(v).tolist()
+    ([(2+0j), (3+0j)], [[1.0, 0.0], [0.0, 1.0]])
+    """
+    w, v = eig_ops.eig_p.bind(_eig_operand(a), vectors=True)
+    return _EigResult(_ret(w), _ret(v))
+
+
+def eigvals(a):
+    """Eigenvalues of each square matrix, like ``np.linalg.eigvals``, always complex (see
+    ``eig``). Their derivative is ``diag(V^-1 dA V)``, NaN where an eigenvalue repeats.
+
+    >>> eigvals(np.array([[0.0, -1.0], [1.0, 0.0]])).tolist()
+    [1j, -1j]
+    """
+    (w,) = eig_ops.eig_p.bind(_eig_operand(a), vectors=False)
+    return _ret(w)

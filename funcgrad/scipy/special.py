@@ -29,8 +29,17 @@ def _floats(*xs):
     become float64) and broadcast to one shape."""
     xs = [x if isinstance(x, (int, float)) else fnp.asarray(x) for x in xs]
     dt = np.result_type(*[x if isinstance(x, (int, float)) else x.dtype for x in xs])
+    _refuse_complex(dt)
     dt = dt if dt.kind == "f" else np.dtype(np.float64)
     return fnp.broadcast_arrays(*[fnp.asarray(x, dt) for x in xs])
+
+
+def _refuse_complex(dt):
+    """Complex arguments would lose their imaginary parts in the real kernels: refuse them."""
+    if np.dtype(dt).kind == "c":
+        raise TypeError(f"funcgrad.scipy.special takes real arguments, got {np.dtype(dt)} (at "
+                        f"{user_frame()}): its functions of complex arguments are not "
+                        "implemented. Pass np.real(z) if the imaginary parts are zero.")
 
 
 def _from_primitive(prim, name, example, scipy_name=None):
@@ -190,6 +199,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     1000.693147...
     """
     a = fnp.asarray(a)
+    _refuse_complex(a.dtype)
     m = stop_gradient(fnp.max(a, axis=axis, keepdims=True))
     m = fnp.where(fnp.isfinite(m), m, 0.0)  # all -inf: keep log(0) = -inf, not nan
     e = fnp.exp(a - m)
@@ -231,6 +241,7 @@ def expit(x):
     0.5
     """
     x = fnp.asarray(x)
+    _refuse_complex(x.dtype)
     x = fnp.astype(x, x.dtype if x.dtype.kind == "f" else "float64")
     return ew.logistic_p.bind(x)
 

@@ -452,6 +452,7 @@ def _mvn_logpdf(x, mean=None, cov=1):
     """
     x = fnp.asarray(x)
     x = x[..., None] if x.ndim == 0 else x
+    sc._refuse_complex(x.dtype)
     x = fnp.astype(x, x.dtype if x.dtype.kind == "f" else np.float64)
     d = x.shape[-1]
     mean = fnp.zeros(d, x.dtype) if mean is None else fnp.asarray(mean)
