@@ -106,6 +106,9 @@ def main():
     ap.add_argument("--only", default="", help="comma-separated workloads, e.g. W1,W6")
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     args = ap.parse_args()
+    # steady state is the compiled code's: no call answered by the NumPy evaluator while a
+    # function compiles (tiered execution) may fall into a timed round
+    os.environ.setdefault("FUNCGRAD_TIERED", "0")
     import workloads
     have = peers()
     if have["jax"]:

@@ -7,6 +7,7 @@ the backend for a runner (``backend.compile_ir``). Called on tracers (inside ``g
 ``vmap`` or another ``jit``), it binds the ``jit_call`` primitive on its IR instead.
 """
 import threading
+import time
 import weakref
 
 import numpy as np
@@ -14,6 +15,7 @@ import numpy as np
 from . import tree as pytree
 from .ad import check_leaves, fun_name
 from .backend import cache, compile_ir, config
+from .backend.bounded import Bounded
 from .core import nans
 from .core.avals import ShapedArray
 from .core.ir import consts_as_inputs
@@ -113,8 +115,8 @@ class Jitted:
         self.fun = fun
         self.static_argnums = tuple(static_argnums)
         self.static_argnames = tuple(static_argnames)
-        self._plans = {}  # signature -> run(leaves): a runner, then its fast path
-        self._traced = {}  # signature -> (closed IR, consts, out_tree), for calls on tracers
+        self._plans = Bounded()  # signature -> run(leaves): a runner, then its fast path
+        self._traced = Bounded()  # signature -> (closed IR, consts, out_tree), calls on tracers
         self._lock = threading.Lock()
         self.__name__ = getattr(fun, "__name__", "jitted")
         self.__doc__ = getattr(fun, "__doc__", None)
@@ -219,6 +221,30 @@ class Jitted:
         closed, consts, out_tree = hit
         outs = jit_call_p.bind(*consts, *leaves, ir=closed, name=self.__name__)
         return pytree.tree_unflatten(out_tree, outs)
+
+    def wait_compiled(self, timeout=None):
+        """Wait until the calls made so far run compiled code: with tiered execution (on by
+        default, ``FUNCGRAD_TIERED``) a new function's first calls are answered by the NumPy
+        evaluator while another process compiles it. At most ``timeout`` seconds (None: no
+        limit). Returns whether every signature called so far now runs compiled code (False
+        if one failed to compile: that was reported as a warning, and the evaluator answers
+        it; True at once with ``FUNCGRAD_TIERED=0``, under which a first call waits itself).
+
+        >>> import funcgrad as fg, numpy as np
+        >>> f = fg.jit(lambda x: np.tanh(x) * 2.0)
+        >>> y = f(np.ones(3))  # answered at once, by NumPy
+        >>> f.wait_compiled()
+        True
+        >>> bool(np.allclose(f(np.ones(3)), y))  # now by compiled code
+        True
+        """
+        end = None if timeout is None else time.monotonic() + timeout
+        ok = True
+        for plan in list(self._plans.values()):
+            wait = getattr(plan, "wait", None)  # a runner; a fast path is compiled already
+            if wait is not None:
+                ok &= wait(None if end is None else max(0.0, end - time.monotonic()))
+        return ok
 
     def source(self, *args, **kwargs):
         """The generated Python source for these arguments' shapes and dtypes.

@@ -15,7 +15,6 @@ from funcgrad.backend import config
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FLAGS = {"FUNCGRAD_LOG_COMPILES": config.log_compiles,
          "FUNCGRAD_DISABLE_JIT": config.jit_disabled,
-         "FUNCGRAD_COMPILE_IN_BACKGROUND": config.compile_in_background,
          "FUNCGRAD_DEBUG_NANS": config.debug_nans}
 
 
@@ -35,6 +34,29 @@ def test_on_off_variables(name, monkeypatch):
         with pytest.raises(ValueError, match=rf"^{name}='{re.escape(value)}' is neither on "
                                              r"nor off; set it to 1 to turn it on or 0"):
             read()
+
+
+def test_tiered_is_on_unless_set_off(monkeypatch):
+    monkeypatch.delenv("FUNCGRAD_TIERED")
+    assert config.tiered() is True
+    for value, want in (("", True), ("1", True), ("on", True), ("0", False), ("OFF", False)):
+        monkeypatch.setenv("FUNCGRAD_TIERED", value)
+        assert config.tiered() is want, value
+    monkeypatch.setenv("FUNCGRAD_TIERED", "sometimes")
+    with pytest.raises(ValueError, match=r"^FUNCGRAD_TIERED='sometimes' is neither on nor off"):
+        config.tiered()
+
+
+def test_memory_cache_entries(monkeypatch):
+    monkeypatch.delenv("FUNCGRAD_MEMORY_CACHE_ENTRIES", raising=False)
+    assert config.memory_cache_entries() == 1024
+    monkeypatch.setenv("FUNCGRAD_MEMORY_CACHE_ENTRIES", " 7 ")
+    assert config.memory_cache_entries() == 7
+    for value in ("0", "-3", "1.5", "many"):
+        monkeypatch.setenv("FUNCGRAD_MEMORY_CACHE_ENTRIES", value)
+        with pytest.raises(ValueError, match=rf"^FUNCGRAD_MEMORY_CACHE_ENTRIES='{value}' is not "
+                                             "a positive whole number; set it to how many"):
+            config.memory_cache_entries()
 
 
 def test_cache_max_mb(monkeypatch):
@@ -85,8 +107,8 @@ def _variables_read_in(path):
 def test_every_variable_is_documented():
     read = _variables_read_in(ROOT / "funcgrad" / "backend" / "config.py")
     assert read >= {"FUNCGRAD_CACHE_DIR", "FUNCGRAD_CACHE_MAX_MB", "FUNCGRAD_COMPILE_WORKERS",
-                    "FUNCGRAD_COMPILE_IN_BACKGROUND", "FUNCGRAD_DEBUG_NANS", "FUNCGRAD_DISABLE_JIT",
-                    "FUNCGRAD_LOG_COMPILES"}
+                    "FUNCGRAD_TIERED", "FUNCGRAD_MEMORY_CACHE_ENTRIES", "FUNCGRAD_DEBUG_NANS",
+                    "FUNCGRAD_DISABLE_JIT", "FUNCGRAD_LOG_COMPILES"}
     # config.py is the one module that reads them (doctests aside)
     for f in (ROOT / "funcgrad").rglob("*.py"):
         if f.name != "config.py":

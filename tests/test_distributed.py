@@ -224,6 +224,7 @@ def tanh_fit(p, x, y):  # a loss of its own, compiled by no other test
 def _log_compiles_to(cache, logs):
     os.environ["FUNCGRAD_CACHE_DIR"] = cache
     os.environ["FUNCGRAD_LOG_COMPILES"] = "1"
+    os.environ["FUNCGRAD_TIERED"] = "0"  # each first call compiles or loads, logged once
     sys.stderr = open(os.path.join(logs, f"{os.getpid()}.log"), "a", buffering=1)
 
 

@@ -1,11 +1,11 @@
 """fg.jit: compiled results equal the NumPy evaluator's; caching, shapes, dtypes, composition,
 errors. Compiled functions are shared across tests (module scope) to keep compile time down."""
 import re
-import threading
 import warnings
 
 import numpy as np
 import pytest
+from threads import run_threads
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
@@ -312,22 +312,13 @@ def test_control_flow_compiles_into_the_function():
 
 def test_jit_is_thread_safe():
     f = fg.jit(lambda x: fnp.tanh(x) * 3.0)
-    errors = []
 
     def work(k):
-        try:
-            for n in range(1, 6):
-                x = np.full(n + k, 0.1 * k)
-                np.testing.assert_allclose(f(x), np.tanh(x) * 3.0, rtol=1e-14)
-        except Exception as e:  # pragma: no cover - reported below
-            errors.append(e)
+        for n in range(1, 6):
+            x = np.full(n + k, 0.1 * k)
+            np.testing.assert_allclose(f(x), np.tanh(x) * 3.0, rtol=1e-14)
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert not run_threads(work, 6)
 
 
 def test_a_primitive_without_code_generator_runs_between_compiled_parts():
@@ -376,25 +367,6 @@ def test_compiled_code_does_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert np.isfinite(f(np.linspace(0.1, 1, 9)))
-
-
-def test_background_compilation_answers_the_first_calls_with_numpy(tmp_path, monkeypatch):
-    import time
-    monkeypatch.setenv("FUNCGRAD_CACHE_DIR", str(tmp_path))
-    monkeypatch.setenv("FUNCGRAD_COMPILE_IN_BACKGROUND", "1")
-    f = fg.jit(lambda x: fnp.sum(fnp.exp(x) * 2.0 - 1.5))
-    x = np.linspace(0, 1, 5)
-    want = np.sum(np.exp(x) * 2.0 - 1.5)
-    assert f(x) == pytest.approx(want, rel=1e-14)  # while the compiler works
-    (run,) = f._plans.values()
-    for _ in range(600):
-        if run is not f._plans[next(iter(f._plans))]:  # the compiled runner took over
-            break
-        assert f(x) == pytest.approx(want, rel=1e-14)
-        time.sleep(0.1)
-    assert f._plans[next(iter(f._plans))] is not run
-    assert f(x) == pytest.approx(want, rel=1e-14)
-    fg.clear_cache()  # (of this temporary directory)
 
 
 def test_linear_algebra_compiles_and_reports_singular_matrices():

@@ -23,10 +23,12 @@ import threading
 import warnings
 
 from . import config
+from .bounded import Bounded
 
 _lock = threading.Lock()
 _state = {"root": None, "warned": False}
-memory = {}  # code key -> compiled main function (this process)
+# code key -> compiled main function (this process); compile.py says what dropping one means
+memory = Bounded()
 on_clear = []  # callables that drop caches built on top of this one (jit plans)
 
 

@@ -121,6 +121,18 @@ def _main(mod, source):
     return fn
 
 
+def _forget(key, fn):
+    """``cache.memory`` dropped ``fn``: drop its module too, so that its machine code can be
+    freed once no plan holds it. A plan that still does and meets new argument types compiles
+    them without the disk cache (Numba's cache finds a function through its module)."""
+    sys.modules.pop(f"fg_{key}", None)
+    for d in dispatchers(fn):
+        d._cache = numba.core.caching.NullCache()
+
+
+cache.memory.on_evict = _forget
+
+
 def dispatchers(fn):
     """The Numba dispatchers that run ``fn``: itself, or the pieces it calls."""
     pieces = getattr(fn, "__funcgrad_pieces__", None)

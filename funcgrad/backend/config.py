@@ -15,10 +15,6 @@ variable                            default      meaning
 ``FUNCGRAD_COMPILE_WORKERS``        CPUs, <= 8   processes that may compile the pieces of a long
                                                  function at once (a whole number; 1 or less:
                                                  only this process).
-``FUNCGRAD_COMPILE_IN_BACKGROUND``  off          compile a function not yet in the disk cache in
-                                                 a background thread while the NumPy evaluator
-                                                 answers its first calls (whose last bits may
-                                                 differ from the compiled code's).
 ``FUNCGRAD_DEBUG_NANS``             off          the first primitive that makes a NaN or inf
                                                  from finite inputs raises
                                                  ``FloatingPointError`` (``fg.debug_nans()``
@@ -27,7 +23,17 @@ variable                            default      meaning
 ``FUNCGRAD_DISABLE_JIT``            off          run ``jit`` functions with the NumPy evaluator
                                                  (for debugging); read once, at import.
 ``FUNCGRAD_LOG_COMPILES``           off          log every compilation, with its reason, to
-                                                 stderr.
+                                                 stderr, and when each function switched from
+                                                 the NumPy evaluator to compiled code.
+``FUNCGRAD_MEMORY_CACHE_ENTRIES``   1024         how many compiled functions a process keeps
+                                                 in memory, and how many argument signatures
+                                                 each jitted function keeps (a positive whole
+                                                 number; the oldest go first).
+``FUNCGRAD_TIERED``                 on           tiered execution: a function not yet compiled
+                                                 answers its calls with the NumPy evaluator
+                                                 while another process compiles it, then
+                                                 switches (results agree to rounding). Off:
+                                                 the first call compiles, and waits.
 ==================================  ===========  ================================================
 
 On/off variables take ``1``/``0``, ``true``/``false``, ``yes``/``no`` or ``on``/``off`` (any
@@ -40,17 +46,19 @@ _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
 
-def flag(name):
-    """The on/off variable ``name``; unset or empty is off.
+def flag(name, default=False):
+    """The on/off variable ``name``; unset or empty is ``default``.
 
     >>> flag("FUNCGRAD_LOG_COMPILES") in (True, False)
     True
     """
     raw = os.environ.get(name, "")
     value = raw.strip().lower()
+    if not value:
+        return default
     if value in _TRUE:
         return True
-    if value in _FALSE or not value:
+    if value in _FALSE:
         return False
     raise ValueError(f"{name}={raw!r} is neither on nor off; set it to 1 to turn it on or 0 "
                      "to turn it off (true/false, yes/no and on/off work too), or unset it.")
@@ -107,13 +115,51 @@ def jit_disabled():
     return flag("FUNCGRAD_DISABLE_JIT")
 
 
-def compile_in_background():
-    """Whether a first compile runs in a thread (``FUNCGRAD_COMPILE_IN_BACKGROUND``).
+def tiered():
+    """Whether new functions answer with the NumPy evaluator while another process compiles
+    them (``FUNCGRAD_TIERED``, on unless set off).
 
-    >>> compile_in_background() in (True, False)
+    >>> tiered() in (True, False)
     True
     """
-    return flag("FUNCGRAD_COMPILE_IN_BACKGROUND")
+    return flag("FUNCGRAD_TIERED", default=True)
+
+
+def memory_cache_entries():
+    """How many compiled functions (and signatures per jitted function) stay in memory
+    (``FUNCGRAD_MEMORY_CACHE_ENTRIES``, default 1024).
+
+    >>> memory_cache_entries() >= 1
+    True
+    """
+    raw = os.environ.get("FUNCGRAD_MEMORY_CACHE_ENTRIES", "")
+    if not raw.strip():
+        return 1024
+    try:
+        n = int(raw)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ValueError(f"FUNCGRAD_MEMORY_CACHE_ENTRIES={raw!r} is not a positive whole "
+                         "number; set it to how many compiled functions to keep in memory "
+                         "(default 1024), or unset it.")
+    return n
+
+
+def compile_process_environment():
+    """The environment of tiered execution's compile process: this one's, with its own
+    logging off (this process logs what it does).
+
+    >>> compile_process_environment()["FUNCGRAD_LOG_COMPILES"]
+    '0'
+    """
+    return dict(os.environ, FUNCGRAD_LOG_COMPILES="0", FUNCGRAD_TIERED="0")
+
+
+def set_cache_dir(path):
+    """Use ``path`` as ``FUNCGRAD_CACHE_DIR`` from now on (the compile process, told by each
+    job where its parent's cache is)."""
+    os.environ["FUNCGRAD_CACHE_DIR"] = path
 
 
 def debug_nans():

@@ -8,14 +8,17 @@
 Numba is imported only when a native function is first compiled or loaded (``compile`` imports
 it), so ``import funcgrad`` and tracing stay cheap.
 """
+import sys
 import threading
+import time
+import warnings
 
 import numpy as np
 
 from .. import tree as pytree
-from ..core.interpret import eval_ir
+from ..core.interpret import evaluator
 from ..errors import user_frame
-from . import codegen, config, passes
+from . import cache, codegen, config, passes, tiered
 
 
 def compile_ir(ir, consts, out_tree, name, reason, on_ready=None):
@@ -38,17 +41,21 @@ class NativeRunner:
     """Runs an IR as one generated module compiled by Numba.
 
     Made with the module's source (``source.text``) and nothing compiled (``fg.jit(f).source``
-    makes one only to read it). The first call writes the module file and compiles it (or loads
-    it from the disk cache: ``compile.call_first``) and calls it, then
-    writes ``fast``, a function for this signature built as Python source (``fast_call``), hands
-    it to ``on_ready`` and uses it from then on.
+    makes one only to read it). Its calls go through three stages:
 
-    With ``FUNCGRAD_COMPILE_IN_BACKGROUND`` the first call starts a ``BackgroundCompile`` and
-    the NumPy evaluator (``eval_ir``) answers the calls until it is done. Tiered execution
-    belongs here too: a compile in another process instead of a thread (so that Numba never
-    holds this process's interpreter lock), started by ``__call__`` in place of the thread,
-    with ``_evaluate`` answering meanwhile and ``_finish_compile`` taking over once the
-    process has left the machine code in the disk cache.
+    1. With tiered execution (``FUNCGRAD_TIERED``, on by default) the first call starts a
+       ``tiered.Handover``: the compile process compiles the module into the disk cache and a
+       thread here loads it, while ``_evaluate`` (the NumPy evaluator) answers the calls.
+       Without it, the first call compiles (or loads) the module itself, and waits.
+    2. The first call with the native code ready (``_finish_compile``) calls it through
+       ``compile.call_first`` (which logs and explains Numba's errors), then writes ``fast``,
+       a function for this signature built as Python source (``fast_call``), and hands it to
+       ``on_ready``.
+    3. Later calls are ``fast`` (the caller's dispatch table holds it instead of the runner).
+
+    A compile that fails under tiered execution is reported once, as a warning with the
+    ``CompileError``'s text, and the evaluator keeps answering. Safe to call from several
+    threads at once: one compile, whichever thread comes first.
     """
 
     def __init__(self, ir, consts, out_tree, label, on_ready=None):
@@ -58,10 +65,10 @@ class NativeRunner:
         self.source = codegen.generate(ir, "fn")
         self.fn = None  # the compiled main function (a Numba dispatcher), once loaded
         self.fast = None
-        # In background mode nothing here touches Numba (not even its import) until a thread
-        # does: the first calls run on the NumPy evaluator meanwhile.
-        self.in_background = config.compile_in_background()
-        self.compiling = None  # the BackgroundCompile
+        self.tiered = config.tiered()  # read now: a test may set it for the functions it makes
+        self.handover = None
+        self.evaluate = None  # the evaluator's plan, made at its first use
+        self.lock = threading.Lock()
 
     @property
     def text(self):
@@ -72,34 +79,84 @@ class NativeRunner:
             return self.fast(leaves)
         args = self.consts + [a[()] if type(a) is np.ndarray and a.ndim == 0 else a
                               for a in leaves] + list(self.source.args())
-        if self.in_background:
-            if self.compiling is None:
-                self.compiling = BackgroundCompile(self.source, self.label, args)
-            if self.compiling.running():
+        if self.tiered and self.fn is None and not self._compiled_here():
+            handover = self._handover(args)
+            if not handover.ready.is_set():
+                handover.calls += 1
                 return self._evaluate(leaves)
-            self.fn = self.compiling.result()
-        elif self.fn is None:
-            self.fn = _compile_source(self.source, self.label)
+            if handover.error is not None:
+                self._give_up(handover.error)
+                return self._evaluate(leaves)
+            self.fn = handover.fn
+        with self.lock:
+            if self.fn is None:
+                self.fn = _compile_source(self.source, self.label)
         return self._finish_compile(args)
+
+    def _compiled_here(self):
+        """Whether this process has compiled this module already (for another signature of
+        the same code, such as a new batch size): then it is used at once."""
+        if self.handover is None and cache.memory:  # (then Numba is imported)
+            from .compile import module_text
+            self.fn = cache.memory.get(cache.code_key(module_text(self.source)))
+        return self.fn is not None
+
+    def _handover(self, args):
+        with self.lock:
+            if self.handover is None:
+                self.handover = tiered.Handover(self.source, self.label, args)
+                if config.log_compiles():
+                    print(f"funcgrad: {self.label}: the NumPy evaluator answers the calls until "
+                          "the native code is ready", file=sys.stderr)
+            return self.handover
+
+    def wait(self, timeout=None):
+        """Wait until the calls run native code (tiered execution), at most ``timeout``
+        seconds; whether they do (False also when the compile failed, or no call has started
+        one: there is nothing to wait for then)."""
+        if self.fast is not None or self.fn is not None:
+            return True
+        handover = self.handover
+        if handover is None or not handover.wait(timeout):
+            return False
+        return handover.error is None
+
+    def _give_up(self, error):
+        """A failed compile: say so once; the evaluator answers from now on."""
+        with self.lock:
+            if self.fast is not None:
+                return
+            self.fast = self._evaluate
+        warnings.warn(f"funcgrad: {self.label}: {error} The NumPy evaluator keeps answering "
+                      "this function's calls.", RuntimeWarning, stacklevel=4)
 
     def _evaluate(self, leaves):
         """The outputs from the NumPy evaluator (while the native code is not ready)."""
-        outs = eval_ir(self.ir, self.consts, leaves)
+        if self.evaluate is None:
+            self.evaluate = evaluator(self.ir)
+        outs = self.evaluate(self.consts, leaves)
         return self.finish([np.array(o) if np.ndim(o) else o for o in outs])
 
     def _finish_compile(self, args):
-        """Call the native code the first time (Numba compiles or loads it now, if no thread
-        did), then switch to the fast path."""
+        """Call the native code the first time (Numba compiles or loads it now, unless the
+        handover did), then switch to the fast path."""
         from .compile import call_first  # imports Numba
         try:
             res = call_first(self.fn, args)
         except np.linalg.LinAlgError as err:
             raise linalg_error(err) from None
         in_vars = (self.ir.const_vars + self.ir.in_vars)[len(self.consts):]
-        self.fast = fast_call(self.fn, self.consts, self.source.args(), in_vars,
-                              self.ir.out_avals, self.out_tree)
-        if self.on_ready is not None:
-            self.on_ready(self.fast)
+        fast = fast_call(self.fn, self.consts, self.source.args(), in_vars,
+                         self.ir.out_avals, self.out_tree)
+        with self.lock:
+            first, self.fast = self.fast is None, fast
+        if first and self.handover is not None and config.log_compiles():
+            h = self.handover
+            print(f"funcgrad: {self.label}: switched to compiled code ({h.where}) "
+                  f"{h.seconds():.2f} s after its first call; the NumPy evaluator answered the "
+                  f"{h.calls} call(s) before", file=sys.stderr)
+        if first and self.on_ready is not None:
+            self.on_ready(fast)
         return self.finish(res)
 
 
@@ -114,6 +171,12 @@ class SegmentedRunner:
         for kind, part in passes.segments(ir, codegen.compiles):
             self.steps.append((NativeRunner(part, [], None, label) if kind == "ir" else None,
                                part))
+
+    def wait(self, timeout=None):
+        """Wait until every compiled part runs native code (``NativeRunner.wait``)."""
+        end = None if timeout is None else time.monotonic() + timeout
+        return all(run.wait(None if end is None else max(0.0, end - time.monotonic()))
+                   for run, _ in self.steps if run is not None)
 
     @property
     def text(self):
@@ -134,34 +197,6 @@ class SegmentedRunner:
                 env.update(zip(part.outs, run([read(x) for x in part.in_vars])))
         return self.finish([np.array(read(o)) if np.ndim(read(o)) else read(o)
                             for o in self.ir.outs])
-
-
-class BackgroundCompile:
-    """A daemon thread that imports Numba, loads or compiles ``source`` for the types of
-    ``args``; ``result()`` is the compiled function (or raises the error, explained)."""
-
-    def __init__(self, source, label, args):
-        self.fn, self.error = None, None
-        self.thread = threading.Thread(target=self._work, args=(source, label, args),
-                                       name="funcgrad-compile", daemon=True)
-        self.thread.start()
-
-    def _work(self, source, label, args):
-        try:
-            from .compile import compile_now
-            fn = _compile_source(source, label)
-            compile_now(fn, args)
-            self.fn = fn
-        except Exception as err:  # raised by the next call
-            self.error = err
-
-    def running(self):
-        return self.thread.is_alive()
-
-    def result(self):
-        if self.error is not None:
-            raise self.error
-        return self.fn
 
 
 def _compile_source(source, label):

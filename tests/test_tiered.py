@@ -1,0 +1,221 @@
+"""Tiered execution: the NumPy evaluator answers a new jitted function's calls while another
+process compiles it; the disk cache hands the code over; the switch keeps the results (to
+rounding), happens once with threads, survives a failed compile or no compile process, and
+leaves no process behind when the interpreter exits."""
+import os
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+
+import numpy as np
+import pytest
+from threads import run_threads
+
+import funcgrad as fg
+import funcgrad.numpy as fnp
+from funcgrad.backend import codegen, tiered
+from funcgrad.backend.runner import NativeRunner
+from funcgrad.core.interpret import eval_ir, evaluator
+
+
+@pytest.fixture
+def tiers(private_cache, monkeypatch):
+    """Tiered execution on (the suite turns it off), with a cache directory of the test's."""
+    monkeypatch.setenv("FUNCGRAD_TIERED", "1")
+    return private_cache
+
+
+def _runner(f):
+    (plan,) = f._plans.values()
+    return plan
+
+
+def loss(w, x, y):
+    return fnp.mean((fnp.tanh(x @ w) - y) ** 2) + 0.01 * fnp.sum(w * w)
+
+
+def _data(seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(3, 2)), rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
+
+
+def test_first_calls_are_answered_by_numpy_then_the_compiled_code(tiers, capfd, monkeypatch):
+    monkeypatch.setenv("FUNCGRAD_LOG_COMPILES", "1")
+    vg = fg.jit(fg.value_and_grad(loss))
+    w, x, y = _data()
+    want_v, want_g = fg.value_and_grad(loss)(w, x, y)  # the reference: no jit
+    t0 = time.perf_counter()
+    v, g = vg(w, x, y)
+    first = time.perf_counter() - t0
+    run = _runner(vg)
+    assert isinstance(run, NativeRunner) and run.fn is None  # answered before any compile
+    assert first < 2.0, first  # (a compile takes seconds; the evaluator milliseconds)
+    assert v == pytest.approx(want_v, rel=1e-13)
+    np.testing.assert_allclose(g, want_g, rtol=1e-12)
+    assert vg.wait_compiled(timeout=300)
+    v2, g2 = vg(w, x, y)  # the switch: the dispatch table now holds the fast path
+    assert not isinstance(_runner(vg), NativeRunner) and run.fn is not None
+    assert v2 == pytest.approx(want_v, rel=1e-13)
+    np.testing.assert_allclose(g2, want_g, rtol=1e-12)
+    err = capfd.readouterr().err
+    assert "the NumPy evaluator answers the calls until the native code is ready" in err
+    assert "switched to compiled code (compiled in another process)" in err
+    assert err.count("switched to compiled code") == 1
+
+
+def test_a_new_process_loads_the_code_another_compiled(tiers):
+    script = textwrap.dedent("""
+        import sys, numpy as np, funcgrad as fg, funcgrad.numpy as fnp
+        f = fg.jit(lambda a: fnp.sum(fnp.sin(a) ** 2))
+        a = np.linspace(0, 3, 7)
+        first = f(a)
+        assert f.wait_compiled(timeout=300)
+        print(repr(float(first)), repr(float(f(a))), list(f._plans.values())[0].__name__)
+    """)
+    want = np.sum(np.sin(np.linspace(0, 3, 7)) ** 2)
+    env = dict(os.environ, FUNCGRAD_CACHE_DIR=str(tiers), FUNCGRAD_LOG_COMPILES="1")
+    for where in ("compiled in another process", "loaded from the disk cache"):
+        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                             text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        first, later, name = out.stdout.split()
+        assert float(first) == pytest.approx(want, rel=1e-14)
+        assert float(later) == pytest.approx(want, rel=1e-14)
+        assert name == "run" and f"switched to compiled code ({where})" in out.stderr
+
+
+def test_eight_threads_at_the_first_call_compile_once(tiers, monkeypatch):
+    jobs = []
+    submit = tiered._process.submit
+    monkeypatch.setattr(tiered._process, "submit", lambda job: (jobs.append(job), submit(job)))
+    f = fg.jit(lambda a, b: fnp.cumsum(a * b) - fnp.max(a))
+    rng = np.random.default_rng(1)
+    inputs = [(rng.normal(size=40), rng.normal(size=40)) for _ in range(8)]
+    results = [None] * 8
+
+    def work(k):
+        a, b = inputs[k]
+        results[k] = [f(a, b) for _ in range(20)]
+
+    assert not run_threads(work, 8)
+    assert f.wait_compiled(timeout=300)
+    for k, (a, b) in enumerate(inputs):
+        for r in results[k] + [f(a, b)]:
+            np.testing.assert_allclose(r, np.cumsum(a * b) - np.max(a), rtol=1e-13)
+    assert len(jobs) == 1 and len(f._plans) == 1
+
+
+def _broken(generate):
+    """``codegen.generate`` whose main function has a line Numba cannot type."""
+    def gen(ir, fname="fn"):
+        source = generate(ir, fname)
+        main = next(f for f in source.functions if f.name == fname)
+        main.text = main.text.replace("    return (", '    q = "a" + 1\n    return (')
+        return source
+    return gen
+
+
+def test_a_failed_compile_is_reported_once_and_numpy_keeps_answering(tiers, monkeypatch):
+    monkeypatch.setattr(codegen, "generate", _broken(codegen.generate))
+    f = fg.jit(lambda a: fnp.exp(a) * 3.0 + 1.0)
+    a = np.linspace(-1, 1, 5)
+    want = np.exp(a) * 3.0 + 1.0
+    np.testing.assert_allclose(f(a), want, rtol=1e-15)
+    assert f.wait_compiled(timeout=300) is False
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            np.testing.assert_allclose(f(a), want, rtol=1e-15)
+    (w,) = caught
+    assert w.category is RuntimeWarning
+    text = str(w.message)
+    assert text.startswith("funcgrad: <lambda>: first call: funcgrad could not compile this "
+                           "function: the equation `")
+    assert "This is a funcgrad bug" in text
+    assert text.endswith("The NumPy evaluator keeps answering this function's calls.")
+    assert w.filename == __file__  # the user's line
+
+
+def test_without_a_compile_process_this_process_compiles(tiers, monkeypatch, capfd):
+    monkeypatch.setenv("FUNCGRAD_LOG_COMPILES", "1")
+    fresh = tiered.CompileProcess()
+    monkeypatch.setattr(tiered, "_process", fresh)
+    monkeypatch.setattr(sys, "executable", os.path.join(str(tiers), "no-such-python"))
+    f = fg.jit(lambda a: fnp.log1p(a * a) - 0.5)
+    a = np.linspace(0, 2, 6)
+    want = np.log1p(a * a) - 0.5
+    np.testing.assert_allclose(f(a), want, rtol=1e-15)
+    assert f.wait_compiled(timeout=300)
+    np.testing.assert_allclose(f(a), want, rtol=1e-13, atol=1e-16)
+    assert "switched to compiled code (compiled in this process (the compile process could " \
+           "not hand it over))" in capfd.readouterr().err
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is dead too (its parent, the test's child, is gone: init reaps it soon)
+        with open(f"/proc/{pid}/stat") as st:
+            return st.read().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("how", ["exit", "killed"])
+def test_the_compile_process_ends_with_the_user_process(tiers, how):
+    """At exit in the middle of a compile (atexit), or killed (end of input, death signal):
+    no orphan process; the cache holds whole entries or none (a later run is correct)."""
+    script = textwrap.dedent(f"""
+        import io, os, signal, sys, time, numpy as np, funcgrad as fg, funcgrad.numpy as fnp
+        from funcgrad.backend import tiered
+        sys.stdout.flush()
+        out = os.fdopen(os.dup(1), "w")
+        sys.stdout = sys.stderr = io.StringIO()  # as in Jupyter: no real files behind them
+        f = fg.jit(lambda a: fnp.sum(fnp.tanh(a) * fnp.cosh(a)))
+        f(np.ones(4))
+        while tiered._process.proc is None:
+            time.sleep(0.01)
+        print(tiered._process.proc.pid, file=out, flush=True)
+        time.sleep(0.3)
+        if {how == "killed"}:
+            os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    env = dict(os.environ, FUNCGRAD_CACHE_DIR=str(tiers), FUNCGRAD_TIERED="1")
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=300, stdin=subprocess.DEVNULL)
+    pid = int(out.stdout.split()[0])
+    deadline = time.monotonic() + 20
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+    f = fg.jit(lambda a: fnp.sum(fnp.tanh(a) * fnp.cosh(a)))
+    assert f(np.ones(4)) == pytest.approx(4 * np.tanh(1.0) * np.cosh(1.0), rel=1e-14)
+    assert f.wait_compiled(timeout=300)
+    assert f(np.ones(4)) == pytest.approx(4 * np.tanh(1.0) * np.cosh(1.0), rel=1e-14)
+
+
+def test_evaluator_matches_the_reference():
+    def f(x, y):
+        h = fnp.tanh(x @ y) + 2.0
+        return fnp.sum(h, axis=0) * fnp.max(x), fg.lax.fori_loop(0, 3, lambda i, c: c * 0.5, y)
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(4, 3)), rng.normal(size=(3, 5))
+    ir = fg.make_ir(f)(x, y)
+    got, want = evaluator(ir)(list(ir.consts), [x, y]), eval_ir(ir, list(ir.consts), [x, y])
+    assert len(got) == len(want) == 2
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(got[0], np.sum(np.tanh(x @ y) + 2.0, axis=0) * np.max(x))
+    np.testing.assert_allclose(got[1], y / 8)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in log")
+def test_evaluator_checks_nans_under_debug_nans():
+    ir = fg.make_ir(lambda x: fnp.log(x) * 2.0)(np.ones(2))
+    with fg.debug_nans(), pytest.raises(FloatingPointError, match="log"):
+        evaluator(ir)([], [np.array([1.0, -1.0])])
