@@ -23,7 +23,10 @@ from numba import njit, types
 from numba.extending import intrinsic, overload
 
 from ..ops.kernel_names import declared as _declared
-from . import blas
+from . import cache
+
+cache.install_kernel_locator()  # before any kernel is defined (blas.py's too)
+from . import blas  # noqa: E402
 
 jit = njit(cache=True, error_model="numpy")
 # Helpers of the kernels are inlined into them by Numba, so each kernel is one flat function
