@@ -199,3 +199,31 @@ def test_unusable_kernel_cache_dir_still_computes(tmp_path):
     blocked.write_text("x")
     hits, misses = run_kernels(tmp_path / "c", blocked / "sub")  # Numba's own place instead
     assert hits + misses > 0
+
+
+WARM_PROG = textwrap.dedent("""
+    import sys, numpy as np, funcgrad as fg, funcgrad.numpy as fnp
+    f = fg.jit(lambda x, w: (np.tanh(x @ w) ** 2).sum())
+    v = f(np.ones((4, 3)), np.full((3, 2), 0.1))
+    print(repr(float(v)), "scipy.linalg" in sys.modules)
+    g = fg.jit(lambda x: fnp.sum(fnp.sin(x) @ x))  # a new function: Numba compiles as usual
+    print(repr(float(g(np.full((3, 3), 0.5)))))
+""")
+
+
+def test_loading_from_the_disk_cache_skips_numbas_compiler_setup(tmp_path):
+    env = dict(os.environ, FUNCGRAD_CACHE_DIR=str(tmp_path), FUNCGRAD_TIERED="0")
+    env.pop("FUNCGRAD_COMPILE_IN_BACKGROUND", None)
+    outs = []
+    for _ in range(2):  # the first compiles both functions, the second loads them
+        r = subprocess.run([sys.executable, "-c", WARM_PROG], env=env, capture_output=True,
+                           text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        outs.append(r.stdout.split())
+    for value, _, value_g in outs:
+        assert float(value) == pytest.approx(WANT, rel=1e-14)
+        x = np.full((3, 3), 0.5)
+        assert float(value_g) == pytest.approx(np.sum(np.sin(x) @ x), rel=1e-14)
+    # compiling set up all of Numba's implementations (its linalg imports SciPy); loading
+    # machine code from the cache needs none of them
+    assert outs[0][1] == "True" and outs[1][1] == "False"
