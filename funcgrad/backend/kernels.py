@@ -508,6 +508,31 @@ def reshape_(a, shape):
     return np.ascontiguousarray(a).reshape(shape)
 
 
+def _permuted(t, perm):
+    """``t`` (a shape or strides) reordered by ``perm``: ``(t[perm[0]], t[perm[1]], ...)``."""
+    return tuple(t[p] for p in perm)
+
+
+@overload(_permuted)
+def _permuted_impl(t, perm):
+    # a tuple of static length: written out for this length, as Numba needs
+    src = ("def permuted(t, perm):\n    return ("
+           + "".join(f"t[perm[{i}]], " for i in range(len(perm))) + ")\n")
+    scope = {}
+    exec(src, scope)
+    return scope["permuted"]
+
+
+@jit
+def transpose_(a, perm):
+    """The view of ``a`` with its axes reordered by the tuple ``perm`` (``np.transpose``).
+    Numba's own ``np.transpose(a, axes)`` compiles a general routine anew in every process
+    (4-6 s here: most of the first call of a logistic-regression Hessian); this is a strided
+    view, compiled once per machine for each dtype, rank and layout."""
+    return np.lib.stride_tricks.as_strided(a, _permuted(a.shape, perm),
+                                           _permuted(a.strides, perm))
+
+
 @jit
 def dot_(a, b):
     """``a @ b`` for 2-d float arrays, through BLAS (``blas.py``)."""
