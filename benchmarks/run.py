@@ -143,9 +143,21 @@ def main():
         everywhere). These machines are noisy: compare ratios, not absolutes.
 
         """)
+    kept = other_sections(args.out)
     with open(args.out, "w") as f:
-        f.write(header + "\n".join(sections))
+        f.write(header + "\n".join(sections) + kept)
     print("wrote", args.out)
+
+
+def other_sections(path):
+    """The sections other scripts own (``## `` headings at the end, e.g. the Dask benchmark's
+    D), which make bench must keep when it rewrites its own ``### W`` tables."""
+    if not os.path.exists(path):
+        return ""
+    with open(path) as f:
+        text = f.read()
+    at = text.find("\n## ")
+    return "" if at < 0 else text[at:]
 
 
 if __name__ == "__main__":

@@ -231,7 +231,13 @@ def dense(params, x):
 
 
 def init_dense(key, n_in, n_out, dtype=np.float64, w_init=glorot_uniform):
-    """Parameters ``{"w": (n_in, n_out), "b": (n_out,)}`` of a dense layer."""
+    """Parameters ``{"w": (n_in, n_out), "b": (n_out,)}`` of a dense layer: ``w`` drawn by
+    ``w_init``, ``b`` zeros.
+
+    >>> params = init_dense(fr.key(0), 3, 2)
+    >>> params["w"].shape, params["b"].tolist(), dense(params, np.ones((4, 3))).shape
+    ((3, 2), [0.0, 0.0], (4, 2))
+    """
     return {"w": w_init(key, (n_in, n_out), dtype), "b": np.zeros(n_out, dtype)}
 
 

@@ -9,6 +9,7 @@ from . import random as fr
 from .ad import value_and_grad
 from .api import jit
 from .data import batches
+from .errors import user_frame
 from .optim import apply_updates
 
 
@@ -50,6 +51,12 @@ def fit(loss_fn, params, optimizer, data, *, epochs, batch_size, key=None, progr
     >>> round(float(w[0]), 3)
     3.0
     """
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"train.fit: batch_size must be a whole number >= 1, got "
+                         f"{batch_size!r} (at {user_frame()}).")
+    if not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"train.fit: epochs must be a whole number >= 0, got {epochs!r} "
+                         f"(at {user_frame()}).")
     data = tuple(np.asarray(d) for d in data)
     return loop(make_step(loss_fn, optimizer), params, optimizer.init(params),
                 lambda k: batches(*data, batch_size=batch_size, key=k), epochs=epochs,
@@ -84,10 +91,12 @@ def loop(step, params, opt_state, epoch_batches, *, epochs, steps_per_epoch, key
                 new_params, new_state, loss = step(params, opt_state, *batch)
                 loss = float(loss)
                 if not np.isfinite(loss):
+                    before = ("it was never finite" if last_finite is None else
+                              f"the last finite loss was {last_finite}")
                     raise NonFiniteLossError(
-                        f"the loss became {loss} at step {k} (epoch {epoch}); the last finite "
-                        f"loss was {last_finite}. Lower the learning rate, clip gradients "
-                        "(optim.clip_by_global_norm) or check the data for NaN/inf.")
+                        f"the loss became {loss} at step {k} (epoch {epoch}); {before}. Lower "
+                        "the learning rate, clip gradients (optim.clip_by_global_norm) or check "
+                        "the data for NaN/inf.")
                 params, opt_state, last_finite = new_params, new_state, loss
                 history["loss"].append(loss)
                 k += 1

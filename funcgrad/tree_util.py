@@ -20,7 +20,11 @@ _no_initial = object()
 
 
 def tree_reduce(function, tree, initializer=_no_initial, is_leaf=None):
-    """``functools.reduce`` over the leaves of ``tree``."""
+    """``functools.reduce`` over the leaves of ``tree`` (from ``initializer`` when given).
+
+    >>> tree_reduce(max, {"a": [3, 9], "b": (4,)}, 0)
+    9
+    """
     leaves = tree_leaves(tree, is_leaf=is_leaf)
     if initializer is _no_initial:
         return functools.reduce(function, leaves)

@@ -43,8 +43,8 @@ def test_unsupported_numpy_function_is_named():
         fg.grad(lambda x: np.sum(np.fft.fft(x).real))(np.ones(4))
     assert "fft" in str(e.value)
     with pytest.raises(NotImplementedError) as e:
-        fg.grad(lambda x: np.sum(np.polyval(x, 2.0)))(np.ones(4))
-    assert "polyval" in str(e.value) and HERE in str(e.value)
+        fg.grad(lambda x: np.sum(np.trim_zeros(x)))(np.ones(4))
+    assert "trim_zeros" in str(e.value) and HERE in str(e.value)
 
 
 def test_cotangent_structure_mismatch():

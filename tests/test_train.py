@@ -43,6 +43,12 @@ def test_nan_loss_stops_with_step_and_last_finite_loss():
                   progress=False)
     msg = str(e.value)
     assert "step" in msg and "last finite loss" in msg and "learning rate" in msg
+    Xn = X.copy()
+    Xn[:, 0] = np.nan  # NaN from the first step: no finite loss to report
+    with pytest.raises(train.NonFiniteLossError, match=r"at step 0 \(epoch 0\); it was never "
+                                                       "finite"):
+        train.fit(linreg, params0(), optim.sgd(0.1), (Xn, Y), epochs=1, batch_size=8,
+                  progress=False)
 
 
 def test_ctrl_c_returns_params_so_far():
@@ -57,3 +63,12 @@ def test_ctrl_c_returns_params_so_far():
     p, h = train.fit(linreg, params0(), optim.sgd(0.1), (X, Y), epochs=10, batch_size=40,
                      progress=False, metrics={"m": metric})
     assert h["interrupted"] and len(h["loss"]) == 3 and p["w"][0, 0] != 0.0
+
+
+@pytest.mark.parametrize("bad", [{"batch_size": 0}, {"batch_size": 2.5}, {"epochs": -1}])
+def test_fit_refuses_bad_sizes_with_a_clear_error(bad):
+    kw = dict(epochs=1, batch_size=4, progress=False) | bad
+    name = next(iter(bad))
+    with pytest.raises(ValueError, match=f"train.fit: {name} must be a whole number"):
+        train.fit(lambda w, x: (x * w).mean(), np.zeros(1), optim.sgd(0.1),
+                  (np.ones((8, 1)),), **kw)

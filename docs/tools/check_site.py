@@ -14,7 +14,10 @@ import urllib.parse
 # (page, screenshot height in pixels, words the page must show, pictures it must show)
 PAGES = [("index.html", 1400, ["Learn backpropagation by doing it", "Tutorial"], 0),
          ("tutorial/02-micrograd.html", 3600, ["24.7041", "138.8338", "645.5773"], 2),
-         ("tutorial/04-optimizers.html", 3200, ["Where each optimizer went", "Adam"], 2)]
+         ("tutorial/04-optimizers.html", 3200, ["Where each optimizer went", "Adam"], 2),
+         ("tutorial/07-real-data.html", 10000, ["same predictions: True", "params.0.w"], 2),
+         ("tutorial/09-distributed.html", 8000,
+          ["largest difference between the two sets of parameters", "cluster closed"], 1)]
 ERRORS = ["Traceback (most recent call last)", "ChapterError", "404 - Not found",
           "could not be drawn"]
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -16,7 +16,7 @@ from ..core.tracing import Tracer, as_traced
 from ..ops import shape as sh
 from ._base import astype
 from ._core import asarray_or_tracer, dtype_of, float_dtype, result_dtype
-from ._math import floor
+from ._math import exp, floor, log
 from ._shapes import broadcast_to, concatenate, expand_dims, moveaxis
 
 __all__ = ["zeros", "ones", "full", "empty", "eye", "identity", "arange", "linspace", "tri",
@@ -123,3 +123,46 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         out = floor(out)
     out = astype(out, dtype or ft)
     return (out, step) if retstep else out
+
+
+def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    """``base ** linspace(start, stop, num)``; traced ends are differentiable.
+
+    >>> logspace(0.0, 2.0, 3).tolist()
+    [1.0, 10.0, 100.0]
+    """
+    if not any(isinstance(v, Tracer) for v in (start, stop, base)):
+        return as_traced(np.logspace(start, stop, num, endpoint, base, dtype, axis))
+    out = asarray_or_tracer(base) ** linspace(start, stop, num, endpoint, axis=axis)
+    return out if dtype is None else astype(out, dtype)
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """``num`` numbers evenly spaced on a log scale from ``start`` to ``stop`` (the ends
+    exact); traced ends are differentiable (positive ends: ``exp`` of a ``linspace`` of
+    logs).
+
+    >>> geomspace(1.0, 1000.0, 4).tolist()
+    [1.0, 10.0, 100.0, 1000.0]
+    """
+    if not isinstance(start, Tracer) and not isinstance(stop, Tracer):
+        return as_traced(np.geomspace(start, stop, num, endpoint, dtype, axis))
+    start, stop = asarray_or_tracer(start), asarray_or_tracer(stop)
+    out = exp(linspace(log(start), log(stop), num, endpoint, axis=axis))
+    if num > 0:  # the ends exactly, as NumPy gives them
+        ends = [broadcast_to(start, out.shape[:axis] + out.shape[axis + 1:])]
+        mid = moveaxis(out, axis, 0)[1:-1 if endpoint and num > 1 else None]
+        tail = [broadcast_to(stop, ends[0].shape)] if endpoint and num > 1 else []
+        out = moveaxis(concatenate([expand_dims(ends[0], 0), mid]
+                                   + [expand_dims(t, 0) for t in tail]), 0, axis)
+    return out if dtype is None else astype(out, dtype)
+
+
+# NumPy's window functions and readers: concrete arrays, made values of the active
+# transformation like the other creation functions
+hamming, hanning, bartlett, blackman, kaiser = map(_made, (np.hamming, np.hanning,
+                                                           np.bartlett, np.blackman, np.kaiser))
+frombuffer, fromfile, fromiter, fromstring, from_dlpack, load = map(
+    _made, (np.frombuffer, np.fromfile, np.fromiter, np.fromstring, np.from_dlpack, np.load))
+__all__ += ["logspace", "geomspace", "hamming", "hanning", "bartlett", "blackman", "kaiser",
+            "frombuffer", "fromfile", "fromiter", "fromstring", "from_dlpack", "load"]

@@ -7,9 +7,11 @@ import builtins
 
 import numpy as np
 
-from ..control import scan
+from ..control import scan, while_loop
 from ..core.tracing import Tracer
+from ..errors import user_frame
 from ..ops import elementwise as ew
+from ..ops import floats as fl
 from ..ops import reductions as red
 from ..ops import shape as sh
 from ._base import _ret, astype
@@ -392,17 +394,25 @@ def fmin(x1, x2):
     return where(isnan(x2), x1, where(isnan(x1), x2, minimum(x1, x2)))
 
 
-def clip(a, a_min=None, a_max=None):
-    """Limit values to ``[a_min, a_max]``; the gradient passes where the value is inside.
+def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):
+    """Limit values to ``[a_min, a_max]`` (either may be None; NumPy 2 also names them ``min``
+    and ``max``); the gradient passes where the value is inside.
 
     >>> clip(np.array([-2.0, 0.5, 3.0]), 0.0, 1.0).tolist()
     [0.0, 0.5, 1.0]
+    >>> clip(np.array([-2.0, 0.5, 3.0]), max=1.0).tolist()
+    [-2.0, 0.5, 1.0]
     """
+    if out is not None:
+        raise NotImplementedError("clip(..., out=...) is not supported (arrays are immutable); "
+                                  "use the returned array")
+    lo = a_min if min is None else min
+    hi = a_max if max is None else max
     out = asarray_or_tracer(a)
-    if a_min is not None:
-        out = where(less(out, a_min), a_min, out)
-    if a_max is not None:
-        out = where(greater(out, a_max), a_max, out)
+    if lo is not None:
+        out = where(less(out, lo), lo, out)
+    if hi is not None:
+        out = where(greater(out, hi), hi, out)
     return out
 
 
@@ -569,3 +579,192 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """
     return all(isclose(a, b, rtol, atol, equal_nan))
 
+
+
+# --- NumPy 2's names, angles, and more elementwise math ------------------------------------------
+
+acos, acosh, asin, asinh, atan, atanh, atan2 = (arccos, arccosh, arcsin, arcsinh, arctan,
+                                                arctanh, arctan2)
+pow = power
+bitwise_invert, bitwise_left_shift, bitwise_right_shift = invert, left_shift, right_shift
+fmod = _binary(fl.fmod_p, "fmod")
+fmod.__doc__ = ("C's remainder ``x1 - trunc(x1 / x2) * x2`` (the sign of ``x1``); derivative 1 "
+                "in ``x1`` and ``-trunc(x1 / x2)`` in ``x2``.\n\n>>> float(fmod(-7.0, 3.0))\n"
+                "-1.0\n")
+remainder.__doc__ = mod.__doc__ = (
+    "Python's remainder ``x1 - floor(x1 / x2) * x2`` (the sign of ``x2``); derivative 1 in "
+    "``x1`` and ``-floor(x1 / x2)`` in ``x2``, as JAX.\n\n>>> float(mod(-7.0, 3.0))\n2.0\n")
+
+
+def _as_float(x):
+    x = asarray_or_tracer(x)
+    dt = float_dtype(x.dtype)
+    return x if x.dtype == dt else astype(x, dt)
+
+
+def fabs(x):
+    """Absolute value, always floating point (integers become float64).
+
+    >>> fabs(np.array([-2, 3])).tolist()
+    [2.0, 3.0]
+    """
+    return abs(_as_float(x))
+
+
+def deg2rad(x):
+    """Degrees to radians.
+
+    >>> float(deg2rad(180.0)) == np.pi
+    True
+    """
+    return multiply(_as_float(x), np.pi / 180.0)
+
+
+def rad2deg(x):
+    """Radians to degrees.
+
+    >>> float(rad2deg(np.pi / 2))
+    90.0
+    """
+    return multiply(_as_float(x), 180.0 / np.pi)
+
+
+radians, degrees = deg2rad, rad2deg
+
+
+def logaddexp2(x1, x2):
+    """``log2(2**x1 + 2**x2)`` without overflow (``logaddexp`` in units of ``log 2``).
+
+    >>> float(logaddexp2(3.0, 3.0))
+    4.0
+    """
+    ln2 = float(np.log(2.0))
+    return divide(logaddexp(multiply(_as_float(x1), ln2), multiply(_as_float(x2), ln2)), ln2)
+
+
+def sinc(x):
+    """``sin(pi x) / (pi x)``, 1 at 0. Near 0 it is its Taylor polynomial, so that derivatives
+    of every order are right there too (``sinc''(0) = -pi**2 / 3``).
+
+    >>> float(sinc(0.0)), float(sinc(0.5)) == 2 / np.pi
+    (1.0, True)
+    """
+    y = multiply(_as_float(x), np.pi)
+    small = less(abs(y), 0.1)
+    safe = where(small, 1.0, y)  # the branch not taken stays finite, so does its gradient
+    y2 = square(where(small, y, 0.0))
+    taylor = 1.0 - y2 / 6.0 * (1.0 - y2 / 20.0 * (1.0 - y2 / 42.0 * (1.0 - y2 / 72.0)))
+    return where(small, taylor, divide(sin(safe), safe))
+
+
+def float_power(x1, x2):
+    """``x1 ** x2`` computed in float64 at least (``power`` keeps float32 and integers).
+
+    >>> float_power(np.float32(2.0), 3).dtype
+    dtype('float64')
+    """
+    x1, x2 = operands((x1, x2))
+    dt = np.promote_types(result_dtype(x1, x2), np.float64)
+    return power(cast(x1, dt), cast(x2, dt))
+
+
+def divmod(x1, x2):
+    """``(floor_divide(x1, x2), mod(x1, x2))``.
+
+    >>> [float(v) for v in divmod(7.0, 2.0)]
+    [3.0, 1.0]
+    """
+    return floor_divide(x1, x2), mod(x1, x2)
+
+
+def heaviside(x1, x2):
+    """Step function: 0 where ``x1 < 0``, ``x2`` where ``x1 == 0``, 1 where ``x1 > 0`` (NaN
+    stays NaN). Its derivative is 0 in ``x1`` and the indicator of ``x1 == 0`` in ``x2``.
+
+    >>> heaviside(np.array([-1.0, 0.0, 2.0]), 0.5).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    x1, x2 = prepare("heaviside", (x1, x2))
+    x1, x2 = _as_float(x1), _as_float(x2)
+    step = where(less(x1, 0), 0.0, where(greater(x1, 0), 1.0, x2))
+    return where(isnan(x1), x1, step)
+
+
+def _integers(name, x1, x2):
+    xs = prepare(name, (x1, x2))
+    if xs[0].dtype.kind not in "iub":
+        raise TypeError(f"{name}: the operands must be integers, got {xs[0].dtype} (at "
+                        f"{user_frame()})")
+    return xs
+
+
+def gcd(x1, x2):
+    """Greatest common divisor of integers (non-negative). Traced, it runs Euclid's algorithm
+    in a ``while_loop`` until every pair is done.
+
+    >>> gcd(np.array([12, -18, 0]), 8).tolist()
+    [4, 2, 8]
+    """
+    a, b = _integers("gcd", x1, x2)
+    if not isinstance(a, Tracer) and not isinstance(b, Tracer):
+        return _ret(np.gcd(a, b))
+
+    shape = np.broadcast_shapes(np.shape(a), np.shape(b))  # the loop carries full arrays
+    a, b = [sh.broadcast_in_dim(v, shape, tuple(range(len(shape) - np.ndim(v), len(shape))))
+            if np.shape(v) != shape else v for v in (a, b)]
+
+    def step(ab):
+        a, b = ab
+        nz = not_equal(b, 0)
+        return where(nz, b, a), where(nz, mod(a, where(nz, b, 1)), 0)
+    return while_loop(lambda ab: any(not_equal(ab[1], 0)), step, (abs(a), abs(b)))[0]
+
+
+def lcm(x1, x2):
+    """Least common multiple of integers (non-negative; 0 if either is 0).
+
+    >>> lcm(np.array([4, 6, 0]), 6).tolist()
+    [12, 6, 0]
+    """
+    a, b = _integers("lcm", x1, x2)
+    g = gcd(a, b)
+    zero = equal(g, 0)
+    return where(zero, 0, abs(multiply(floor_divide(a, where(zero, 1, g)), b)))
+
+
+def _cumulative(cum, initial, x, axis, dtype, include_initial, name):
+    x = asarray_or_tracer(x)
+    if axis is None:
+        if x.ndim > 1:
+            raise ValueError(f"{name}: axis must be given for an array of {x.ndim} dimensions "
+                             f"(shape {x.shape}, at {user_frame()})")
+        axis = 0
+    out = cum(x, axis=axis, dtype=dtype)
+    if not include_initial:
+        return out
+    axis = normalize_axis(axis, np.ndim(out))
+    shape = tuple(1 if i == axis else d for i, d in enumerate(np.shape(out)))
+    return sh.concatenate([np.full(shape, initial, out.dtype), out], axis)
+
+
+def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
+    """NumPy 2's ``cumulative_sum``: ``cumsum``, optionally starting with 0.
+
+    >>> cumulative_sum(np.array([1.0, 2.0]), include_initial=True).tolist()
+    [0.0, 1.0, 3.0]
+    """
+    return _cumulative(cumsum, 0, x, axis, dtype, include_initial, "cumulative_sum")
+
+
+def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
+    """NumPy 2's ``cumulative_prod``: ``cumprod``, optionally starting with 1.
+
+    >>> cumulative_prod(np.array([2.0, 3.0]), include_initial=True).tolist()
+    [1.0, 2.0, 6.0]
+    """
+    return _cumulative(cumprod, 1, x, axis, dtype, include_initial, "cumulative_prod")
+
+
+# the functions defined here (not the helpers imported above) are funcgrad.numpy's
+__all__ = [n for n, v in list(globals().items()) if not n.startswith("_") and callable(v)
+           and getattr(v, "__module__", None) == __name__]

@@ -7,9 +7,19 @@ from ..ops import shape as sh
 from ._base import _ret, astype
 from ._core import asarray_or_tracer, normalize_axis, result_dtype
 from ._math import multiply, sum
-from ._shapes import broadcast_to, diagonal, moveaxis, reshape, transpose
+from ._shapes import (
+    broadcast_arrays,
+    broadcast_to,
+    diagonal,
+    expand_dims,
+    moveaxis,
+    reshape,
+    stack,
+    transpose,
+)
 
-__all__ = ["matmul", "dot", "vdot", "inner", "outer", "kron", "tensordot", "einsum"]
+__all__ = ["matmul", "dot", "vdot", "inner", "outer", "kron", "tensordot", "einsum",
+           "einsum_path", "cross", "matvec", "vecmat", "vecdot"]
 
 # --- linear algebra ---------------------------------------------------------------------------
 
@@ -143,15 +153,27 @@ def tensordot(a, b, axes=2):
     return reshape(out, tuple(a.shape[i] for i in free_a) + tuple(b.shape[i] for i in free_b))
 
 
-def einsum(subscripts, *operands, optimize=False):
+def einsum(subscripts, *operands, optimize=False, out=None, dtype=None, order="K",
+           casting="safe"):
     """Einstein summation, composed from transpose, broadcast, multiply, sum and matmul.
 
-    Supports explicit (``"ij,jk->ik"``) and implicit (``"ij,jk"``) forms and ``...``.
+    Every NumPy form: explicit (``"ij,jk->ik"``) and implicit (``"ij,jk"``) subscripts, ``...``
+    with broadcasting, repeated labels in one operand (diagonals), zero-size operands, and the
+    sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` (``Ellipsis`` for ``...``).
+    ``optimize`` is accepted and ignored: operands are contracted left to right.
 
     >>> einsum("ij,jk->ik", np.ones((2, 3)), np.ones((3, 4))).shape
     (2, 4)
+    >>> einsum(np.ones((2, 3)), [0, 1], np.ones(3), [1], [0]).tolist()
+    [3.0, 3.0]
     """
+    if out is not None:
+        raise NotImplementedError("einsum(..., out=...) is not supported; use the result")
+    if not isinstance(subscripts, str):
+        subscripts, operands = _from_sublists(subscripts, operands)
     ops = [asarray_or_tracer(x) for x in operands]
+    if dtype is not None:
+        ops = [astype(x, dtype) for x in ops]
     ins, out, sizes = _parse_einsum(subscripts, ops)
 
     def diag_reduce(x, s):
@@ -184,12 +206,59 @@ def _einsum_error(subscripts, what):
     return ValueError(f"einsum {subscripts!r}: {what} (at {user_frame()})")
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _from_sublists(first, rest):
+    """The sublist form ``(op, sublist, op, sublist, ..., [out])`` as a subscripts string and
+    the operands (NumPy numbers labels 0..51)."""
+    args = (first,) + tuple(rest)
+    ops, specs = list(args[0::2]), list(args[1::2])
+    out = None
+    if len(ops) > len(specs):  # an odd count: the last operand position is the output list
+        out = ops.pop()
+    if len(ops) != len(specs):
+        raise ValueError(f"einsum: the sublist form alternates operands and label lists, "
+                         f"got {len(args)} arguments (at {user_frame()})")
+
+    def letters(sub):
+        text = ""
+        for label in sub:
+            if label is Ellipsis:
+                text += "..."
+            elif isinstance(label, (int, np.integer)) and 0 <= label < len(_LETTERS):
+                text += _LETTERS[int(label)]
+            else:
+                raise ValueError(f"einsum: sublist labels must be integers in [0, 52) or "
+                                 f"Ellipsis, got {label!r} (at {user_frame()})")
+        return text
+    spec = ",".join(letters(s) for s in specs) + ("" if out is None else "->" + letters(out))
+    return spec, ops
+
+
+def einsum_path(subscripts, *operands, optimize="greedy"):
+    """NumPy's contraction order for these operands (computed from their shapes; traced values
+    are fine). funcgrad's ``einsum`` contracts left to right whatever it says.
+
+    >>> einsum_path("ij,jk->ik", np.ones((2, 3)), np.ones((3, 4)))[0]
+    ['einsum_path', (0, 1)]
+    """
+    def stand_in(x):
+        if isinstance(x, (list, tuple, str)) or x is Ellipsis:
+            return x
+        x = asarray_or_tracer(x)
+        return np.broadcast_to(np.zeros((), x.dtype), x.shape)
+    args = (subscripts,) + operands
+    if isinstance(subscripts, str):
+        args = (subscripts,) + tuple(stand_in(x) for x in operands)
+    else:
+        args = tuple(stand_in(x) if i % 2 == 0 else x for i, x in enumerate(args))
+    return np.einsum_path(*args, optimize=optimize)
+
+
 def _parse_einsum(subscripts, ops):
     """Operand label strings with ``...`` spelled out in fresh letters, the output labels
     (NumPy's implicit output when there is no ``->``) and each label's size."""
-    if not isinstance(subscripts, str):
-        raise NotImplementedError("einsum: only the subscripts-string form is supported, e.g. "
-                                  "einsum('ij,jk->ik', a, b)")
     spec = subscripts.replace(" ", "")
     if spec.count("->") > 1:
         raise _einsum_error(subscripts, "more than one '->'")
@@ -229,7 +298,8 @@ def _parse_einsum(subscripts, ops):
                 raise _einsum_error(subscripts, f"label {c!r} has size {sizes[c]} in one "
                                     f"operand and {d} in another (shapes "
                                     f"{', '.join(str(o.shape) for o in ops)})")
-            sizes[c] = max(sizes.get(c, 1), d)
+            if sizes.get(c, 1) == 1:  # a size 1 broadcasts (to 0 too)
+                sizes[c] = d
     return ins, out, sizes
 
 
@@ -259,3 +329,66 @@ def _contract_pair(x, s, y, t, keep, sizes):
     out = matmul(reshape(x, bshape + (nfx, nc)), reshape(y, bshape + (nc, nfy)))
     out = reshape(out, bshape + tuple(sizes[c] for c in free_x + free_y))
     return out, "".join(batch + free_x + free_y)
+
+
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """Cross product of 3-vectors (or 2-vectors, taken with z = 0; two 2-vectors give the z
+    component alone) along ``axisa``/``axisb``, the result's vectors along ``axisc``
+    (``axis`` sets all three); the other axes broadcast.
+
+    >>> cross(np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0])).tolist()
+    [0.0, 0.0, 1.0]
+    """
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a = moveaxis(asarray_or_tracer(a), axisa, -1)
+    b = moveaxis(asarray_or_tracer(b), axisb, -1)
+    if a.shape[-1] not in (2, 3) or b.shape[-1] not in (2, 3):
+        raise ValueError(f"cross: incompatible dimensions for cross product (dimension must "
+                         f"be 2 or 3), got vectors of length {a.shape[-1]} and "
+                         f"{b.shape[-1]} (at {user_frame()})")
+    a0, a1, b0, b1 = a[..., 0], a[..., 1], b[..., 0], b[..., 1]
+    z = a0 * b1 - a1 * b0
+    if a.shape[-1] == 2 and b.shape[-1] == 2:
+        return z
+    a2 = a[..., 2] if a.shape[-1] == 3 else None
+    b2 = b[..., 2] if b.shape[-1] == 3 else None
+    x = a1 * b2 - (0.0 if a2 is None else a2 * b1) if b2 is not None else -(a2 * b1)
+    y = (0.0 if a2 is None else a2 * b0) - (0.0 if b2 is None else a0 * b2)
+    x, y, z = broadcast_arrays(x, y, z)
+    return moveaxis(stack([x, y, z], axis=-1), -1, axisc)
+
+
+def _conj(x):
+    return x.conj() if x.dtype.kind == "c" else x
+
+
+def matvec(x1, x2, /):
+    """Matrix times vector over the last axes, ``(..., m, n) x (..., n) -> (..., m)``.
+
+    >>> matvec(np.eye(2) * 2.0, np.array([1.0, 3.0])).tolist()
+    [2.0, 6.0]
+    """
+    x1, x2 = asarray_or_tracer(x1), asarray_or_tracer(x2)
+    return matmul(x1, expand_dims(x2, -1))[..., 0]
+
+
+def vecmat(x1, x2, /):
+    """(Conjugated) vector times matrix over the last axes,
+    ``(..., n) x (..., n, m) -> (..., m)``.
+
+    >>> vecmat(np.array([1.0, 3.0]), np.eye(2) * 2.0).tolist()
+    [2.0, 6.0]
+    """
+    x1, x2 = asarray_or_tracer(x1), asarray_or_tracer(x2)
+    return matmul(expand_dims(_conj(x1), -2), x2)[..., 0, :]
+
+
+def vecdot(x1, x2, /, *, axis=-1):
+    """(Conjugated) dot products of vectors along ``axis``, the other axes broadcast.
+
+    >>> vecdot(np.ones((2, 3)), np.arange(3.0)).tolist()
+    [3.0, 3.0]
+    """
+    x1, x2 = asarray_or_tracer(x1), asarray_or_tracer(x2)
+    return sum(multiply(_conj(x1), x2), axis=axis)

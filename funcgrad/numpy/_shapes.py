@@ -21,14 +21,17 @@ from ._core import (
     result_dtype,
 )
 from ._indexing import normalize_indices
-from ._math import sum, where
+from ._math import all, equal, sum, where
 
 __all__ = ["reshape", "ravel", "transpose", "permute_dims", "matrix_transpose", "swapaxes",
            "moveaxis", "expand_dims", "squeeze", "broadcast_to", "broadcast_arrays",
            "atleast_1d", "atleast_2d", "atleast_3d", "concatenate", "concat", "stack", "vstack",
            "hstack", "dstack", "column_stack", "split", "array_split", "flip", "fliplr",
            "flipud", "rot90", "roll", "tile", "repeat", "pad", "take", "take_along_axis",
-           "tril", "triu", "diagonal", "diag", "diagflat", "trace"]
+           "tril", "triu", "diagonal", "diag", "diagflat", "trace",
+           "rollaxis", "ndim", "shape", "size", "append", "hsplit", "vsplit", "dsplit",
+           "row_stack", "unstack", "block", "resize", "insert", "delete", "put_along_axis",
+           "fill_diagonal", "array_equal", "array_equiv", "copy"]
 
 
 def _shapes_text(xs):
@@ -610,25 +613,49 @@ def take_along_axis(arr, indices, axis=-1):
     >>> take_along_axis(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1], [0]]), 1).tolist()
     [[2.0], [3.0]]
     """
+    flat, lin = _along_axis("take_along_axis", arr, indices, axis)
+    return _ret(sh.take_p.bind(flat, lin, axis=0))
+
+
+def put_along_axis(arr, indices, values, axis, mode=None):
+    """``arr`` with ``values`` put where ``take_along_axis(arr, indices, axis)`` reads.
+    Functional: NumPy's ``put_along_axis`` changes ``arr`` in place and returns None; this one
+    returns the new array and leaves ``arr`` as it is (like JAX with ``inplace=False``).
+    Where an index repeats, the last value wins.
+
+    >>> put_along_axis(np.zeros((2, 2)), np.array([[1], [0]]), 5.0, axis=1).tolist()
+    [[0.0, 5.0], [5.0, 0.0]]
+    """
+    a = asarray_or_tracer(arr)
+    flat, lin = _along_axis("put_along_axis", a, indices, axis)
+    if flat.shape != (a.size,):
+        raise ValueError(f"put_along_axis: indices {np.shape(indices)} would broadcast `arr` "
+                         f"{a.shape} to more entries along axes other than {axis} (at "
+                         f"{user_frame()})")
+    v = astype(broadcast_to(asarray_or_tracer(values), lin.shape), a.dtype)
+    return _ret(sh.reshape(sh.scatter_p.bind(flat, lin, v, axis=0), a.shape))
+
+
+def _along_axis(name, arr, indices, axis):
+    """``arr`` flattened, and the linear index into it of ``indices`` along ``axis`` (each
+    entry's own position along the other axes, which broadcast)."""
     a = asarray_or_tracer(arr)
     idx = asarray_or_tracer(indices)
     if axis is None:
         if idx.ndim != 1:
-            raise ValueError(f"take_along_axis: with axis=None the indices must be 1-d, got "
+            raise ValueError(f"{name}: with axis=None the indices must be 1-d, got "
                              f"shape {idx.shape} (at {user_frame()})")
-        return take(ravel(a), idx, 0)
+        return ravel(a), normalize_indices(idx, a.size, 0)
     if idx.ndim != a.ndim:
-        raise ValueError(f"take_along_axis: `indices` {idx.shape} and `arr` {a.shape} must "
+        raise ValueError(f"{name}: `indices` {idx.shape} and `arr` {a.shape} must "
                          f"have the same number of dimensions (at {user_frame()})")
     axis = normalize_axis(axis, a.ndim)
-    shape = broadcast_shapes("take_along_axis",
+    shape = broadcast_shapes(name,
                              np.empty(a.shape[:axis] + (1,) + a.shape[axis + 1:], bool),
                              np.empty(idx.shape[:axis] + (1,) + idx.shape[axis + 1:], bool))
     full = shape[:axis] + (idx.shape[axis],) + shape[axis + 1:]
     idx = normalize_indices(broadcast_to(idx, full), a.shape[axis], axis)
     a = broadcast_to(a, shape[:axis] + (a.shape[axis],) + shape[axis + 1:])
-    # a linear index into the flattened array: idx along ``axis``, each entry's own position
-    # along the other axes
     strides = np.cumprod((a.shape[1:] + (1,))[::-1])[::-1]
     lin = idx * int(strides[axis]) if strides[axis] != 1 else idx
     offset = np.zeros(full, np.int64)
@@ -636,7 +663,7 @@ def take_along_axis(arr, indices, axis=-1):
         if ax != axis:
             pos = np.arange(full[ax]).reshape([-1 if i == ax else 1 for i in range(a.ndim)])
             offset = offset + pos * int(strides[ax])
-    return _ret(sh.take_p.bind(sh.reshape(a, (a.size,)), lin + offset, axis=0))
+    return sh.reshape(a, (a.size,)), lin + offset
 
 
 # --- triangles and diagonals --------------------------------------------------------------------
@@ -723,3 +750,271 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     if out is not None:
         raise NotImplementedError("trace(..., out=...) is not supported; use the result")
     return sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
+
+
+# --- shape queries, more joining and splitting ------------------------------------------------
+
+def ndim(a):
+    """Number of axes (a Python int, also for traced values).
+
+    >>> ndim(np.ones((2, 3)))
+    2
+    """
+    return np.ndim(a) if not isinstance(a, Tracer) else a.ndim
+
+
+def shape(a):
+    """The shape (a tuple of Python ints, also for traced values).
+
+    >>> shape(np.ones((2, 3)))
+    (2, 3)
+    """
+    return np.shape(a) if not isinstance(a, Tracer) else a.shape
+
+
+def size(a, axis=None):
+    """Number of entries (along ``axis``).
+
+    >>> size(np.ones((2, 3))), size(np.ones((2, 3)), 1)
+    (6, 3)
+    """
+    s = shape(a)
+    if axis is None:
+        return int(np.prod(s, dtype=np.int64))
+    return s[normalize_axis(axis, len(s))]
+
+
+def rollaxis(a, axis, start=0):
+    """Move ``axis`` to stand before position ``start`` (NumPy's older ``moveaxis``).
+
+    >>> rollaxis(np.ones((2, 3, 4)), 2).shape
+    (4, 2, 3)
+    """
+    a = asarray_or_tracer(a)
+    axis = normalize_axis(axis, a.ndim)
+    start = start + a.ndim if start < 0 else start
+    if not 0 <= start <= a.ndim:
+        raise np.exceptions.AxisError(f"rollaxis: start {start} is out of bounds for an "
+                                      f"array of dimension {a.ndim} (at {user_frame()})")
+    if axis < start:
+        start -= 1
+    return a if axis == start else moveaxis(a, axis, start)
+
+
+def append(arr, values, axis=None):
+    """``arr`` with ``values`` joined at the end (both flattened if ``axis`` is None).
+
+    >>> append(np.array([1.0, 2.0]), [[3.0]]).tolist()
+    [1.0, 2.0, 3.0]
+    """
+    if axis is None:
+        return concatenate([ravel(arr), ravel(values)])
+    return concatenate([arr, values], axis)
+
+
+def _split_along(name, axis, min_ndim, ary, indices_or_sections):
+    a = asarray_or_tracer(ary)
+    if a.ndim < min_ndim:
+        raise ValueError(f"{name} only works on arrays of {min_ndim} or more dimensions, got "
+                         f"shape {a.shape} (at {user_frame()})")
+    return split(a, indices_or_sections, axis(a))
+
+
+def hsplit(ary, indices_or_sections):
+    """``split`` along the columns (axis 1; axis 0 of a 1-D array).
+
+    >>> [x.shape for x in hsplit(np.ones((2, 4)), 2)]
+    [(2, 2), (2, 2)]
+    """
+    return _split_along("hsplit", lambda a: 1 if a.ndim > 1 else 0, 1, ary, indices_or_sections)
+
+
+def vsplit(ary, indices_or_sections):
+    """``split`` along the rows (axis 0) of an array of at least 2 dimensions.
+
+    >>> [x.shape for x in vsplit(np.ones((4, 2)), [1])]
+    [(1, 2), (3, 2)]
+    """
+    return _split_along("vsplit", lambda a: 0, 2, ary, indices_or_sections)
+
+
+def dsplit(ary, indices_or_sections):
+    """``split`` along the depth (axis 2) of an array of at least 3 dimensions.
+
+    >>> [x.shape for x in dsplit(np.ones((1, 2, 4)), 2)]
+    [(1, 2, 2), (1, 2, 2)]
+    """
+    return _split_along("dsplit", lambda a: 2, 3, ary, indices_or_sections)
+
+
+row_stack = vstack
+
+
+def unstack(x, /, *, axis=0):
+    """The slices of ``x`` along ``axis``, as a tuple (the inverse of ``stack``).
+
+    >>> [v.tolist() for v in unstack(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=1)]
+    [[1.0, 3.0], [2.0, 4.0]]
+    """
+    x = asarray_or_tracer(x)
+    if x.ndim == 0:
+        raise ValueError(f"unstack: input must be at least 1-d (at {user_frame()})")
+    axis = normalize_axis(axis, x.ndim)
+    return tuple(squeeze(part, axis) for part in split(x, x.shape[axis], axis))
+
+
+def block(arrays):
+    """Assemble an array from nested lists of blocks: the innermost lists join along the last
+    axis, the next ones along the one before, and so on.
+
+    >>> block([[np.eye(2), np.zeros((2, 1))], [np.ones((1, 3))]]).shape
+    (3, 3)
+    """
+    def depth(x):
+        if isinstance(x, tuple):
+            raise TypeError(f"block: arrays is a tuple; only lists can be used to arrange "
+                            f"blocks (at {user_frame()})")
+        if not isinstance(x, list):
+            return 0
+        if not x:
+            raise ValueError(f"block: lists cannot be empty (at {user_frame()})")
+        ds = {depth(e) for e in x}
+        if len(ds) != 1:
+            raise ValueError(f"block: list depths are mismatched (at {user_frame()})")
+        return 1 + ds.pop()
+
+    def leaves(x):
+        return [y for e in x for y in leaves(e)] if isinstance(x, list) else [x]
+
+    d = depth(arrays)
+    nd = builtins.max([d] + [np.ndim(x) for x in leaves(arrays)])
+
+    def assemble(x, level):
+        if not isinstance(x, list):
+            x = asarray_or_tracer(x)
+            return reshape(x, (1,) * (nd - x.ndim) + x.shape)
+        return concatenate([assemble(e, level + 1) for e in x], axis=nd - d + level)
+    return assemble(arrays, 0)
+
+
+def resize(a, new_shape):
+    """An array of ``new_shape`` filled with ``a``'s entries (flattened), repeated as needed.
+
+    >>> resize(np.array([1.0, 2.0, 3.0]), (2, 2)).tolist()
+    [[1.0, 2.0], [3.0, 1.0]]
+    """
+    a = asarray_or_tracer(a)
+    new_shape = (int(new_shape),) if np.ndim(new_shape) == 0 else tuple(int(d)
+                                                                         for d in new_shape)
+    n = int(np.prod(new_shape, dtype=np.int64))
+    if a.size == 0 or n == 0:
+        return _ret(np.zeros(new_shape, a.dtype))
+    return reshape(take(ravel(a), np.arange(n) % a.size), new_shape)
+
+
+def _concrete_positions(name, obj):
+    if isinstance(obj, Tracer):
+        raise NotImplementedError(
+            f"{name}: traced positions are not supported, since the result's shape depends on "
+            f"them (at {user_frame()}); pass Python ints, slices or NumPy arrays")
+    return obj
+
+
+def insert(arr, obj, values, axis=None):
+    """``arr`` with ``values`` inserted before the positions ``obj`` (an int, a slice or a
+    sequence; concrete) along ``axis`` (of the flattened array if None), as ``np.insert``.
+
+    >>> insert(np.array([1.0, 2.0, 3.0]), 1, [7.0, 8.0]).tolist()
+    [1.0, 7.0, 8.0, 2.0, 3.0]
+    """
+    obj = _concrete_positions("insert", obj)
+    a, v = asarray_or_tracer(arr), asarray_or_tracer(values)
+    if axis is None:
+        a, axis = ravel(a), 0
+    # NumPy's insert on labels says where each entry of the result comes from: entry k of
+    # ``a`` (label k) or entry j of ``values`` (label -1 - j)
+    labels = np.insert(np.arange(a.size).reshape(a.shape), obj,
+                       -1 - np.arange(v.size).reshape(v.shape), axis)
+    from_a = labels >= 0
+    src_a = take(ravel(a), np.where(from_a, labels, 0))
+    src_v = take(astype(ravel(v), a.dtype), np.where(from_a, 0, -1 - labels)) if v.size else \
+        src_a
+    return where(from_a, src_a, src_v)
+
+
+def delete(arr, obj, axis=None):
+    """``arr`` without the entries at positions ``obj`` (an int, a slice, a sequence or a
+    boolean mask; concrete) along ``axis`` (of the flattened array if None).
+
+    >>> delete(np.array([1.0, 2.0, 3.0]), [0, 2]).tolist()
+    [2.0]
+    """
+    obj = _concrete_positions("delete", obj)
+    a = asarray_or_tracer(arr)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = normalize_axis(axis, a.ndim)
+    keep = np.delete(np.arange(a.shape[axis]), obj)
+    return _ret(sh.take_p.bind(a, keep, axis=axis))
+
+
+def fill_diagonal(a, val, wrap=False, *, inplace=False):
+    """``a`` with its main diagonal set to ``val`` (repeated as needed). Functional: NumPy's
+    ``fill_diagonal`` changes ``a`` in place and returns None; this one returns the new array
+    (``inplace=True`` is refused, as in JAX).
+
+    >>> fill_diagonal(np.zeros((2, 3)), 5.0).tolist()
+    [[5.0, 0.0, 0.0], [0.0, 5.0, 0.0]]
+    """
+    if inplace:
+        raise NotImplementedError("fill_diagonal(..., inplace=True): funcgrad's arrays are "
+                                  "immutable; use the returned array (inplace=False)")
+    a = asarray_or_tracer(a)
+    mask = np.zeros(a.shape, bool)
+    np.fill_diagonal(mask, True, wrap)  # NumPy's own rule for which entries are on it
+    pos = np.flatnonzero(mask)
+    v = ravel(astype(asarray_or_tracer(val), a.dtype))
+    if v.size == 0:
+        return a
+    v = take(v, np.arange(pos.size) % v.size)
+    return _ret(sh.reshape(sh.scatter_p.bind(ravel(a), pos, v, axis=0), a.shape))
+
+
+def array_equal(a1, a2, equal_nan=False):
+    """Whether the arrays have one shape and equal entries (False for different shapes; a
+    traced boolean otherwise).
+
+    >>> bool(array_equal(np.array([1.0, np.nan]), np.array([1.0, np.nan]), equal_nan=True))
+    True
+    """
+    a1, a2 = asarray_or_tracer(a1), asarray_or_tracer(a2)
+    if a1.shape != a2.shape:
+        return np.False_
+    same = equal(a1, a2)
+    if equal_nan and a1.dtype.kind in "fc" and a2.dtype.kind in "fc":
+        same = same | ((a1 != a1) & (a2 != a2))
+    return all(same)
+
+
+def array_equiv(a1, a2):
+    """Whether the arrays broadcast to one shape with equal entries.
+
+    >>> bool(array_equiv(np.array([1.0, 2.0]), np.array([[1.0, 2.0], [1.0, 2.0]])))
+    True
+    """
+    a1, a2 = asarray_or_tracer(a1), asarray_or_tracer(a2)
+    try:
+        np.broadcast_shapes(a1.shape, a2.shape)
+    except ValueError:
+        return np.False_
+    return all(equal(a1, a2))
+
+
+def copy(a, order="K"):
+    """A copy of ``a`` (traced values are immutable: the value itself).
+
+    >>> copy(np.array([1.0])).tolist()
+    [1.0]
+    """
+    a = asarray_or_tracer(a)
+    return a if isinstance(a, Tracer) else np.array(a, copy=True, order=order)

@@ -71,6 +71,37 @@ scatter_ = Kernel("scatter_")  # mode: ops/shape.py's SCATTER_MODES
 trisolve_ = Kernel("trisolve_")
 
 
+# --- scipy.special: named after SciPy's compiled scalar functions they call (zeta_: our own) --
+gammaln_ = Kernel("gammaln_")
+psi_ = Kernel("psi_")  # digamma
+gamma_ = Kernel("gamma_")
+gammasgn_ = Kernel("gammasgn_")
+rgamma_ = Kernel("rgamma_")
+erf_ = Kernel("erf_")
+erfc_ = Kernel("erfc_")
+erfcx_ = Kernel("erfcx_")
+erfinv_ = Kernel("erfinv_")
+erfcinv_ = Kernel("erfcinv_")
+ndtr_ = Kernel("ndtr_")
+ndtri_ = Kernel("ndtri_")
+log_ndtr_ = Kernel("log_ndtr_")
+i0e_ = Kernel("i0e_")
+i1e_ = Kernel("i1e_")
+j0_ = Kernel("j0_")
+j1_ = Kernel("j1_")
+y0_ = Kernel("y0_")
+y1_ = Kernel("y1_")
+expi_ = Kernel("expi_")
+exp1_ = Kernel("exp1_")
+spence_ = Kernel("spence_")
+betaln_ = Kernel("betaln_")
+beta_ = Kernel("beta_")
+gammainc_ = Kernel("gammainc_")
+gammaincc_ = Kernel("gammaincc_")
+betainc_ = Kernel("betainc_")
+zeta_ = Kernel("zeta_")
+
+
 def declared():
     """Every kernel declared here."""
     return [k for k in globals().values() if isinstance(k, Kernel)]
