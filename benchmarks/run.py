@@ -112,6 +112,8 @@ def main():
         import jax
         jax.config.update("jax_enable_x64", True)
     repeat = 3 if args.quick else 7
+    if args.quick:
+        workloads.W7_RUNS = 1  # each run of W7 is a whole script in a new process
     sections = []
     only = [w for w in args.only.split(",") if w]
     for name, title, fn in workloads.ALL:
