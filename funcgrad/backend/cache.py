@@ -276,6 +276,8 @@ def clear():
 
 def clear_cache():
     """Delete funcgrad's compiled-code caches: in memory, and on disk under FUNCGRAD_CACHE_DIR.
+    The kernel library's machine code (FUNCGRAD_KERNEL_CACHE_DIR) stays: it depends on no
+    program, and Numba may still be using its index in this process.
 
     >>> import os, tempfile, funcgrad as fg
     >>> saved = os.environ.get("FUNCGRAD_CACHE_DIR")
