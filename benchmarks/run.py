@@ -1,4 +1,4 @@
-"""Benchmarks W0-W6 (issues 2 and 3): funcgrad against JAX, PyTorch, autograd and NumPy,
+"""Benchmarks W0-W7 (issues 2, 3 and 13): funcgrad against JAX, PyTorch, autograd and NumPy,
 whichever are installed, in one process. Medians of repeated runs; ratios to the fastest.
 
     make bench            # writes benchmarks/RESULTS.md
