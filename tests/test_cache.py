@@ -161,7 +161,7 @@ KERNEL_PROG = textwrap.dedent("""
 """)
 
 
-def run_kernels(cache_dir, kernel_dir):
+def run_kernels(cache_dir, kernel_dir, stderr=None):
     # FUNCGRAD_TIERED=0: the compiled path itself, at the first call
     env = dict(os.environ, FUNCGRAD_CACHE_DIR=str(cache_dir), FUNCGRAD_TIERED="0",
                FUNCGRAD_KERNEL_CACHE_DIR=str(kernel_dir))
@@ -170,6 +170,8 @@ def run_kernels(cache_dir, kernel_dir):
                        text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     value, hits, misses = r.stdout.split()
+    if stderr is not None:
+        stderr.append(r.stderr)
     x = np.linspace(-1.0, 1.0, 7)
     assert float(value) == pytest.approx(np.sum(np.tanh(x) * np.exp(x)), rel=1e-13)
     return int(hits), int(misses)
@@ -197,8 +199,11 @@ def test_kernel_library_is_compiled_once_per_machine_not_per_cache_dir(tmp_path)
 def test_unusable_kernel_cache_dir_still_computes(tmp_path):
     blocked = tmp_path / "file-not-dir"
     blocked.write_text("x")
-    hits, misses = run_kernels(tmp_path / "c", blocked / "sub")  # Numba's own place instead
+    err = []
+    hits, misses = run_kernels(tmp_path / "c", blocked / "sub", err)  # Numba's place instead
     assert hits + misses > 0
+    assert err[0].count("cannot use the kernel cache directory") == 1  # once, not per kernel
+    assert "FUNCGRAD_KERNEL_CACHE_DIR" in err[0]
 
 
 WARM_PROG = textwrap.dedent("""

@@ -80,7 +80,11 @@ def _kernel_root(base):
         fd, probe = tempfile.mkstemp(dir=path, prefix=".probe")
         os.close(fd)
         os.remove(probe)
-    except OSError:
+    except OSError as err:
+        warnings.warn(f"funcgrad: cannot use the kernel cache directory {path} ({err}); the "
+                      "kernel library's machine code goes where Numba keeps it by default, so "
+                      "another checkout compiles it again. Set FUNCGRAD_KERNEL_CACHE_DIR to a "
+                      "writable directory of yours.", stacklevel=2)
         return None
     return path
 
