@@ -1,5 +1,10 @@
 """Automatic differentiation: forward mode by a JVP trace, reverse mode by a tape.
 
+Complex values follow JAX's convention (``ops/complex.py``): a complex value's tangent is
+complex, and a cotangent pairs with a tangent through ``Re(sum(ct * t))``, so the VJP of a
+holomorphic function is ``ct * f'(z)`` and ``grad`` of a real function of ``z = x + iy`` is
+``df/dx - i df/dy``. ``grad`` of a complex-valued function needs ``holomorphic=True``.
+
 Forward mode (``jvp``): every value carries a tangent; each primitive's ``jvp`` rule maps
 (primals, tangents) to (output, output tangent). ``None`` is a tangent known to be zero.
 
@@ -15,7 +20,7 @@ import numpy as np
 
 from . import tree as pytree
 from .core import nans
-from .core.avals import ShapedArray, is_float
+from .core.avals import ShapedArray, check_dtype, is_complex, is_inexact
 from .core.interpret import eval_ir
 from .core.tracing import Trace, Tracer, bind, get_aval, new_main, trace_to_ir
 from .errors import user_frame
@@ -24,7 +29,7 @@ from .ops import elementwise as ew
 
 def _as_primal(x):
     """Python scalars become 0-d arrays, so every primal has a dtype."""
-    return np.asarray(x) if isinstance(x, (bool, int, float)) else x
+    return np.asarray(x) if isinstance(x, (bool, int, float, complex)) else x
 
 
 def _concrete(x):
@@ -98,7 +103,8 @@ class JVPTrace(Trace):
 
 
 def _float_tangent(out, t):
-    return t if t is not None and get_aval(out).dtype.kind == "f" else None
+    """Only inexact (float, complex) values carry tangents."""
+    return t if t is not None and is_inexact(get_aval(out).dtype) else None
 
 
 def jvp_flat(fun, primals, tangents):
@@ -106,7 +112,7 @@ def jvp_flat(fun, primals, tangents):
     primals = [_as_primal(p) for p in primals]
     with new_main(JVPTrace) as main:
         trace = JVPTrace(main)
-        tracers_in = [JVPTracer(trace, p, t if is_float(get_aval(p).dtype) else None)
+        tracers_in = [JVPTracer(trace, p, t if is_inexact(get_aval(p).dtype) else None)
                       for p, t in zip(primals, tangents)]
         outs = [trace.full_raise(o) for o in fun(*tracers_in)]
     primals_out = [o.primal for o in outs]
@@ -166,7 +172,7 @@ def linearize(fun, *primals):
     p_leaves, p_tree = pytree.tree_flatten(primals)
     check_leaves(p_leaves, "linearize")
     p_leaves = [_as_primal(p) for p in p_leaves]
-    floats = [i for i, p in enumerate(p_leaves) if is_float(get_aval(p).dtype)]
+    floats = [i for i, p in enumerate(p_leaves) if is_inexact(get_aval(p).dtype)]
     out_tree, primals_out = [], []
 
     def tangent_fun(*tangents):
@@ -197,10 +203,21 @@ def linearize(fun, *primals):
 
 
 def _as_tangent(t, p):
+    dtype = get_aval(p).dtype
+    _check_not_complex(t, dtype, "jvp: a tangent", "its primal")
     if isinstance(t, Tracer):
         return t
-    dtype = get_aval(p).dtype
-    return np.asarray(t, dtype=dtype if is_float(dtype) else np.float64)
+    return np.asarray(t, dtype=dtype if is_inexact(dtype) else np.float64)
+
+
+def _check_not_complex(v, dtype, what, of):
+    """A complex tangent or cotangent for a real value would lose its imaginary part."""
+    vdtype = get_aval(v).dtype if isinstance(v, (Tracer, np.ndarray, np.generic)) \
+        else np.asarray(v).dtype
+    if is_complex(vdtype) and not is_complex(dtype):
+        raise TypeError(f"{what} has dtype {vdtype} but {of} is real ({dtype}): its imaginary "
+                        f"part would be dropped (at {user_frame()}). Pass a real one, or make "
+                        "the value complex (x.astype(np.complex128)).")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -249,9 +266,9 @@ class VJPTrace(Trace):
         else:
             node = Node(prim, params, parents, primals, out)
         if prim.multiple_results:
-            return [VJPTracer(self, o, node if o.dtype.kind == "f" else None, i)
+            return [VJPTracer(self, o, node if is_inexact(o.dtype) else None, i)
                     for i, o in enumerate(out)]
-        return VJPTracer(self, out, node if out.dtype.kind == "f" else None)
+        return VJPTracer(self, out, node if is_inexact(out.dtype) else None)
 
 
 def _toposort(roots):
@@ -339,7 +356,7 @@ def vjp_flat(fun, primals):
         trace = VJPTrace(main)
         leaves, tracers_in = [], []
         for p in primals:
-            if is_float(get_aval(p).dtype):
+            if is_inexact(get_aval(p).dtype):
                 leaf = Node(None, None, (), (), None)
                 tracers_in.append(VJPTracer(trace, p, leaf))
             else:
@@ -359,6 +376,9 @@ def vjp_flat(fun, primals):
             if ct is not None and tuple(np.shape(ct)) != a.shape:
                 raise ValueError(f"vjp: cotangent {i} has shape {tuple(np.shape(ct))} but the "
                                  f"output it belongs to has shape {a.shape}.")
+        for ct, a in zip(cts, out_avals):
+            if ct is not None:
+                _check_not_complex(ct, a.dtype, "vjp: a cotangent", "the output it belongs to")
         cts = [None if ct is None else _typed_ct(ct, a) for ct, a in zip(cts, out_avals)]
         cts_in = backward_pass(roots, cts, leaves)
         return [zeros_like_aval(a) if c is None else _typed_ct(c, a)
@@ -374,7 +394,7 @@ def _lower_out(x, main):
 
 
 def _typed_ct(ct, aval):
-    dtype = aval.dtype if is_float(aval.dtype) else np.float64
+    dtype = aval.dtype if is_inexact(aval.dtype) else np.float64
     if isinstance(ct, Tracer):
         return ct if ct.dtype == dtype else ew.convert_element_type(ct, dtype=dtype)
     return np.asarray(ct, dtype=dtype)
@@ -389,9 +409,9 @@ def check_leaves(leaves, where, names=None):
     TypeError: grad(f): leaf 1 of the arguments is a str ('x'), which is neither an array ...
     """
     for i, x in enumerate(leaves):
-        if isinstance(x, (Tracer, np.ndarray, np.generic, bool, int, float, ShapedArray)):
+        if isinstance(x, (Tracer, np.ndarray, np.generic, bool, int, float, complex,
+                          ShapedArray)):
             if isinstance(x, (np.ndarray, np.generic)):
-                from .core.avals import check_dtype
                 check_dtype(x.dtype, f"argument {i} of {where}")
             continue
         what = names[i] if names else f"leaf {i} of the arguments"
@@ -447,7 +467,7 @@ def vjp(fun, *primals, has_aux=False):
 
 def _describe(x):
     """What a value is, in a user's terms (an array's shape and dtype, not a tracer class)."""
-    if isinstance(x, (Tracer, np.ndarray, np.generic, float, int)):
+    if isinstance(x, (Tracer, np.ndarray, np.generic, float, int, complex)):
         return f"an array {get_aval(x)}"
     if isinstance(x, tuple):
         return f"a tuple of length {len(x)}"
@@ -486,10 +506,11 @@ def fun_name(fun):
     return getattr(fun, "__name__", type(fun).__name__)
 
 
-def split_args(fun, args, argnums, where, need_float=True):
-    """Check ``args[argnums]`` (arrays, and real floats if ``need_float``; errors name
-    ``where``). Returns whether ``argnums`` is one int, the positions, and ``partial(*diff)``,
-    the full argument list with the differentiated ones replaced.
+def split_args(fun, args, argnums, where, need_float=True, holomorphic=False):
+    """Check ``args[argnums]`` (arrays, and floating-point or complex if ``need_float``;
+    complex if ``holomorphic``; errors name ``where``). Returns whether ``argnums`` is one int,
+    the positions, and ``partial(*diff)``, the full argument list with the differentiated ones
+    replaced.
 
     >>> single, nums, partial = split_args(max, (1.0, 2.0), 1, "grad")
     >>> single, nums, partial(5.0)
@@ -502,9 +523,14 @@ def split_args(fun, args, argnums, where, need_float=True):
                       [f"argument {a} (leaf {j})" for j in range(len(leaves))])
         for x in leaves:
             dt = get_aval(x).dtype
-            if need_float and not is_float(dt):
+            if holomorphic and not is_complex(dt):
                 raise TypeError(
-                    f"{where} requires real floating-point inputs, but argument {a} of "
+                    f"{where} with holomorphic=True requires complex inputs, but argument {a} "
+                    f"of {fun_name(fun)} has dtype {dt} (at {user_frame()}). Pass "
+                    "x.astype(np.complex128), or drop holomorphic=True.")
+            if need_float and not is_inexact(dt):
+                raise TypeError(
+                    f"{where} requires floating-point (or complex) inputs, but argument {a} of "
                     f"{fun_name(fun)} has dtype {dt}. Integer and boolean values have no "
                     "gradient: pass a float (3.0 rather than 3, or x.astype(np.float64)), or "
                     "choose other argnums.")
@@ -518,18 +544,26 @@ def split_args(fun, args, argnums, where, need_float=True):
     return single, nums, partial
 
 
-def value_and_grad(fun, argnums=0, has_aux=False):
+def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
     """Return a function computing ``fun``'s value and its gradient w.r.t. ``argnums``.
 
-    ``fun`` must return a real scalar (or ``(scalar, aux)`` with ``has_aux=True``).
+    ``fun`` must return a real scalar (or ``(scalar, aux)`` with ``has_aux=True``). Complex
+    inputs follow JAX: the gradient of a real ``f`` at ``z = x + iy`` is ``df/dx - i df/dy``
+    (conjugate it for a descent direction). ``holomorphic=True``: ``fun`` maps complex inputs
+    to a complex scalar holomorphically, and the result is the complex derivative ``f'(z)``.
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp
     >>> v, g = value_and_grad(lambda w: fnp.sum(w ** 2))(np.array([1.0, 2.0]))
     >>> float(v), g.tolist()
     (5.0, [2.0, 4.0])
+    >>> complex(grad(lambda z: fnp.real(z * fnp.conj(z)))(3.0 + 4.0j))   # |z|**2: 2 conj(z)
+    (6-8j)
+    >>> complex(grad(lambda z: z ** 3, holomorphic=True)(1.0j))   # 3 z**2
+    (-3+0j)
     """
     def vg(*args, **kwargs):
-        single, nums, partial = split_args(fun, args, argnums, "grad")
+        single, nums, partial = split_args(fun, args, argnums, "grad",
+                                           holomorphic=holomorphic)
 
         def f(*diff_args):
             return fun(*partial(*diff_args), **kwargs)
@@ -538,9 +572,11 @@ def value_and_grad(fun, argnums=0, has_aux=False):
 
         res = vjp(f, *[args[a] for a in nums], has_aux=has_aux)
         out, vjp_fn = res[0], res[1]
-        aval = get_aval(out) if isinstance(out, (Tracer, np.ndarray, np.generic, float, int)) \
-            else None
-        if aval is None or aval.shape != () or not is_float(aval.dtype):
+        aval = get_aval(out) if isinstance(out, (Tracer, np.ndarray, np.generic, float, int,
+                                                 complex)) else None
+        if aval is not None:
+            check_output_dtype("grad", fun, aval, holomorphic)
+        if aval is None or aval.shape != () or not is_inexact(aval.dtype):
             what = (f"an array of shape {aval.shape} and dtype {aval.dtype}" if aval is not None
                     else f"a {type(out).__name__}")
             raise TypeError(
@@ -556,10 +592,31 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     return vg
 
 
-def grad(fun, argnums=0, has_aux=False):
+def check_output_dtype(where, fun, aval, holomorphic):
+    """``grad``/``jacrev``/``jacfwd`` take real outputs, or complex ones with ``holomorphic``
+    (as JAX: a complex output's derivative depends on which cotangent one means).
+
+    >>> check_output_dtype("grad", abs, ShapedArray((), np.complex128), holomorphic=False)
+    Traceback (most recent call last):
+    TypeError: grad requires abs to return real values, ...
+    """
+    if holomorphic and not is_complex(aval.dtype):
+        raise TypeError(f"{where} with holomorphic=True requires {fun_name(fun)} to return "
+                        f"complex values, but it returned {aval} ({aval.dtype}) (at "
+                        f"{user_frame()}).")
+    if not holomorphic and is_complex(aval.dtype):
+        raise TypeError(f"{where} requires {fun_name(fun)} to return real values, but it "
+                        f"returned {aval} ({aval.dtype}) (at {user_frame()}). For a "
+                        "holomorphic function pass holomorphic=True; for a non-holomorphic one "
+                        "use fg.vjp with the cotangent you mean, or differentiate a real part "
+                        "(np.real, np.abs) of the output.")
+
+
+def grad(fun, argnums=0, has_aux=False, holomorphic=False):
     """Return a function computing the gradient of scalar-valued ``fun`` w.r.t. ``argnums``.
 
-    The gradient has the pytree structure of the differentiated argument(s).
+    The gradient has the pytree structure of the differentiated argument(s). Complex inputs
+    and ``holomorphic``: see ``value_and_grad``.
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp
     >>> float(grad(fnp.tanh)(0.0))
@@ -567,7 +624,7 @@ def grad(fun, argnums=0, has_aux=False):
     >>> float(grad(lambda x: x * grad(lambda y: x + y)(1.0))(2.0))
     1.0
     """
-    vg = value_and_grad(fun, argnums, has_aux)
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic)
 
     def g(*args, **kwargs):
         res, grads = vg(*args, **kwargs)

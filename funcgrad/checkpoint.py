@@ -11,7 +11,7 @@ eager-mode memory tool, as the measured example in ``benchmarks/checkpoint_memor
 from . import tree as pytree
 from .ad import jvp_flat, vjp_flat
 from .batching import vmap
-from .core.avals import is_float
+from .core.avals import is_inexact
 from .core.primitive import NOT_SUPPORTED, Primitive
 from .core.tracing import get_aval, trace_to_ir
 
@@ -44,7 +44,7 @@ def _vjp(cts, primals, out, call):
     # recompute the forward pass from the kept inputs, this time recording it
     _, backward, _ = vjp_flat(lambda *xs: (call.fun_flat(*xs), None), list(primals))
     grads = backward(list(cts))
-    return [g if is_float(get_aval(p).dtype) else None for g, p in zip(grads, primals)]
+    return [g if is_inexact(get_aval(p).dtype) else None for g, p in zip(grads, primals)]
 
 
 def _batch(vals, dims, call):

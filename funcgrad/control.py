@@ -13,7 +13,7 @@ import numpy as np
 from . import tree as pytree
 from .ad import jvp_flat, vjp_flat, zeros_like_aval
 from .batching import vmap
-from .core.avals import ShapedArray, is_float
+from .core.avals import ShapedArray, is_inexact
 from .core.interpret import eval_ir
 from .core.lowering import Structural
 from .core.primitive import Primitive
@@ -130,9 +130,9 @@ def _cond_impl(pred, *args, branches):
 def _cond_jvp(primals, tangents, branches):
     pred, args = primals[0], list(primals[1:])
     avals = [get_aval(a) for a in args]
-    fl = [i for i, a in enumerate(avals) if is_float(a.dtype)]
+    fl = [i for i, a in enumerate(avals) if is_inexact(a.dtype)]
     out_avals = branches[0].out_avals
-    fo = [j for j, a in enumerate(out_avals) if is_float(a.dtype)]
+    fo = [j for j, a in enumerate(out_avals) if is_inexact(a.dtype)]
 
     def jvp_ir(ir):
         def f(*xs):
@@ -156,7 +156,7 @@ def _cond_vjp(cts, primals, out, branches):
     pred, args = primals[0], list(primals[1:])
     avals = [get_aval(a) for a in args]
     out_avals = branches[0].out_avals
-    cts = [c if is_float(a.dtype) else zeros_like_aval(cotangent_aval(a))
+    cts = [c if is_inexact(a.dtype) else zeros_like_aval(cotangent_aval(a))
            for c, a in zip(cts, out_avals)]
 
     def vjp_ir(ir):
@@ -167,7 +167,7 @@ def _cond_vjp(cts, primals, out, branches):
         return _retrace(f, avals + [cotangent_aval(a) for a in out_avals])
 
     res = cond_p.bind(pred, *args, *cts, branches=(vjp_ir(branches[0]), vjp_ir(branches[1])))
-    return [None] + [r if is_float(a.dtype) else None for r, a in zip(res, avals)]
+    return [None] + [r if is_inexact(a.dtype) else None for r, a in zip(res, avals)]
 
 
 def _cond_batch(vals, dims, branches):
@@ -306,9 +306,9 @@ def _scan_jvp(primals, tangents, body, num_consts, num_carry, length, reverse):
     nk, nc = num_consts, num_carry
     avals, out_avals = body.in_avals, body.out_avals  # consts, carry, x slices
     spans = [range(0, nk), range(nk, nk + nc), range(nk + nc, len(avals))]
-    groups = [[i for i in span if is_float(avals[i].dtype)] for span in spans]
-    fo_c = [j for j in range(nc) if is_float(out_avals[j].dtype)]
-    fo_y = [j for j in range(nc, len(out_avals)) if is_float(out_avals[j].dtype)]
+    groups = [[i for i in span if is_inexact(avals[i].dtype)] for span in spans]
+    fo_c = [j for j in range(nc) if is_inexact(out_avals[j].dtype)]
+    fo_y = [j for j in range(nc, len(out_avals)) if is_inexact(out_avals[j].dtype)]
     if [i - nk for i in groups[1]] != fo_c:
         raise AssertionError("scan carry dtypes are fixed")
     jvp = _grouped_jvp(body, spans, groups)
@@ -387,7 +387,7 @@ def _scan_vjp(cts, primals, out, body, num_consts, num_carry, length, reverse):
         _, fn, _ = vjp_flat(lambda *a: (ir_function(body)(*a), None), k + c_i + x_i)
         # integer inputs get float zeros: the cotangent carries are declared float (cotangent_aval);
         # broadcast from a 0-d literal, so the body IR captures no array constant
-        g = [c if is_float(a.dtype) else sh.zeros_like_shape(a.shape, np.float64)
+        g = [c if is_inexact(a.dtype) else sh.zeros_like_shape(a.shape, np.float64)
              for c, a in zip(fn(ct_c + ct_y), avals)]
         g_k, g_c, g_x = g[:nk], g[nk:nk + nc], g[nk + nc:]
         return g_c + [ew.add(a, b) for a, b in zip(acc, g_k)] + g_x
@@ -395,15 +395,15 @@ def _scan_vjp(cts, primals, out, body, num_consts, num_carry, length, reverse):
     b_avals = (avals[:nk] + ct_c_avals + ct_k_avals + avals[nk + nc:] + avals[nk:nk + nc]
                + ct_y_avals)
     bir = _retrace(bwd_body, b_avals)
-    ct_c0 = [c if is_float(a.dtype) else zeros_like_aval(cotangent_aval(a)) for c, a in
+    ct_c0 = [c if is_inexact(a.dtype) else zeros_like_aval(cotangent_aval(a)) for c, a in
              zip(cts[:nc], out_avals[:nc])]
-    ct_ys = [c if is_float(a.dtype) else np.zeros((length,) + a.shape, np.float64)
+    ct_ys = [c if is_inexact(a.dtype) else np.zeros((length,) + a.shape, np.float64)
              for c, a in zip(cts[nc:], out_avals[nc:])]
     res = scan_p.bind(*consts, *ct_c0, *[zeros_like_aval(a) for a in ct_k_avals], *xs,
                       *carries_in, *ct_ys, body=bir, num_consts=nk, num_carry=nc + nk,
                       length=length, reverse=not reverse)
     ct_init, ct_consts, ct_xs = res[:nc], res[nc:nc + nk], res[nc + nk:]
-    float_in = [is_float(a.dtype) for a in avals]
+    float_in = [is_inexact(a.dtype) for a in avals]
     return [c if ok else None for c, ok in zip(ct_consts + ct_init + ct_xs, float_in)]
 
 
@@ -548,7 +548,7 @@ def _while_jvp(primals, tangents, cond_ir, body_ir, num_cond_consts, num_body_co
     b_avals = body_ir.in_avals  # body consts, values
     nv = len(b_avals) - nbc
     spans = [range(0, nbc), range(nbc, nbc + nv)]
-    groups = [[i for i in span if is_float(b_avals[i].dtype)] for span in spans]
+    groups = [[i for i in span if is_inexact(b_avals[i].dtype)] for span in spans]
     jvp = _grouped_jvp(body_ir, spans, groups)
     fv = [i - nbc for i in groups[1]]
 

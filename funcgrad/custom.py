@@ -15,7 +15,7 @@ import numpy as np
 from . import tree as pytree
 from .ad import jvp_flat, vjp_flat
 from .batching import vmap
-from .core.avals import is_float
+from .core.avals import is_inexact
 from .core.primitive import NOT_SUPPORTED, Primitive
 from .core.tracing import get_aval, trace_to_ir
 from .errors import user_frame
@@ -210,7 +210,7 @@ def _jvp_rule_jvp(primals, tangents, call):
 def _jvp_rule_vjp(cts, primals, out, call):
     # The tangent output is linear in the tangents, so its VJP with respect to them (taken at
     # zero tangents) is the transpose: the reverse-mode derivative the rule implies.
-    floats = [i for i, p in enumerate(primals) if is_float(get_aval(p).dtype)]
+    floats = [i for i, p in enumerate(primals) if is_inexact(get_aval(p).dtype)]
 
     def tangent_map(*ts):
         full = [_zero_tangent(p) for p in primals]

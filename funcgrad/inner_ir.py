@@ -4,7 +4,7 @@ those primitives share to trace, evaluate and differentiate them.
 """
 import numpy as np
 
-from .core.avals import ShapedArray, is_float
+from .core.avals import ShapedArray, is_inexact
 from .core.interpret import eval_ir
 from .core.ir import consts_as_inputs
 from .core.tracing import trace_to_ir
@@ -40,4 +40,4 @@ def cotangent_aval(aval):
     >>> cotangent_aval(ShapedArray((2,), np.int32))
     f64[2]
     """
-    return aval if is_float(aval.dtype) else ShapedArray(aval.shape, np.float64)
+    return aval if is_inexact(aval.dtype) else ShapedArray(aval.shape, np.float64)

@@ -3,16 +3,17 @@
 import numpy as np
 
 from . import tree as pytree
-from .ad import check_leaves, fun_name, jvp_flat, split_args, to_user, vjp
+from .ad import check_leaves, check_output_dtype, fun_name, jvp_flat, split_args, to_user, vjp
 from .batching import vmap
-from .core.avals import is_float
+from .core.avals import is_complex, is_inexact
 from .core.tracing import get_aval
+from .errors import user_frame
 from .ops import shape as sh
 
 
 def _basis(aval):
     """The identity basis for a value of ``aval``: shape (size,) + aval.shape."""
-    dtype = aval.dtype if is_float(aval.dtype) else np.float64
+    dtype = aval.dtype if is_inexact(aval.dtype) else np.float64
     return np.eye(aval.size, dtype=dtype).reshape((aval.size,) + aval.shape)
 
 
@@ -20,15 +21,21 @@ def _pick(tree, single):
     return tree[0] if single else tree
 
 
-def jacrev(fun, argnums=0):
+def jacrev(fun, argnums=0, holomorphic=False):
     """Jacobian by reverse mode: result shape is ``out.shape + in.shape`` per leaf pair.
+
+    Outputs must be real (the rows are gradients: for complex inputs, JAX's convention, see
+    ``grad``), or complex with ``holomorphic=True`` (then the rows are complex derivatives).
 
     >>> import funcgrad.numpy as fnp
     >>> jacrev(lambda x: x ** 2)(np.array([1.0, 2.0])).tolist()
     [[2.0, 0.0], [0.0, 4.0]]
+    >>> jacrev(lambda z: z ** 2, holomorphic=True)(np.array([1.0j])).tolist()
+    [[2j]]
     """
     def jac(*args, **kwargs):
-        single, nums, partial = split_args(fun, args, argnums, "jacrev")
+        single, nums, partial = split_args(fun, args, argnums, "jacrev",
+                                           holomorphic=holomorphic)
         diff = tuple(args[a] for a in nums)
         out, vjp_fn = vjp(lambda *d: fun(*partial(*d), **kwargs), *diff)
         out_leaves, out_tree = pytree.tree_flatten(out)
@@ -36,6 +43,7 @@ def jacrev(fun, argnums=0):
         rows = []
         for j, o in enumerate(out_leaves):
             oa = get_aval(o)
+            check_output_dtype("jacrev", fun, oa, holomorphic)
 
             def pull(ct_j, j=j):
                 cts = [ct_j if k == j else np.zeros(get_aval(x).shape, _ct(get_aval(x).dtype))
@@ -54,28 +62,36 @@ def jacrev(fun, argnums=0):
 
 
 def _ct(dtype):
-    return dtype if is_float(dtype) else np.float64
+    return dtype if is_inexact(dtype) else np.float64
 
 
-def jacfwd(fun, argnums=0):
+def jacfwd(fun, argnums=0, holomorphic=False):
     """Jacobian by forward mode: result shape is ``out.shape + in.shape`` per leaf pair.
+
+    Inputs must be real (outputs may be complex), or complex with ``holomorphic=True`` (then
+    outputs are complex too, and the columns are complex derivatives), as in JAX.
 
     >>> import funcgrad.numpy as fnp
     >>> jacfwd(lambda x: fnp.sin(x))(np.zeros(2)).tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
     def jac(*args, **kwargs):
-        single, nums, partial = split_args(fun, args, argnums, "jacfwd")
+        single, nums, partial = split_args(fun, args, argnums, "jacfwd",
+                                           holomorphic=holomorphic)
         diff = tuple(args[a] for a in nums)
         in_leaves, in_tree = pytree.tree_flatten(diff)
         check_leaves(in_leaves, "jacfwd")
         in_avals = [get_aval(x) for x in in_leaves]
+        _check_real_inputs(fun, in_avals, holomorphic)
         out_tree = []
 
         def flat_fun(*leaves):
             out = fun(*partial(*pytree.tree_unflatten(in_tree, leaves)), **kwargs)
             ol, td = pytree.tree_flatten(out)
             out_tree.append(td)
+            if holomorphic:
+                for o in ol:
+                    check_output_dtype("jacfwd", fun, get_aval(o), True)
             return ol
 
         cols = []  # cols[k][j]: tangents of out leaf j for the basis of input leaf k
@@ -106,6 +122,17 @@ def jacfwd(fun, argnums=0):
     return jac
 
 
+def _check_real_inputs(fun, in_avals, holomorphic):
+    if holomorphic:
+        return
+    for a in in_avals:
+        if is_complex(a.dtype):
+            raise TypeError(f"jacfwd requires real inputs, but {fun_name(fun)} got {a} "
+                            f"({a.dtype}) (at {user_frame()}). For a holomorphic function "
+                            "pass holomorphic=True; for a non-holomorphic one use fg.jvp with "
+                            "the tangents you mean, or fg.jacrev.")
+
+
 class _Shape:
     def __init__(self, shape):
         self.shape, self.size = tuple(shape), int(np.prod(shape, dtype=np.int64))
@@ -114,11 +141,11 @@ class _Shape:
 jacobian = jacrev
 
 
-def hessian(fun, argnums=0):
+def hessian(fun, argnums=0, holomorphic=False):
     """Hessian by forward-over-reverse: ``jacfwd(jacrev(fun))``.
 
     >>> import funcgrad.numpy as fnp
     >>> hessian(lambda x: fnp.sum(x ** 3))(np.array([1.0, 2.0])).tolist()
     [[6.0, 0.0], [0.0, 12.0]]
     """
-    return jacfwd(jacrev(fun, argnums), argnums)
+    return jacfwd(jacrev(fun, argnums, holomorphic), argnums, holomorphic)

@@ -12,7 +12,7 @@ import numpy as np
 from .ad import jvp_flat, vjp_flat, zeros_like_aval
 from .backend import compile_ir
 from .batching import vmap
-from .core.avals import is_float
+from .core.avals import is_inexact
 from .core.lowering import Call
 from .core.primitive import Primitive
 from .core.tracing import get_aval
@@ -41,7 +41,7 @@ def _impl(*args, ir, name):
 def _jvp(primals, tangents, ir, name):
     n = len(primals)
     nz = tuple(i for i, t in enumerate(tangents) if t is not None)
-    out_float = [j for j, a in enumerate(ir.out_avals) if is_float(a.dtype)]
+    out_float = [j for j, a in enumerate(ir.out_avals) if is_inexact(a.dtype)]
 
     def build():
         def f(*xs):
@@ -72,10 +72,10 @@ def _vjp(cts, primals, out, ir, name):
         return trace_closed(f, ir.in_avals + [cotangent_aval(a) for a in ir.out_avals])
 
     bir, consts = _derived(ir, "vjp", build)
-    cts = [c if is_float(a.dtype) else zeros_like_aval(cotangent_aval(a))
+    cts = [c if is_inexact(a.dtype) else zeros_like_aval(cotangent_aval(a))
            for c, a in zip(cts, ir.out_avals)]
     res = jit_call_p.bind(*consts, *primals, *cts, ir=bir, name=f"vjp({name})")
-    return [r if is_float(a.dtype) else None for r, a in zip(res, ir.in_avals)]
+    return [r if is_inexact(a.dtype) else None for r, a in zip(res, ir.in_avals)]
 
 
 def _batch(vals, dims, ir, name):

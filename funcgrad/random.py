@@ -10,8 +10,8 @@ to derive independent keys and never reuse a key for two purposes.
 >>> fr.normal(k1, (2,)).shape
 (2,)
 
-Sorting is not traceable here, so ``permutation`` and ``choice(..., replace=False)`` need a
-concrete key (not one traced by ``jit``); everything else works under every transformation.
+Everything works under every transformation: ``permutation`` and ``choice(...,
+replace=False)`` sort random numbers with ``funcgrad.numpy.argsort``, which compiles.
 """
 import numpy as np
 
@@ -54,17 +54,6 @@ def _check_key(k):
                         f"array of shape {k.shape} and dtype {k.dtype} (at {user_frame()}). "
                         "Create one with funcgrad.random.key(seed).")
     return k
-
-
-def _concrete(make, what):
-    """``make()`` as a NumPy array, for the functions that sort (not traceable here)."""
-    try:
-        return np.asarray(make())
-    except TypeError:
-        raise TypeError(f"random.{what} sorts random numbers, which funcgrad cannot trace, so "
-                        f"it cannot run inside jit (at {user_frame()}). Call it outside the "
-                        "jitted function and pass the result in (e.g. shuffle the data "
-                        "between epochs).") from None
 
 
 def key(seed):
@@ -255,8 +244,8 @@ def categorical(key, logits, axis=-1, shape=None):
 
 def permutation(k, x, axis=0, independent=False):
     """A random permutation of ``range(x)`` (int ``x``), or of array ``x`` along ``axis``
-    (each slice on its own with ``independent``). The key must be concrete (not traced by
-    ``jit``); ``x`` may be traced.
+    (each slice on its own with ``independent``): the stable order of uniform draws. Works
+    under ``jit`` (the key and ``x`` may be traced; an int ``x`` must be static).
 
     >>> sorted(permutation(key(0), 5).tolist())
     [0, 1, 2, 3, 4]
@@ -264,24 +253,23 @@ def permutation(k, x, axis=0, independent=False):
     (3, 2)
     """
     _check_key(k)
-    sort_keys = lambda shape: _concrete(lambda: uniform(k, shape), "permutation")
     if np.ndim(x) == 0:
-        return np.argsort(sort_keys((int(x),)), kind="stable")
+        return fnp.argsort(uniform(k, (int(x),)))
     x = fnp.asarray(x)
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"permutation: axis {axis} is out of range for an array of shape "
                          f"{x.shape} (at {user_frame()})")
     if independent:
-        order = np.argsort(sort_keys(x.shape), axis=axis, kind="stable")
+        order = fnp.argsort(uniform(k, x.shape), axis=axis)
         return fnp.take_along_axis(x, order, axis)
-    order = np.argsort(sort_keys((x.shape[axis],)), kind="stable")
+    order = fnp.argsort(uniform(k, (x.shape[axis],)))
     return fnp.take(x, order, axis=axis)
 
 
 def choice(key, a, shape=(), replace=True, p=None, axis=0):
     """Draws from ``range(a)`` (int ``a``) or from the entries of array ``a`` along ``axis``,
-    uniformly or with probabilities ``p``, with or without replacement. With replacement it
-    traces under ``jit``; without, the key and ``p`` must be concrete (it sorts).
+    uniformly or with probabilities ``p``, with or without replacement (the Gumbel top-k
+    trick with ``p``). Works under ``jit``, the key, ``a`` and ``p`` traced or not.
 
     >>> choice(key(0), 5, (3,), replace=False).tolist()
     [3, 4, 0]
@@ -326,12 +314,10 @@ def _without_replacement(key, n, shape, p):
     if p is None:
         order = permutation(key, n)
     else:
-        _check_key(key)
-        p, noise = _concrete(lambda: p, "choice"), _concrete(lambda: gumbel(key, (n,)), "choice")
         with np.errstate(divide="ignore"):  # p = 0: log is -inf, drawn last
-            scores = np.log(p.astype(np.float64)) + noise
-        order = np.argsort(-scores, kind="stable")
-    return np.reshape(order[:size], shape)
+            scores = fnp.log(fnp.astype(p, np.float64)) + gumbel(key, (n,))
+        order = fnp.argsort(-scores)
+    return fnp.reshape(order[:size], shape)
 
 
 # --- the normal CDF and its inverse, from traceable operations, for truncated_normal -------

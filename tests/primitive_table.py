@@ -41,7 +41,11 @@ TABLES = (
     "table_shapes",
     "table_linalg",
     "table_tail",
+    "table_sortstats",
     "table_special",
+    "table_complex",
+    "table_fft",
+    "table_linalg2",
 )
 
 

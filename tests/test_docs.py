@@ -203,7 +203,9 @@ DOCUMENTED = ["funcgrad", "funcgrad.nn", "funcgrad.optim.base", "funcgrad.optim.
               "funcgrad.optim.schedules", "funcgrad.optim.wrappers", "funcgrad.data",
               "funcgrad.train", "funcgrad.random", "funcgrad.viz", "funcgrad.tree",
               "funcgrad.tree_util", "funcgrad.testing", "funcgrad.control", "funcgrad.custom",
-              "funcgrad.checkpoint", "funcgrad.lax", "funcgrad.io", "funcgrad.distributed"]
+              "funcgrad.checkpoint", "funcgrad.lax", "funcgrad.io", "funcgrad.distributed",
+              "funcgrad.numpy.linalg", "funcgrad.numpy.fft", "funcgrad.scipy.linalg",
+              "funcgrad.scipy.special", "funcgrad.scipy.stats", "funcgrad.scipy.signal"]
 
 
 def _public_functions(modname):

@@ -40,8 +40,8 @@ def test_matmul_mismatch_names_shapes_and_line():
 
 def test_unsupported_numpy_function_is_named():
     with pytest.raises(NotImplementedError) as e:
-        fg.grad(lambda x: np.sum(np.fft.fft(x).real))(np.ones(4))
-    assert "fft" in str(e.value)
+        fg.grad(lambda x: np.sum(np.lib.stride_tricks.sliding_window_view(x, 2)))(np.ones(4))
+    assert "sliding_window_view" in str(e.value)
     with pytest.raises(NotImplementedError) as e:
         fg.grad(lambda x: np.sum(np.trim_zeros(x)))(np.ones(4))
     assert "trim_zeros" in str(e.value) and HERE in str(e.value)
@@ -82,10 +82,10 @@ def test_non_array_argument_says_type_and_which():
     assert "object" in msg and "argument 0" in msg
 
 
-def test_complex_dtype_is_refused_clearly():
+def test_grad_of_a_complex_output_needs_holomorphic():
     with pytest.raises(TypeError) as e:
         fg.grad(lambda x: fnp.sum(x))(np.ones(2, complex))
-    assert "complex" in str(e.value)
+    assert "complex" in str(e.value) and "holomorphic=True" in str(e.value)
 
 
 def test_np_asarray_of_tracer_is_refused():
@@ -142,8 +142,9 @@ def test_scipy_ufunc_on_a_traced_value_names_it_and_suggests_funcgrads():
 
 
 def test_unsupported_numpy_function_is_named_as_the_user_wrote_it():
-    with pytest.raises(NotImplementedError, match=r"^np\.linalg\.svd is not supported") as e:
-        fg.grad(lambda x: fnp.sum(np.linalg.svd(x)[1]))(np.eye(2))
+    with pytest.raises(NotImplementedError, match=r"^np\.lib\.stride_tricks\."
+                       r"sliding_window_view is not supported") as e:
+        fg.grad(lambda x: fnp.sum(np.lib.stride_tricks.sliding_window_view(x, 2)))(np.eye(2))
     assert HERE in str(e.value)
 
 

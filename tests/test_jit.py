@@ -284,8 +284,6 @@ def test_static_args_and_concretization_error():
 
 
 def test_unsupported_dtypes_are_refused_before_compiling():
-    with pytest.raises(TypeError, match="complex128"):
-        fg.jit(lambda x: x * 2.0)(np.ones(2, complex))
     with pytest.raises(TypeError, match="dtype <U1"):
         fg.jit(lambda x: x)(np.array(["a"]))
 
@@ -352,12 +350,15 @@ def test_numba_failures_are_reported_with_the_equation():
 
 def test_every_primitive_can_be_emitted():
     """Every primitive has a lowering record: elementwise ones a scalar expression, reductions
-    a combine and a block kernel, the others an emitter; and every kernel a record names is a
-    kernel (or a NumPy function)."""
+    a combine and a block kernel, the others an emitter, or ``NOT_SUPPORTED`` when Numba cannot
+    compile it (it then runs with NumPy between compiled pieces); and every kernel a record
+    names is a kernel (or a NumPy function)."""
     missing = []
     for name, prim in registry.items():
         if prim.inline_when_staged:
             continue  # traced through by jit: never in a compiled IR
+        if prim.has_rule("lowering") and not prim.supports("lowering"):
+            continue  # declared NOT_SUPPORTED (fft, eig): the runner calls NumPy for it
         low = prim.lowering
         if not isinstance(low, (Elementwise, Broadcast, Reduction, Structural, Call)):
             missing.append(f"{name}: no lowering record")

@@ -1,10 +1,13 @@
 """funcgrad.numpy.linalg: closed-form derivatives, stacks of matrices, second derivatives,
-errors, and agreement with autograd. (Every function's values and fwd/rev derivatives at orders
-1-2 against finite differences, f64 and f32, are in tests/table_linalg.py.)"""
+degenerate points, errors, and agreement with autograd and JAX. (Every function's values and
+fwd/rev derivatives at orders 1-2 against finite differences, f64 and f32, eager, jit and vmap,
+are in tests/table_linalg.py and tests/table_linalg2.py.)"""
 import os
+import types
 
 import numpy as np
 import pytest
+from peers import run_peer
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
@@ -296,8 +299,8 @@ def test_other_errors():
         L.solve(AS, np.ones((3, 3, 1)))
     with pytest.raises(TypeError, match="float16"):
         L.inv(np.eye(2, dtype=np.float16))
-    with pytest.raises(NotImplementedError, match="nuc.*singular values"):
-        L.norm(np.eye(2), "nuc")
+    with pytest.raises(ValueError, match="invalid norm order 'max' for matrices"):
+        L.norm(np.eye(2), "max")
     with pytest.raises(ValueError, match="invalid norm order 'fro' for vectors"):
         L.norm(np.ones(3), "fro")
     with pytest.raises(ValueError, match="invalid norm order 3 for matrices"):
@@ -308,11 +311,6 @@ def test_other_errors():
         L.matrix_power(A, 1.5)
     with pytest.raises(ValueError, match="triangular_solve: a of shape"):
         fg.make_ir(lambda a, b: la.triangular_solve(a, b, left_side=False))(A, B)
-
-
-def test_unsupported_np_linalg_function_on_a_tracer_names_it():
-    with pytest.raises(NotImplementedError, match="svd"):
-        fg.grad(lambda a: fnp.sum(np.linalg.svd(a)[1]))(A)
 
 
 # --- NumPy dispatch and values ----------------------------------------------------------------
@@ -364,6 +362,262 @@ def test_matrix_power_and_multi_dot_match_numpy():
     close(L.multi_dot(xs), np.linalg.multi_dot(xs), 1e-12)
 
 
+# --- factorizations: closed forms ------------------------------------------------------------
+
+def test_svd_derivatives_of_a_diagonal_matrix():
+    # A = diag(sigma): ds_i = dA_ii; with U = V = D (LAPACK's signs, D diagonal +-1),
+    # dU = D (F o (P S + S P^T)), P = D dA D, F_ij = 1 / (s_j^2 - s_i^2)
+    sig = np.array([3.0, 2.0, 0.5])
+    a, da = np.diag(sig), rng.standard_normal((3, 3))
+    (u, s, vh), (du, ds, dvh) = fg.jvp(lambda a: tuple(L.svd(a)), (a,), (da,))
+    d = np.diag(np.diag(u))
+    close(np.abs(d), np.eye(3))
+    close(s, sig)
+    close(ds, np.diag(da))
+    p = d @ da @ d
+    f = 1 / (sig[None, :] ** 2 - sig[:, None] ** 2 + np.eye(3)) - np.eye(3)
+    close(du, d @ (f * (p * sig[None, :] + sig[:, None] * p.T)))
+    close(dvh.T, d @ (f * (sig[:, None] * p + p.T * sig[None, :])))
+
+
+def test_svd_norm_gradients_are_singular_vector_products():
+    a = rng.standard_normal((4, 3))
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    close(fg.grad(lambda a: L.norm(a, 2))(a), np.outer(u[:, 0], vh[0]))
+    close(fg.grad(lambda a: L.norm(a, -2))(a), np.outer(u[:, -1], vh[-1]))
+    close(fg.grad(lambda a: L.norm(a, "nuc"))(a), u @ vh)
+    close(fg.grad(lambda a: L.cond(a))(a),
+          (np.outer(u[:, 0], vh[0]) - s[0] / s[-1] * np.outer(u[:, -1], vh[-1])) / s[-1])
+
+
+def test_eigh_derivatives_of_a_2x2():
+    # [[p, q], [q, r]]: lambda = (p + r) / 2 +- rho, rho = sqrt(((p - r) / 2)^2 + q^2); the top
+    # eigenvector's projector is (I + [[c, t], [t, -c]]) / 2 with c = (p - r) / (2 rho), t = q / rho
+    p, q, r = 1.3, 0.4, -0.2
+    rho = np.hypot((p - r) / 2, q)
+
+    def mat(v):
+        return fnp.stack([fnp.stack([v[0], v[1]]), fnp.stack([v[1], v[2]])])
+    x = np.array([p, q, r])
+    close(fg.jacobian(lambda v: L.eigvalsh(mat(v)))(x),
+          [[0.5 - (p - r) / (4 * rho), -q / rho, 0.5 + (p - r) / (4 * rho)],
+           [0.5 + (p - r) / (4 * rho), q / rho, 0.5 - (p - r) / (4 * rho)]])
+
+    def projector_entry(v):
+        w, vec = L.eigh(mat(v))
+        return vec[0, 1] * vec[1, 1]
+    # t / 2 = q / (2 rho): its derivative in q is (1 - q^2 / rho^2) / (2 rho)
+    close(fg.grad(projector_entry)(x)[1], (1 - q ** 2 / rho ** 2) / (2 * rho))
+    close(fg.grad(lambda v: L.eigh(mat(v))[0][1])(x), [0.5 + (p - r) / (4 * rho), q / rho,
+                                                       0.5 - (p - r) / (4 * rho)])
+
+
+def test_eigh_gradient_is_symmetric_and_reads_one_triangle():
+    junk = SPD + np.triu(rng.standard_normal((3, 3)) * 10, 1)
+    close(L.eigh(junk)[0], np.linalg.eigvalsh(SPD))
+    close(L.eigh(junk.T, UPLO="U")[0], np.linalg.eigvalsh(SPD))
+    g = fg.grad(lambda a: fnp.sum(L.eigvalsh(a) ** 3))(SPD)
+    close(g, g.T)
+    w, v = np.linalg.eigh(SPD)
+    close(g, v @ np.diag(3 * w ** 2) @ v.T)
+
+
+def test_pinv_of_full_rank_is_inv_and_lstsq_is_solve():
+    close(L.pinv(A), np.linalg.inv(A))
+    close(fg.grad(lambda a: fnp.sum(L.pinv(a) * W))(A), fg.grad(lambda a: fnp.sum(L.inv(a) * W))(A))
+    x, res, rank, s = L.lstsq(A, B)
+    close(x, np.linalg.solve(A, B))
+    assert res.shape == (0,) and rank == 3
+    gl = fg.grad(lambda a, b: fnp.sum(L.lstsq(a, b)[0] ** 2), argnums=(0, 1))(A, B)
+    gs = fg.grad(lambda a, b: fnp.sum(L.solve(a, b) ** 2), argnums=(0, 1))(A, B)
+    for x, y in zip(gl, gs):
+        close(x, y)
+    tall = rng.standard_normal((5, 3))  # the normal equations: x = (a^T a)^-1 a^T b
+    g = fg.grad(lambda a: fnp.sum(L.lstsq(a, np.ones(5))[0]))(tall)
+    h = fg.grad(lambda a: fnp.sum(L.solve(a.T @ a, a.T @ np.ones(5))))(tall)
+    close(g, h)
+
+
+def test_pinv_of_rank_deficient_matrices():
+    low = rng.standard_normal((4, 2)) @ rng.standard_normal((2, 3))  # rank 2
+    close(L.pinv(low), np.linalg.pinv(low))
+    assert L.matrix_rank(low) == 2 and L.lstsq(low, np.ones(4))[2] == 2
+    # the derivative holds at constant rank: through a rank-2 parametrization, finite
+    # differences agree
+    left, right = rng.standard_normal((4, 2)), rng.standard_normal((2, 3))
+    fg.check_grads(lambda l, r: fnp.sum(L.pinv(l @ r) ** 2), (left, right), order=2)
+    # repeated singular values (an orthogonal matrix) do not make pinv's derivative infinite
+    q = np.linalg.qr(rng.standard_normal((3, 3)))[0]
+    g = fg.grad(lambda a: fnp.sum(L.pinv(a) * W))(q)
+    close(g, -q @ W @ q)  # pinv = inv = q.T here
+
+
+def test_qr_derivative_satisfies_the_product_rule():
+    for shape in ((5, 3), (3, 3), (3, 5)):
+        a, da = rng.standard_normal(shape), rng.standard_normal(shape)
+        (q, r), (dq, dr) = fg.jvp(lambda a: tuple(L.qr(a)), (a,), (da,))
+        close(dq @ r + q @ dr, da)  # d(QR) = dA
+        close(np.tril(dr, -1), 0)  # R stays upper triangular
+        k = min(shape)
+        qtdq = q.T @ dq
+        close(qtdq + qtdq.T, np.zeros((k, k)))  # Q^T Q = I stays
+
+
+def test_matrix_rank_values_and_no_derivative():
+    for a in (np.eye(4), np.ones((3, 4)), np.zeros((2, 2)), SING, AS, rng.standard_normal((5,))):
+        assert np.array_equal(L.matrix_rank(a), np.linalg.matrix_rank(a))
+    assert L.matrix_rank(np.diag([1.0, 1e-3]), tol=1e-2) == 1
+    assert L.matrix_rank(np.diag([1.0, 1e-3]), rtol=1e-2) == 1
+    assert np.asarray(fg.jit(L.matrix_rank)(AS)).tolist() == [3, 3, 3, 3]
+    g = fg.grad(lambda a: L.matrix_rank(a) * fnp.sum(a))(A)
+    close(g, 3 * np.ones((3, 3)))  # the rank is a constant factor
+
+
+# --- degenerate points: NaN or inf, never a finite wrong number --------------------------------
+
+def test_repeated_singular_values_make_vector_derivatives_nonfinite():
+    a = np.diag([2.0, 2.0, 1.0])
+    da = np.zeros((3, 3))
+    da[0, 1] = 1.0  # mixes the two equal singular values
+    _, (du, ds, dvh) = fg.jvp(lambda a: tuple(L.svd(a)), (a,), (da,))
+    assert not np.all(np.isfinite(du)) and not np.all(np.isfinite(dvh))
+    assert np.all(np.isfinite(ds))
+    g = fg.grad(lambda a: fnp.sum(L.svd(a)[0] * W))(a)
+    assert not np.all(np.isfinite(g))
+    # the values alone stay finite, with their true derivative (U V^T for the sum)
+    for f in (lambda a: fnp.sum(L.svd(a)[1]), lambda a: fnp.sum(L.svd(a, compute_uv=False)),
+              lambda a: L.norm(a, "nuc")):
+        close(fg.grad(f)(a), np.eye(3))
+    # second derivatives of the values go through the vectors: NaN at a tie, exact elsewhere
+    frob = lambda a: fnp.sum(L.svd(a)[1] ** 2)  # noqa: E731  (|a|_F^2, Hessian 2 I)
+    assert np.isnan(fg.hessian(frob)(np.eye(2))).any()
+    close(fg.hessian(frob)(np.diag([2.0, 1.0])), 2 * np.eye(4).reshape(2, 2, 2, 2))
+
+
+def test_repeated_eigenvalues_make_vector_derivatives_nonfinite():
+    g = fg.grad(lambda a: fnp.sum(L.eigh(a)[1] * W))(np.eye(3))
+    assert not np.all(np.isfinite(g))
+    close(fg.grad(lambda a: fnp.sum(L.eigvalsh(a) ** 2))(np.eye(3)), 2 * np.eye(3))
+    close(fg.grad(lambda a: fnp.sum(L.eigh(a)[0] ** 2))(np.eye(3)), 2 * np.eye(3))
+    _, t = fg.jvp(lambda a: L.eigh(a)[1], (np.eye(2),), (np.array([[0.0, 1.0], [1.0, 0.0]]),))
+    assert not np.all(np.isfinite(t))
+
+
+def test_rank_deficient_nonsquare_svd_vectors_are_nonfinite():
+    a = np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 0.0]])  # s = (1, 0), tall
+    g = fg.grad(lambda a: fnp.sum(L.svd(a, full_matrices=False)[0] * W[:, :2]))(a)
+    assert not np.all(np.isfinite(g))
+
+
+def test_full_matrices_and_complete_mode_have_no_derivative_for_nonsquare():
+    tall = rng.standard_normal((4, 2))
+    with pytest.raises(NotImplementedError, match=r"full_matrices=True.*full_matrices=False"):
+        fg.grad(lambda a: fnp.sum(L.svd(a)[1]))(tall)
+    with pytest.raises(NotImplementedError, match=r"mode='complete'.*mode='reduced'"):
+        fg.grad(lambda a: fnp.sum(L.qr(a, "complete")[0]))(tall)
+    for run in (lambda f: f, fg.jit):  # the values themselves are NumPy's, eager and under jit
+        q, r = run(lambda a: tuple(L.qr(a, "complete")))(tall)
+        close(q, np.linalg.qr(tall, "complete")[0])
+        close(r, np.linalg.qr(tall, "complete")[1])
+        u, s, vh = run(lambda a: tuple(L.svd(a)))(tall)
+        close(u @ np.eye(4, 2) @ np.diag(s) @ vh, tall)
+        close(u.T @ u, np.eye(4))
+    # square full_matrices and the reduced forms differentiate
+    fg.check_grads(lambda a: fnp.sum(L.svd(a)[1] ** 2), (A,), order=1)
+
+
+def test_lstsq_residuals_follow_numpy_eagerly_and_mark_unknown_ones_under_jit():
+    low = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])
+    tall = rng.standard_normal((4, 2))
+    for a in (low, tall, tall.T):
+        b = np.ones(a.shape[0])
+        for got, want in zip(L.lstsq(a, b), np.linalg.lstsq(a, b)):
+            assert np.shape(got) == np.shape(want)
+            close(got, want)
+    res = fg.jit(lambda a: L.lstsq(a, np.ones(3))[1])(low)  # rank 1 < n: NumPy gives []
+    assert res.shape == (1,) and np.isnan(res[0])
+    close(fg.jit(lambda a: L.lstsq(a, np.ones(4))[1])(tall), np.linalg.lstsq(tall, np.ones(4))[1])
+
+
+# --- factorizations under jit and float32 -----------------------------------------------------
+
+def _factor_fns():
+    return {
+        "svd": lambda a: fnp.sum(L.svd(a, full_matrices=False)[1] ** 2)
+        + fnp.sum(fnp.abs(L.svd(a, full_matrices=False)[0])),
+        "eigh": lambda a: fnp.sum(fnp.abs(L.eigh(a + fnp.swapaxes(a, -1, -2))[1]))
+        + fnp.sum(L.eigvalsh(a + fnp.swapaxes(a, -1, -2), "U") ** 2),
+        "qr": lambda a: fnp.sum(L.qr(a)[1] ** 2) + fnp.sum(L.qr(a)[0]),
+        "pinv": lambda a: fnp.sum(L.pinv(a) ** 2)
+        + fnp.sum(L.cond(a) + L.matrix_norm(a, ord="nuc")),
+    }
+
+
+# Each case costs Numba compiles (seconds): `make test` runs one, `make test-all` all.
+@pytest.mark.parametrize("name,dtype", [
+    pytest.param(n, d, marks=() if (n, d) == ("svd", np.float32) else pytest.mark.slow)
+    for n in ("svd", "eigh", "qr", "pinv") for d in (np.float64, np.float32)])
+def test_factorizations_under_jit_match_eager(name, dtype):
+    f = _factor_fns()[name]
+    x = AS[:2].astype(dtype)
+    tol = 1e-10 if dtype == np.float64 else 1e-4
+    for fun in (f, fg.grad(f)):
+        got, want = fg.jit(fun)(x), fun(x)
+        assert np.asarray(got).dtype == dtype
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
+def test_pinv_and_rank_under_jit_compute_float32_in_float64_like_numpy():
+    # NumPy computes a float32 SVD in float64; so does the compiled code, so ranks agree.
+    low = (np.arange(12.0).reshape(4, 3) % 5).astype(np.float32)
+    low[:, 2] = low[:, 0] + low[:, 1]
+    assert np.linalg.matrix_rank(low) == 2
+    assert fg.jit(L.matrix_rank)(low) == 2 and L.matrix_rank(low) == 2
+    np.testing.assert_allclose(fg.jit(L.pinv)(low), np.linalg.pinv(low), rtol=1e-5, atol=1e-6)
+
+
+# --- errors (factorizations) ------------------------------------------------------------------
+
+def test_factorization_errors_name_the_problem_and_line():
+    cases = [
+        (lambda: L.svd(np.ones(3)), np.linalg.LinAlgError, r"svd: 1-dimensional"),
+        (lambda: L.eigh(np.ones((2, 3))), ValueError, r"eigh: expected a square .*\(2, 3\)"),
+        (lambda: L.eigh(A, UPLO="X"), ValueError, "UPLO must be 'L' or 'U'"),
+        (lambda: L.qr(A, "economic"), ValueError, "unrecognized mode 'economic'"),
+        (lambda: L.qr(A, "raw"), NotImplementedError, "mode='raw'"),
+        (lambda: L.pinv(A, rcond=np.ones(3)), TypeError, "rcond must be a number"),
+        (lambda: L.pinv(A, rcond=0.1, rtol=0.1), ValueError, "cannot both be set"),
+        (lambda: L.lstsq(AS, np.ones(3)), np.linalg.LinAlgError, r"lstsq: .*vmap"),
+        (lambda: L.lstsq(A, np.ones(4)), np.linalg.LinAlgError, "same m"),
+        (lambda: L.matrix_rank(A, tol=1.0, rtol=1.0), ValueError, "cannot both be set"),
+        (lambda: L.svd(np.array([[np.nan, 1.0], [1.0, 1.0]])), np.linalg.LinAlgError,
+         "svd: the SVD did not converge"),
+        (lambda: L.tensorinv(np.ones((2, 3)), ind=1), np.linalg.LinAlgError, "not square"),
+        (lambda: L.tensorsolve(np.ones((2, 3)), np.ones(2)), np.linalg.LinAlgError,
+         "square system"),
+        (lambda: L.cross(np.ones(2), np.ones(2)), ValueError, "3 entries along axis -1"),
+        (lambda: fg.grad(lambda a: fnp.real(fnp.sum(L.svd(a * (1 + 1j))[1])))(A), TypeError,
+         "svd: complex matrices are not supported"),
+        (lambda: L.solve(A.astype(complex), B), TypeError, "solve: complex matrices"),
+        (lambda: fg.jit(lambda a: L.pinv(a, rcond=a[0, 0]))(A), TypeError,
+         "rcond must be a number known when tracing"),
+    ]
+    for f, err, pattern in cases:
+        with pytest.raises(err, match=pattern) as e:
+            f()
+        assert HERE in str(e.value), str(e.value)
+
+
+def test_np_linalg_factorizations_on_tracers_dispatch_here():
+    f = lambda a: (np.sum(np.linalg.svd(a, full_matrices=False)[1])  # noqa: E731
+                   + np.sum(np.linalg.eigvalsh(a @ a.T)) + np.sum(np.linalg.eigh(a @ a.T)[0])
+                   + np.sum(np.linalg.qr(a)[1] ** 2) + np.sum(np.linalg.pinv(a) ** 2)
+                   + np.sum(np.linalg.lstsq(a, B)[0] ** 2) + np.linalg.cond(a)
+                   + np.linalg.norm(a, 2) + np.sum(np.linalg.svdvals(a))
+                   + np.sum(np.linalg.tensorinv(a, ind=1)) + np.linalg.matrix_rank(a))
+    fg.check_grads(f, (A,), order=2)
+
+
 # --- autograd cross-check ---------------------------------------------------------------------
 
 autograd = pytest.importorskip("autograd", reason="autograd is in the dev extra")
@@ -383,6 +637,13 @@ CROSS = {
     # (autograd has no gradient for ord=1, and gives NaN for ord=inf: see test_norm_gradients)
     "norm_p3": (lambda m, x: m.linalg.norm(x[2], ord=3), A),
     "norm_fro": (lambda m, x: m.linalg.norm(x, ord="fro"), A),
+    "svd": (lambda m, a: m.sum(m.abs(m.linalg.svd(a, full_matrices=False)[0]) * W)
+            + m.sum(m.linalg.svd(a, full_matrices=False)[1] ** 3), A),
+    "svd_tall": (lambda m, a: m.sum(m.linalg.svd(a.T[:, :2] @ a[:2], full_matrices=False)[1]),
+                 A),
+    "eigh": (lambda m, a: m.sum(m.abs(m.linalg.eigh(a @ a.T)[1]) * W)
+             + m.sum(m.linalg.eigh(a @ a.T)[0] ** 2), A),
+    "pinv": (lambda m, a: m.sum(m.linalg.pinv(a[:, :2]) * W[:2]), A),
 }
 
 
@@ -395,3 +656,41 @@ def test_gradients_and_hessians_agree_with_autograd(name):
     h_ours = fg.hessian(lambda v: f(fnp, v))(x)
     h_ag = autograd.hessian(lambda v: f(anp, v))(x)
     close(h_ours, h_ag, 1e-9)
+
+
+# --- JAX cross-check (in a child process: see tests/peers.py) ---------------------------------
+
+JAX_CASES = {  # the same gauge-free functions, in funcgrad and in JAX
+    "svd": "jnp.sum(jnp.abs(jnp.linalg.svd(a, full_matrices=False)[0]) * w) "
+           "+ jnp.sum(jnp.linalg.svd(a, full_matrices=False)[1] ** 3)",
+    "eigh": "jnp.sum(jnp.abs(jnp.linalg.eigh(a.T @ a)[1]) * w[:3]) "
+            "+ jnp.sum(jnp.linalg.eigvalsh(a.T @ a) ** 2)",
+    "qr": "jnp.sum(jnp.linalg.qr(a)[0] * w) + jnp.sum(jnp.linalg.qr(a)[1] ** 2)",
+    "pinv": "jnp.sum(jnp.linalg.pinv(a) * w.T)",
+    "lstsq": "jnp.sum(jnp.linalg.lstsq(a, w[:, 0])[0] ** 2)",
+    "norms": "jnp.linalg.norm(a, 2) + jnp.linalg.norm(a, 'nuc') + jnp.linalg.cond(a)",
+}
+
+
+def jax_gradients(cases, scope, **inputs):
+    """JAX's gradients of the expressions ``cases`` (of ``a``; ``jnp``, ``jax`` and the other
+    ``inputs`` in scope), computed in a child process; and funcgrad's, from the same text with
+    ``scope`` naming funcgrad's modules."""
+    code = "import jax, jax.numpy as jnp, jax.scipy.linalg\n" + "".join(
+        f"{k} = jnp.asarray(I[{k!r}])\n" for k in inputs if k != "a") + "".join(
+        f"out[{k!r}] = jax.grad(lambda a: {v})(jnp.asarray(I['a']))\n" for k, v in cases.items())
+    theirs = run_peer(["jax"], code, **inputs)
+    scope = dict(scope, **{k: v for k, v in inputs.items() if k != "a"})
+    ours = {k: fg.grad(eval(f"lambda a: {v}", scope))(inputs["a"]) for k, v in cases.items()}
+    return ours, theirs
+
+
+# A child process importing JAX and compiling its linalg rules: ~30 s here, so `make test-all`
+# only (the autograd cross-check and the finite-difference table run in `make test`).
+@pytest.mark.slow
+def test_gradients_agree_with_jax():
+    jnp = types.SimpleNamespace(sum=fnp.sum, abs=fnp.abs, linalg=fnp.linalg)
+    ours, theirs = jax_gradients(JAX_CASES, {"jnp": jnp}, a=rng.standard_normal((4, 3)),
+                                 w=rng.standard_normal((4, 3)))
+    for name in JAX_CASES:
+        close(ours[name], theirs[name], 1e-9)

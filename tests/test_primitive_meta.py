@@ -1,7 +1,7 @@
 """Every primitive declares every rule (or marks it not supported) and is exercised by some row
 of the shared table. Which primitives a row exercises is read from the IRs its checks run
 (``make_ir`` of the row's function and of its gradient), never from a label; each of those IRs
-passes ``typecheck``."""
+passes ``typecheck``, before and after each IR pass of the backend."""
 import ast
 import pathlib
 import re
@@ -13,6 +13,7 @@ from primitive_table import ROWS
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
+from funcgrad.backend import passes
 from funcgrad.core.ir import IR, typecheck
 from funcgrad.core.lowering import Broadcast, Call, Elementwise, Reduction, Structural
 from funcgrad.core.primitive import SLOTS, registry
@@ -64,6 +65,11 @@ def row_irs():
 def test_every_row_typechecks(row, row_irs):
     for ir in row_irs[row.name]:
         assert typecheck(ir)
+        # and after each pass the backend runs on it, in the order it runs them
+        ir = passes.inline_calls(ir)
+        assert typecheck(ir)
+        assert typecheck(passes.expand_rewrites(ir))
+        assert typecheck(passes.optimize(ir))
 
 
 def test_every_primitive_is_in_the_table(row_irs):

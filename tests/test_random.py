@@ -203,9 +203,6 @@ def test_choice_bad_arguments():
         fr.choice(fr.key(0), 5, (6,), replace=False)
     with pytest.raises(ValueError, match=r"p has shape \(3,\).*must have shape \(5,\)"):
         fr.choice(fr.key(0), 5, (2,), p=np.ones(3) / 3)
-    with pytest.raises(TypeError, match="random.choice sorts random numbers.*cannot run inside "
-                                        "jit.*test_random.py"):
-        fg.jit(lambda k: fr.choice(k, 5, (2,), replace=False, p=np.ones(5) / 5))(fr.key(0))
 
 
 def test_permutation_of_arrays_along_an_axis():
@@ -229,11 +226,32 @@ def test_permutation_of_arrays_along_an_axis():
     np.testing.assert_array_equal(g[order], w)
 
 
-def test_permutation_under_jit_is_a_clear_error():
-    for f in (lambda k: fr.permutation(k, 4), lambda x: fr.permutation(fr.key(1), x)):
-        with pytest.raises(TypeError, match=r"random.permutation sorts random numbers, which "
-                                            r"funcgrad cannot trace.*test_random.py:\d+"):
-            fg.jit(f)(fr.key(0))
+def test_permutation_and_choice_without_replacement_compile_and_batch():
+    # the same numbers as eagerly (pinned in test_pinned_values), key traced
+    keys = fr.split(fr.key(25), 3)
+    x = np.arange(12.0).reshape(3, 4)
+    p = np.array([0.5, 0.0, 0.25, 0.25])
+    for f in (lambda k: fr.permutation(k, x, axis=1, independent=True),
+              lambda k: fr.choice(k, x, (2,), replace=False, axis=1)):
+        want = [f(k) for k in keys]
+        compiled = fg.jit(f)  # one compilation, three keys
+        for k, w in zip(keys, want):
+            np.testing.assert_array_equal(compiled(k), w)
+        np.testing.assert_array_equal(fg.vmap(f)(keys), np.stack(want))
+    assert fg.jit(lambda k: fr.permutation(k, 8))(fr.key(42)).tolist() == [2, 7, 4, 6, 0, 1,
+                                                                           3, 5]
+    # p traced too; the zero-probability entry still comes last
+    draw = fg.jit(lambda k, q: fr.choice(k, 4, (4,), replace=False, p=q))(fr.key(19), p)
+    assert sorted(draw.tolist()) == [0, 1, 2, 3] and draw[-1] == 1
+    # the array permuted under jit keeps its gradient: the permutation itself
+    w = np.arange(5.0)
+    g = fg.jit(fg.grad(lambda v: (fr.permutation(fr.key(24), v) * w).sum()))(np.ones(5))
+    np.testing.assert_array_equal(g[fr.permutation(fr.key(24), 5)], w)
+
+
+def test_a_traced_population_size_is_a_clear_error():
+    with pytest.raises(fg.ConcretizationError, match=r"int\(x\).*test_random.py:\d+"):
+        fg.jit(lambda n: fr.permutation(fr.key(0), n))(5)
 
 
 TRUNCATED = [(-np.inf, np.inf), (-1.0, 0.5), (0.0, np.inf), (2.0, 3.0), (8.0, np.inf),

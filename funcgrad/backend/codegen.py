@@ -52,24 +52,34 @@ def dtype_text(dt):
     return f"np.{np.dtype(dt).name}"
 
 
+def _float_text(x):
+    """Python text of a float and a tag for names made of it."""
+    if x != x:
+        return "np.nan", "nan"
+    if x in (float("inf"), float("-inf")):
+        return ("np.inf", "inf") if x > 0 else ("-np.inf", "minf")
+    text = repr(float(x))
+    return text, text.replace("-", "m").replace(".", "p").replace("+", "")
+
+
 def literal(val, consts=None):
     """Python text of a typed scalar literal. float64 and bool are Python literals; other dtypes
     are module-level NumPy scalars (``f32_0p5 = np.float32(0.5)``), which Numba treats as typed
-    constants: float32 stays float32 with no conversion in the code."""
+    constants: float32 stays float32 with no conversion in the code. A complex value is
+    ``complex(re, im)`` (Numba's complex128), made a ``np.complex64`` for complex64."""
     val = np.asarray(val)
     dt = val.dtype
     x = val.item()
     if dt == np.bool_:
         return repr(bool(x))
     if dt.kind == "f":
-        if x != x:
-            text, tag = "np.nan", "nan"
-        elif x in (float("inf"), float("-inf")):
-            text, tag = ("np.inf", "inf") if x > 0 else ("-np.inf", "minf")
-        else:
-            text = repr(float(x))
-            tag = text.replace("-", "m").replace(".", "p").replace("+", "")
+        text, tag = _float_text(x)
         if dt == np.float64:
+            return text
+    elif dt.kind == "c":
+        (re, t1), (im, t2) = _float_text(x.real), _float_text(x.imag)
+        text, tag = f"complex({re}, {im})", f"{t1}_{t2}"
+        if dt == np.complex128 and consts is None:
             return text
     else:
         text = str(int(x))
@@ -389,7 +399,7 @@ class Writer:
             expr = expression(low.fast if fast else low.scalar, args, params)
         # Keep the dtype: integer arithmetic wraps (Numba computes in 64 bits), and kernels
         # compute float32 in float64. float32 arithmetic on float32 values needs no cast.
-        if (dt.kind in "iu" or dt == np.float32 and CALL.search(expr)) and \
+        if (dt.kind in "iu" or dt in (np.float32, np.complex64) and CALL.search(expr)) and \
                 not expr.startswith(dtype_text(dt) + "("):
             expr = f"{dtype_text(dt)}({expr})"
         return expr
@@ -423,7 +433,7 @@ def can_emit(e):
 
 def numba_dtype(dt):
     """Whether Numba computes with arrays of dtype ``dt``."""
-    return dt.kind in "biu" or dt in (np.float32, np.float64)
+    return dt.kind in "biu" or dt in (np.float32, np.float64, np.complex64, np.complex128)
 
 
 def compiles(e):

@@ -708,10 +708,32 @@ def scatter_(out, idx, upd, mode):
     return out
 
 
+def product_into_(a, b, out):
+    """``out[...] = a @ b`` for 2-d arrays of any dtype (an overload picks the method)."""
+
+
+@overload(product_into_)
+def _product_into_impl(a, b, out):
+    if out.dtype in (types.float32, types.float64):
+        return lambda a, b, out: gemm_into_(a, b, out)
+    if isinstance(out.dtype, types.Complex):  # Numba's np.dot: SciPy's BLAS (zgemm)
+        def complex_product(a, b, out):
+            if a.shape[1] == 0:
+                out[...] = 0
+            elif out.size:
+                out[...] = np.dot(np.ascontiguousarray(a), np.ascontiguousarray(b))
+        return complex_product
+
+    def integer_product(a, b, out):
+        out[...] = 0
+        matmul_loops_(a, b, out)
+    return integer_product
+
+
 @jit
 def matmul_batched_(x, y, out):
     for b in range(x.shape[0]):
-        gemm_into_(x[b], y[b], out[b])
+        product_into_(x[b], y[b], out[b])
     return out
 
 

@@ -8,7 +8,6 @@ innermost loop. A scalar accumulator over the innermost axis is a serial chain L
 reorder, so that loop is blocked: values go to a small buffer (``<name>_b``, a vectorized loop)
 that the reduction's block kernel folds into the accumulator with independent partial sums.
 """
-import numpy as np
 
 from ..core.ir import Var
 from ..core.lowering import expression
@@ -67,7 +66,7 @@ class LoopNest:
                 w.emit(f"{w.names[v]}_b = {K.empty_(str(BLOCK), w.dtype(v.aval.dtype))}")
         # sin/cos: the loop runs with the vectorizable kernels, valid for moderate arguments;
         # if any argument was beyond that range, it runs again with the exact ones.
-        if r > 0 and any(e.prim.lowering.fast is not None for e in self.g.members):
+        if r > 0 and any(_has_fast_form(e) for e in self.g.members):
             self.flag = w.fresh("big")
             w.emit(f"{self.flag} = False")
             self._nest(1, True)
@@ -134,7 +133,7 @@ class LoopNest:
 
     def _member(self, e, depth, fast):
         w, v, low = self.w, e.outvars[0], e.prim.lowering
-        fast_form = fast and low.fast is not None
+        fast_form = fast and _has_fast_form(e)
         expr = w.scalar_expr(e, self.read, fast_form)
         if fast_form:
             w.emit(f"{self.flag} = {self.flag} | {low.beyond(self.read(e.inputs[0]))}", depth)
@@ -166,10 +165,16 @@ class LoopNest:
         return self.w.at(x, self.idx, self.local)
 
 
+def _has_fast_form(e):
+    """Whether ``e`` has a fast form (its record's ``fast`` kernel); those take real values, so
+    complex ones compute with the exact scalar form."""
+    return e.prim.lowering.fast is not None and e.outvars[0].aval.dtype.kind != "c"
+
+
 def _combine(w, e, acc, val):
     dt = e.outvars[0].aval.dtype
     expr = expression(e.prim.lowering.combine, [acc, val])
-    return expr if dt in (np.float64, np.float32) else f"{w.dtype(dt)}({expr})"
+    return expr if dt.kind in "fc" else f"{w.dtype(dt)}({expr})"
 
 
 def _identity(w, e):

@@ -4,9 +4,10 @@ import numpy as np
 #: how printed types name dtypes (``f32[100,16]``), and generated code its typed literals
 SHORT_DTYPE_NAMES = {"float64": "f64", "float32": "f32", "float16": "f16", "int64": "i64",
                      "int32": "i32", "int16": "i16", "int8": "i8", "uint8": "u8", "uint16": "u16",
-                     "uint32": "u32", "uint64": "u64", "bool": "bool"}
+                     "uint32": "u32", "uint64": "u64", "bool": "bool",
+                     "complex64": "c64", "complex128": "c128"}
 
-SUPPORTED_KINDS = "fiub"  # float, signed/unsigned int, bool; complex/object/str are refused
+SUPPORTED_KINDS = "fciub"  # float, complex, signed/unsigned int, bool; object/str are refused
 
 
 class ShapedArray:
@@ -39,15 +40,35 @@ class ShapedArray:
         return hash((self.shape, self.dtype))
 
 
-def is_float(dtype):
-    return np.dtype(dtype).kind == "f"
+def is_inexact(dtype):
+    """Whether values of ``dtype`` carry derivatives: float and complex (NumPy's ``inexact``).
+    Integers and booleans have none (their gradient is zero, as in JAX).
+
+    >>> is_inexact("complex64"), is_inexact("float32"), is_inexact("int64")
+    (True, True, False)
+    """
+    return np.dtype(dtype).kind in "fc"
+
+
+def is_complex(dtype):
+    return np.dtype(dtype).kind == "c"
+
+
+def real_dtype(dtype):
+    """The real dtype of the parts of ``dtype`` (complex64 -> float32); others unchanged.
+
+    >>> real_dtype("complex64"), real_dtype("float64")
+    (dtype('float32'), dtype('float64'))
+    """
+    dtype = np.dtype(dtype)
+    return np.empty((), dtype).real.dtype if dtype.kind == "c" else dtype
 
 
 def check_dtype(dtype, what="value"):
-    """Raise a clear TypeError for dtypes funcgrad does not handle (complex, object, strings)."""
+    """Raise a clear TypeError for dtypes funcgrad does not handle (object, strings, ...)."""
     dtype = np.dtype(dtype)
     if dtype.kind not in SUPPORTED_KINDS:
-        raise TypeError(f"funcgrad does not support {what} of dtype {dtype}: only float, int and "
-                        "bool arrays can be traced. Convert it (e.g. x.astype(np.float64)) or "
-                        "pass it as a static argument.")
+        raise TypeError(f"funcgrad does not support {what} of dtype {dtype}: only float, complex, "
+                        "int and bool arrays can be traced. Convert it (e.g. "
+                        "x.astype(np.float64)) or pass it as a static argument.")
     return dtype

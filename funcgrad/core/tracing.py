@@ -245,7 +245,7 @@ def get_aval(x):
         return x
     if isinstance(x, np.ndarray):
         return ShapedArray(x.shape, check_dtype(x.dtype))
-    if isinstance(x, (bool, int, float, np.generic)):
+    if isinstance(x, (bool, int, float, complex, np.generic)):
         a = np.asarray(x)
         return ShapedArray((), check_dtype(a.dtype))
     raise TypeError(f"{type(x).__name__} is not an array type funcgrad can trace: got {x!r}")

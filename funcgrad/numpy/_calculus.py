@@ -12,7 +12,18 @@ from ..core.tracing import Tracer
 from ..errors import user_frame
 from ._base import astype
 from ._core import asarray_or_tracer, float_dtype, normalize_axes, normalize_axis
-from ._math import abs, cumsum, equal, greater, logical_and, mod, multiply, not_equal, where
+from ._math import (
+    abs,
+    conjugate,
+    cumsum,
+    equal,
+    greater,
+    logical_and,
+    mod,
+    multiply,
+    not_equal,
+    where,
+)
 from ._math import sum as _sum
 from ._products import matmul
 from ._shapes import broadcast_to, concatenate, moveaxis, pad, ravel, reshape, take
@@ -237,14 +248,15 @@ def convolve(a, v, mode="full"):
 
 
 def correlate(a, v, mode="valid"):
-    """Cross-correlation of two 1-D arrays, ``out[k] = sum_n a[n + k] * v[n]``, with
+    """Cross-correlation of two 1-D arrays, ``out[k] = sum_n a[n + k] * conj(v[n])``, with
     ``convolve``'s modes (default ``"valid"``), as ``np.correlate``.
 
     >>> correlate(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5])).tolist()
     [3.5]
     """
     a, v = _vectors("correlate", a, v)
+    v = conjugate(v)
     if v.shape[0] > a.shape[0]:
-        return correlate(v, a, mode)[::-1]
+        return convolve(v, a[::-1], mode)[::-1]
     return convolve(a, v[::-1], mode)
 

@@ -9,7 +9,7 @@ from ..ops.broadcasting import broadcast_in_dim_p, reshape_p
 from ..ops.elementwise import convert_element_type_p
 from ..ops.shape import concatenate_p
 
-_PY_SCALARS = (bool, int, float)
+_PY_SCALARS = (bool, int, float, complex)
 
 
 def asarray_or_tracer(x):
@@ -49,7 +49,12 @@ def dtype_of(x):
 
 
 def result_dtype(*xs):
-    """NumPy 2 promotion; Python scalars are weak (they take the array's dtype)."""
+    """NumPy 2 promotion; Python scalars are weak (they take the array's kind and precision:
+    float32 + 1j is complex64, float64 + complex64 is complex128).
+
+    >>> result_dtype(np.ones(2, np.float32), 1j), result_dtype(np.ones(2), np.ones(2, "c8"))
+    (dtype('complex64'), dtype('complex128'))
+    """
     return np.result_type(*[x if isinstance(x, _PY_SCALARS) else x.dtype
                             for x in xs])
 
@@ -109,9 +114,10 @@ def prepare(name, xs, dtype=None):
 
 
 def float_dtype(dt):
-    """The float dtype NumPy computes in for an input of dtype ``dt`` (ints -> float64)."""
+    """The inexact dtype NumPy computes in for an input of dtype ``dt``: ints and booleans
+    become float64, float and complex dtypes stay."""
     dt = np.dtype(dt)
-    return dt if dt.kind == "f" else np.dtype(np.float64)
+    return dt if dt.kind in "fc" else np.dtype(np.float64)
 
 
 def normalize_axis(axis, ndim, name="axis"):

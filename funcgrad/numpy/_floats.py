@@ -131,6 +131,9 @@ def frexp(x):
     [[0.5, -0.75], [4, 0]]
     """
     x = _as_float(x)
+    if x.dtype.kind == "c":
+        raise TypeError(f"frexp is not defined for complex values, got {x.dtype} (at "
+                        f"{user_frame()}), as in NumPy: apply it to np.real(x) and np.imag(x).")
     ordinary = logical_and(not_equal(x, 0), isfinite(x))
     ax = where(ordinary, abs(x), 1.0)
     e = floor(log2(ax)) + 1.0

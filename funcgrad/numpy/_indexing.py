@@ -120,7 +120,7 @@ def normalize_index(idx, shape):
     return out
 
 
-def _known(idx):
+def known_value(idx):
     """The NumPy value of an index, or None if it is abstract (traced under jit/make_ir)."""
     if not isinstance(idx, Tracer):
         return np.asarray(idx)
@@ -151,7 +151,7 @@ def normalize_indices(idx, n, axis=0, mode="raise"):
         return mod(idx, n) if isinstance(idx, Tracer) else np.mod(idx, n).astype(np.int64)
     if mode != "raise":
         raise ValueError(f"mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
-    value = _known(idx)
+    value = known_value(idx)
     if value is not None and value.size and (value.max() >= n or value.min() < -n):
         bad = value.max() if value.max() >= n else value.min()
         raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n} "

@@ -2,18 +2,27 @@
 
 NumPy's names shadow Python's builtins here (sum, max, any, abs, round...): Python's own are
 reached as ``builtins.NAME``.
+
+Complex values: NumPy orders them lexicographically (real part first, then imaginary), and so
+do ``less``, ``maximum``, ``max``, ``argmax`` ... here, composed from the real and imaginary
+parts (the primitives compare reals only). The gradient of such a choice goes to the chosen
+element; where real parts tie (the choice is not differentiable there), ``max``/``min`` share
+the real part's gradient among them, as for reals.
 """
 import builtins
 
 import numpy as np
 
 from ..control import scan, while_loop
+from ..core.avals import is_complex
 from ..core.tracing import Tracer
 from ..errors import user_frame
+from ..ops import complex as cx
 from ..ops import elementwise as ew
 from ..ops import floats as fl
 from ..ops import reductions as red
 from ..ops import shape as sh
+from ..ops.broadcasting import zeros_like
 from ._base import _ret, astype
 from ._core import (
     asarray_or_tracer,
@@ -41,6 +50,23 @@ def _binary(prim, name, example="6.0, 3.0"):
         return _ret(prim.bind(*prepare(name, (x, y))))
     f.__name__ = name
     f.__doc__ = _doc(name, example)
+    return f
+
+
+def _ordering(prim, strict, name):
+    """A comparison; complex operands compare lexicographically, as in NumPy."""
+    def f(x, y):
+        x, y = prepare(name, (x, y))
+        if not is_complex(x.dtype):
+            return _ret(prim.bind(x, y))
+        rx, ry = cx.real_p.bind(x), cx.real_p.bind(y)
+        ties = ew.eq_p.bind(rx, ry)
+        im = prim.bind(cx.imag_p.bind(x), cx.imag_p.bind(y))
+        return _ret(ew.or_p.bind(strict.bind(rx, ry), ew.and_p.bind(ties, im)))
+    f.__name__ = name
+    f.__doc__ = (f"Elementwise ``np.{name}``; complex values compare lexicographically, as in "
+                 f"NumPy.\n\n>>> {name}(np.array([1 + 2j, 2 + 0j]), 1 + 3j).tolist()\n"
+                 f"{getattr(np, name)(np.array([1 + 2j, 2 + 0j]), 1 + 3j).tolist()}\n")
     return f
 
 
@@ -80,8 +106,6 @@ add = _binary(ew.add_p, "add")
 subtract = _binary(ew.sub_p, "subtract")
 multiply = _binary(ew.mul_p, "multiply")
 divide = true_divide = _float_binary(ew.div_p, "divide")
-maximum = _binary(ew.max_p, "maximum")
-minimum = _binary(ew.min_p, "minimum")
 negative = _unary(ew.neg_p, "negative")
 exp = _float_unary(ew.exp_p, "exp")
 log = _float_unary(ew.log_p, "log")
@@ -89,10 +113,40 @@ tanh = _float_unary(ew.tanh_p, "tanh")
 sin = _float_unary(ew.sin_p, "sin")
 cos = _float_unary(ew.cos_p, "cos")
 sqrt = _float_unary(ew.sqrt_p, "sqrt")
-greater = _binary(ew.gt_p, "greater")
-greater_equal = _binary(ew.ge_p, "greater_equal")
-less = _binary(ew.lt_p, "less")
-less_equal = _binary(ew.le_p, "less_equal")
+greater = _ordering(ew.gt_p, ew.gt_p, "greater")
+greater_equal = _ordering(ew.ge_p, ew.gt_p, "greater_equal")
+less = _ordering(ew.lt_p, ew.lt_p, "less")
+less_equal = _ordering(ew.le_p, ew.lt_p, "less_equal")
+
+
+def _complex_choice(x, y, pick_x):
+    """``x`` where ``pick_x`` or ``x`` is NaN, else ``y`` where ``y`` is NaN, else ``y``: the
+    complex maximum/minimum, with NumPy's NaN propagation."""
+    return where(logical_or(isnan(x), logical_and(logical_not(isnan(y)), pick_x)), x, y)
+
+
+def _extreme(prim, prefer_first, name):
+    """Elementwise maximum or minimum (NaN propagates); complex values compare
+    lexicographically (``prefer_first(x, y)``: where ``x`` is the answer)."""
+    real = _binary(prim, name)
+
+    def f(x1, x2):
+        x, y = prepare(name, (x1, x2))
+        if is_complex(x.dtype):
+            return _ret(_complex_choice(x, y, prefer_first(x, y)))
+        return real(x, y)
+    f.__name__ = name
+    f.__doc__ = (f"Elementwise ``np.{name}`` (NaN propagates). Ties share the gradient evenly; "
+                 "complex values compare lexicographically, and at a complex tie the first "
+                 f"operand takes it.\n\n>>> {name}(np.array([1.0, 5.0]), 3.0).tolist(), "
+                 f"complex({name}(1 + 2j, 1 + 1j))\n"
+                 f"({getattr(np, name)(np.array([1.0, 5.0]), 3.0).tolist()}, "
+                 f"{complex(getattr(np, name)(1 + 2j, 1 + 1j))})\n")
+    return f
+
+
+maximum = _extreme(ew.max_p, greater_equal, "maximum")
+minimum = _extreme(ew.min_p, less_equal, "minimum")
 equal = _binary(ew.eq_p, "equal")
 not_equal = _binary(ew.ne_p, "not_equal")
 
@@ -134,14 +188,12 @@ def reciprocal(x):
     return divide(1.0, x)
 
 
-def where(condition, x=None, y=None):
+def where(condition, x, y):
     """Choose ``x`` where ``condition`` holds, else ``y`` (broadcasting all three).
 
     >>> where(np.array([True, False]), 1.0, 2.0).tolist()
     [1.0, 2.0]
     """
-    if x is None and y is None:
-        return nonzero(condition)
     c = asarray_or_tracer(condition)
     if c.dtype != np.bool_:
         c = not_equal(c, 0)
@@ -150,13 +202,6 @@ def where(condition, x=None, y=None):
     x, y = cast(x, dt), cast(y, dt)
     shape = broadcast_shapes("where", c, x, y)
     return _ret(ew.select_p.bind(*[broadcast_to_shape(v, shape) for v in (c, x, y)]))
-
-
-def nonzero(x):
-    """Indices of nonzero entries; needs concrete values (not under ``jit``)."""
-    if isinstance(x, Tracer):
-        x = x.concrete_value()
-    return np.nonzero(x)
 
 
 # --- reductions -------------------------------------------------------------------------------
@@ -212,6 +257,8 @@ def _extremum(prim, name):
         if builtins.any(a.shape[i] == 0 for i in axes):
             raise ValueError(f"zero-size array to reduction operation {name} which has no "
                              "identity")
+        if is_complex(a.dtype) and axes:
+            return _ret(_complex_extremum(f, a, axes, keepdims))
         out = prim.bind(a, axes=axes) if axes else a
         return _ret(_keep(out, a, axes, keepdims))
     f.__name__ = name
@@ -225,21 +272,39 @@ max = amax = _extremum(red.reduce_max_p, "max")
 min = amin = _extremum(red.reduce_min_p, "min")
 
 
+def _complex_extremum(extremum, a, axes, keepdims):
+    """The lexicographic max (or min) of complex ``a``: the extreme real part, then the
+    extreme imaginary part among the elements that have it."""
+    re, im = cx.real_p.bind(a), cx.imag_p.bind(a)
+    top_re = extremum(re, axes, keepdims=True)
+    fill = -np.inf if extremum is max else np.inf
+    top_im = extremum(where(equal(re, top_re), im, fill), axes, keepdims=True)
+    out = cx.complex_p.bind(top_re, top_im)
+    if not keepdims:
+        out = sh.reshape(out, tuple(d for i, d in enumerate(a.shape) if i not in axes))
+    return out
+
+
 
 
 # --- more elementwise functions ---------------------------------------------------------------
-
-def _same_dtype_unary(prim, name):
-    """Unary ops that keep integer dtypes (abs, sign) but promote bool to int like NumPy."""
-    f = _unary(prim, name)
-    return f
-
 
 abs = absolute = _unary(ew.abs_p, "abs")
 sign = _unary(ew.sign_p, "sign")
 floor = _float_unary(ew.floor_p, "floor")
 ceil = _float_unary(ew.ceil_p, "ceil")
-rint = _float_unary(ew.round_p, "rint")
+_rint = _float_unary(ew.round_p, "rint")
+
+
+def rint(x):
+    """Round to the nearest integer, half to even (both parts of a complex value), with a zero
+    derivative, like ``np.rint``.
+
+    >>> rint(np.array([0.5, 1.5, 2.7])).tolist(), complex(rint(1.5 + 2.5j))
+    ([0.0, 2.0, 3.0], (2+2j))
+    """
+    x = asarray_or_tracer(x)
+    return _by_parts(_rint, x) if is_complex(x.dtype) else _rint(x)
 trunc = fix = _float_unary(ew.trunc_p, "trunc")
 log1p = _float_unary(ew.log1p_p, "log1p")
 expm1 = _float_unary(ew.expm1_p, "expm1")
@@ -320,6 +385,9 @@ def logical_xor(x, y):
 def _float_pred(prim, name):
     def f(x):
         x = asarray_or_tracer(x)
+        if is_complex(x.dtype):  # NumPy asks both parts
+            re, im = prim.bind(cx.real_p.bind(x)), prim.bind(cx.imag_p.bind(x))
+            return _ret((ew.and_p if name == "isfinite" else ew.or_p).bind(re, im))
         if x.dtype.kind != "f":
             return _ret(np.zeros(x.shape, bool) if name != "isfinite" else np.ones(x.shape, bool))
         return _ret(prim.bind(x))
@@ -423,6 +491,8 @@ def round(a, decimals=0):
     [0.5, 1.5, 2.68]
     """
     a = asarray_or_tracer(a)
+    if is_complex(a.dtype):  # NumPy rounds both parts
+        return _by_parts(lambda x: round(x, decimals), a)
     if a.dtype.kind != "f":
         return a
     if decimals == 0:
@@ -452,6 +522,9 @@ def prod(a, axis=None, dtype=None, keepdims=False):
 def _arg(prim, name):
     def f(a, axis=None, keepdims=False):
         a = asarray_or_tracer(a)
+        if is_complex(a.dtype):  # lexicographic: the first element that is the max (min)
+            top = (max if name == "argmax" else min)(a, axis, keepdims=True)
+            return argmax(equal(a, top), axis, keepdims)
         if axis is None:
             flat = sh.reshape(a, (a.size,))
             out = prim.bind(flat, axis=0)
@@ -483,7 +556,11 @@ def var(a, axis=None, dtype=None, ddof=0, keepdims=False):
     for i in axes:
         n *= a.shape[i]
     centered = subtract(a, mean(a, axes, keepdims=True))
-    return divide(sum(square(centered), axes, keepdims=keepdims), float(builtins.max(n - ddof, 0)))
+    if is_complex(a.dtype):  # |centered|**2, real, as in NumPy
+        sq = add(square(real(centered)), square(imag(centered)))
+    else:
+        sq = square(centered)
+    return divide(sum(sq, axes, keepdims=keepdims), float(builtins.max(n - ddof, 0)))
 
 
 def std(a, axis=None, dtype=None, ddof=0, keepdims=False):
@@ -579,6 +656,60 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """
     return all(isclose(a, b, rtol, atol, equal_nan))
 
+
+
+# --- complex numbers --------------------------------------------------------------------------
+
+def real(val):
+    """The real part (``val`` itself when it is real), like ``np.real``.
+
+    >>> float(real(3 + 4j)), real(np.array([1.0, 2.0])).tolist()
+    (3.0, [1.0, 2.0])
+    """
+    x = asarray_or_tracer(val)
+    return _ret(cx.real_p.bind(x)) if is_complex(x.dtype) else _ret(x)
+
+
+def imag(val):
+    """The imaginary part (zeros when ``val`` is real), like ``np.imag``.
+
+    >>> float(imag(3 + 4j)), imag(np.array([1.0, 2.0])).tolist()
+    (4.0, [0.0, 0.0])
+    """
+    x = asarray_or_tracer(val)
+    if is_complex(x.dtype):
+        return _ret(cx.imag_p.bind(x))
+    return _ret(zeros_like(x))
+
+
+def conjugate(x):
+    """The complex conjugate (``x`` itself when it is real), like ``np.conjugate``.
+
+    >>> complex(conjugate(3 + 4j))
+    (3-4j)
+    """
+    x = asarray_or_tracer(x)
+    return _ret(cx.conj_p.bind(x)) if is_complex(x.dtype) else _ret(x)
+
+
+conj = conjugate
+
+
+def angle(z, deg=False):
+    """The argument of complex ``z``, in radians (degrees with ``deg``), like ``np.angle``.
+    Its derivative at 0 is NaN (the angle is undefined there).
+
+    >>> float(angle(1j)), float(angle(-1.0, deg=True))
+    (1.5707963267948966, 180.0)
+    """
+    z = asarray_or_tracer(z)
+    out = arctan2(imag(z), real(z))
+    return multiply(out, 180.0 / np.pi) if deg else out
+
+
+def _by_parts(f, z):
+    """``f`` applied to the real and imaginary parts of ``z``, put together again."""
+    return _ret(cx.complex_p.bind(f(cx.real_p.bind(z)), f(cx.imag_p.bind(z))))
 
 
 # --- NumPy 2's names, angles, and more elementwise math ------------------------------------------
@@ -686,6 +817,9 @@ def heaviside(x1, x2):
     """
     x1, x2 = prepare("heaviside", (x1, x2))
     x1, x2 = _as_float(x1), _as_float(x2)
+    if x1.dtype.kind == "c":
+        raise TypeError(f"heaviside is not defined for complex values, got {x1.dtype} (at "
+                        f"{user_frame()}), as in NumPy: apply it to np.real(x1).")
     step = where(less(x1, 0), 0.0, where(greater(x1, 0), 1.0, x2))
     return where(isnan(x1), x1, step)
 

@@ -17,7 +17,7 @@ _COMPARISONS = {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greate
                 "eq": "equal", "ne": "not_equal"}
 _METHODS = ("sum", "mean", "max", "min", "prod", "std", "var", "argmax", "argmin", "cumsum",
             "cumprod", "all", "any", "clip", "squeeze", "dot", "swapaxes", "round", "repeat",
-            "take", "diagonal", "trace")
+            "take", "diagonal", "trace", "argsort", "argpartition", "searchsorted", "nonzero")
 
 
 def _binop(f, reflected=False):
@@ -61,6 +61,8 @@ def install(fnp):
 
     Tracer.reshape, Tracer.transpose = reshape, transpose
     Tracer.astype = _method(fnp.astype)
+    Tracer.real, Tracer.imag = property(_method(fnp.real)), property(_method(fnp.imag))
+    Tracer.conj = Tracer.conjugate = _method(fnp.conjugate)
     Tracer.ravel = Tracer.flatten = _method(fnp.ravel)
     for name in _METHODS:
         setattr(Tracer, name, _method(getattr(fnp, name)))

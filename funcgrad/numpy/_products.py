@@ -6,7 +6,7 @@ from ..ops import linalg as la
 from ..ops import shape as sh
 from ._base import _ret, astype
 from ._core import asarray_or_tracer, normalize_axis, result_dtype
-from ._math import multiply, sum
+from ._math import conjugate, multiply, sum
 from ._shapes import (
     broadcast_arrays,
     broadcast_to,
@@ -96,7 +96,7 @@ def outer(a, b):
 
 
 def vdot(a, b):
-    """Dot product of the flattened arrays (real inputs: no conjugation needed).
+    """Dot product of the flattened arrays, the first one conjugated (as ``np.vdot``).
 
     >>> float(vdot(np.ones((2, 2)), np.arange(4.0).reshape(2, 2)))
     6.0
@@ -105,7 +105,7 @@ def vdot(a, b):
     if a.shape != b.shape:
         raise ValueError(f"vdot: vectors have different lengths {a.shape[0]} and {b.shape[0]} "
                          f"(at {user_frame()})")
-    return matmul(a, b)
+    return matmul(conjugate(a), b)
 
 
 def kron(a, b):

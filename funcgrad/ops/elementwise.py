@@ -6,16 +6,24 @@ rules never "unbroadcast". Operands share one dtype (the NumPy layer promotes).
 
 Family helpers ``unary`` and ``binary`` derive the routine slots: a unary op declares its NumPy
 function, its derivative in traceable ops and its scalar expression for code generation.
+
+Complex operands: a holomorphic op's rules need nothing more (JAX's convention, see
+``complex.py``: the VJP is ``ct * f'(z)``, no conjugation). Generated code computes them with
+NumPy's ufunc, which Numba compiles for complex scalars, never with the float kernels. Ops that
+NumPy does not define for complex values (``floor``, ``arctan2``, ... : read from the ufunc's
+types) refuse complex operands, and so do those declared ``real_only``, whose complex cases the
+NumPy layer composes from real parts (the lexicographic ``max``, ``gt``, ...).
 """
 import numpy as np
 
-from ..core.avals import ShapedArray
+from ..core.avals import ShapedArray, is_complex, real_dtype
 from ..core.ir import Lit
-from ..core.lowering import Elementwise
+from ..core.lowering import Elementwise, Kernel
 from ..core.primitive import Primitive
 from ..errors import user_frame
 from . import kernel_names as K
 from .broadcasting import batch_align, half_like, ones_like, zeros_like
+from .complex import conj_p, real_p
 
 
 def elementwise_shape(name, *avals):
@@ -30,12 +38,32 @@ def elementwise_shape(name, *avals):
     return shape
 
 
-def elementwise_abstract(name, out_dtype=None):
+def elementwise_abstract(name, out_dtype=None, real_only=False):
+    """Shape and dtype rule: operands' shape, ``out_dtype`` or the operands' dtype (a function
+    of it when callable). ``real_only``: complex operands are a TypeError."""
     def rule(*avals, **params):
         shape = elementwise_shape(name, *avals)
-        dtype = avals[-1].dtype if out_dtype is None else out_dtype
+        if real_only and any(is_complex(a.dtype) for a in avals):
+            raise TypeError(f"{name} is not defined for complex operands "
+                            f"({', '.join(map(str, avals))}) (at {user_frame()}). Apply it to "
+                            "np.real(z) and np.imag(z), or to np.abs(z).")
+        dtype = avals[-1].dtype
+        if out_dtype is not None:
+            dtype = out_dtype(dtype) if callable(out_dtype) else out_dtype
         return ShapedArray(shape, dtype)
     return rule
+
+
+def _complex_form(ufunc, special):
+    """``special`` of an op whose scalar form is a float kernel: complex operands call NumPy's
+    ufunc instead (the kernels take float64)."""
+    form = Kernel.numpy(ufunc)
+
+    def pick(e, args, lit):
+        if any(is_complex(x.aval.dtype) for x in e.inputs):
+            return form(*args)
+        return special(e, args, lit) if special is not None else None
+    return pick
 
 
 def elementwise(name, impl, abstract_eval, scalar, special=None, fast=None, beyond=None,
@@ -56,13 +84,33 @@ def _as_scalar_fn(ufunc):
     return lambda *xs: ufunc(*xs)
 
 
-def unary(name, ufunc, deriv=None, scalar=None, differentiable=True, out_dtype=None, **slots):
+def _takes_complex(ufunc, scalar):
+    """Whether the op is defined for complex operands: a NumPy ufunc with a complex loop
+    (``floor`` and ``arctan2`` have none); a function that is not a ufunc (SciPy's, say) only
+    when its compiled form is not a float kernel, since no complex form could replace it."""
+    types = getattr(ufunc, "types", None)
+    if types is None:
+        return not isinstance(scalar, Kernel)
+    return any("D" in t.split("->")[0] for t in types)
+
+
+def _declare(name, ufunc, scalar, differentiable, out_dtype, real_only, slots):
+    real_only = real_only or not _takes_complex(ufunc, scalar)
+    if isinstance(scalar, Kernel) and not real_only:
+        slots["special"] = _complex_form(ufunc, slots.get("special"))
+    return elementwise(name, _as_scalar_fn(ufunc),
+                       elementwise_abstract(name, out_dtype, real_only), scalar,
+                       differentiable=differentiable, **slots)
+
+
+def unary(name, ufunc, deriv=None, scalar=None, differentiable=True, out_dtype=None,
+          real_only=False, **slots):
     """Declare a unary elementwise primitive: its NumPy function, its derivative and its scalar
     expression for generated code (a kernel, a NumPy ufunc or a template of Python operators).
 
     ``deriv(x, out)`` gives d out / d x in traceable ops (or give ``jvp`` and ``vjp``);
-    ``differentiable=False`` declares a zero derivative (floor, sign, comparisons). Other
-    keywords go to ``elementwise``.
+    ``differentiable=False`` declares a zero derivative (floor, sign, comparisons);
+    ``real_only`` refuses complex operands. Other keywords go to ``elementwise``.
     """
     if deriv is not None:
         def jvp(primals, tangents):
@@ -74,13 +122,12 @@ def unary(name, ufunc, deriv=None, scalar=None, differentiable=True, out_dtype=N
             (x,) = primals
             return (lambda: ct * deriv(x, out),)
         slots.update(jvp=jvp, vjp=vjp)
-    prim = elementwise(name, _as_scalar_fn(ufunc), elementwise_abstract(name, out_dtype), scalar,
-                       differentiable=differentiable, **slots)
+    prim = _declare(name, ufunc, scalar, differentiable, out_dtype, real_only, slots)
     return prim
 
 
 def binary(name, ufunc, scalar=None, partials=None, differentiable=True, out_dtype=None,
-           **slots):
+           real_only=False, **slots):
     """Declare a binary elementwise primitive (operands of equal shapes and dtypes).
 
     ``partials(x, y, out) -> (d out/dx, d out/dy)``, each a thunk in traceable ops, gives its
@@ -99,8 +146,7 @@ def binary(name, ufunc, scalar=None, partials=None, differentiable=True, out_dty
             dx, dy = partials(x, y, out)
             return (lambda: ct * dx()), (lambda: ct * dy())
         slots.update(jvp=jvp, vjp=vjp)
-    prim = elementwise(name, _as_scalar_fn(ufunc), elementwise_abstract(name, out_dtype), scalar,
-                       differentiable=differentiable, **slots)
+    prim = _declare(name, ufunc, scalar, differentiable, out_dtype, real_only, slots)
     return prim
 
 
@@ -149,9 +195,11 @@ def _pow_partials(x, y, out):
         return y * pow_p.bind(x, y - 1.0)
 
     def dy():
-        # d/dy x**y = x**y log x, defined as 0 where x <= 0 (as JAX does) rather than NaN.
-        pos = x > 0.0
-        return select_p.bind(pos, out * log_p.bind(select_p.bind(pos, x, ones_like(x))),
+        # d/dy x**y = x**y log x, defined as 0 where x <= 0 (as JAX does) rather than NaN; for
+        # complex x, log is the principal branch, and only x = 0 is excluded.
+        zero = np.zeros((), x.dtype)
+        ok = ne_p.bind(x, zero) if is_complex(x.dtype) else gt_p.bind(x, zero)
+        return select_p.bind(ok, out * log_p.bind(select_p.bind(ok, x, ones_like(x))),
                              zeros_like(out))
     return dx, dy
 
@@ -194,8 +242,8 @@ def _min_partials(x, y, out):
     return _max_partials(y, x, out)
 
 
-max_p = binary("max", np.maximum, K.max_, partials=_max_partials)
-min_p = binary("min", np.minimum, K.min_, partials=_min_partials)
+max_p = binary("max", np.maximum, K.max_, partials=_max_partials, real_only=True)
+min_p = binary("min", np.minimum, K.min_, partials=_min_partials, real_only=True)
 
 # --- transcendental ---------------------------------------------------------------------------
 
@@ -213,10 +261,14 @@ sqrt_p = unary("sqrt", np.sqrt, lambda x, out: 0.5 / out, scalar=K.sqrt_)
 # --- comparison and selection -----------------------------------------------------------------
 
 BOOL = np.dtype(bool)
-gt_p = binary("gt", np.greater, "({0} > {1})", differentiable=False, out_dtype=BOOL)
-ge_p = binary("ge", np.greater_equal, "({0} >= {1})", differentiable=False, out_dtype=BOOL)
-lt_p = binary("lt", np.less, "({0} < {1})", differentiable=False, out_dtype=BOOL)
-le_p = binary("le", np.less_equal, "({0} <= {1})", differentiable=False, out_dtype=BOOL)
+gt_p = binary("gt", np.greater, "({0} > {1})", differentiable=False, out_dtype=BOOL,
+              real_only=True)
+ge_p = binary("ge", np.greater_equal, "({0} >= {1})", differentiable=False, out_dtype=BOOL,
+              real_only=True)
+lt_p = binary("lt", np.less, "({0} < {1})", differentiable=False, out_dtype=BOOL,
+              real_only=True)
+le_p = binary("le", np.less_equal, "({0} <= {1})", differentiable=False, out_dtype=BOOL,
+              real_only=True)
 eq_p = binary("eq", np.equal, "({0} == {1})", differentiable=False, out_dtype=BOOL)
 ne_p = binary("ne", np.not_equal, "({0} != {1})", differentiable=False, out_dtype=BOOL)
 
@@ -258,13 +310,28 @@ def _convert_jvp(primals, tangents, dtype):
 
 
 def _convert_vjp(ct, primals, out, dtype):
+    # complex -> real keeps the real part, so the transposes are the conversions back: a real
+    # cotangent becomes ct + 0i, a complex one its real part (complex.py's convention).
     x = primals[0]
     return (lambda: convert_element_type_p.bind(ct, dtype=x.dtype),)
 
 
+def _convert_impl(x, dtype):
+    x = np.asarray(x)
+    if is_complex(x.dtype) and not is_complex(dtype):
+        x = x.real  # what astype does, without its warning: the rules take the real part
+    return x.astype(dtype)
+
+
+def _convert_special(e, args, lit):
+    if is_complex(e.inputs[0].aval.dtype) and not is_complex(e.params["dtype"]):
+        return f"np.{np.dtype(e.params['dtype']).name}(({args[0]}).real)"
+    return None
+
+
 convert_element_type_p = elementwise(
-    "convert_element_type", lambda x, dtype: np.asarray(x).astype(dtype),
-    lambda a, dtype: ShapedArray(a.shape, dtype), "{dtype}({0})",
+    "convert_element_type", _convert_impl,
+    lambda a, dtype: ShapedArray(a.shape, dtype), "{dtype}({0})", special=_convert_special,
     jvp=_convert_jvp, vjp=_convert_vjp,
     batch=lambda args, dims, dtype: (convert_element_type_p.bind(args[0], dtype=dtype), dims[0]))
 
@@ -285,14 +352,37 @@ def convert_element_type(x, dtype):
 # --- more unary math --------------------------------------------------------------------------
 # Zero-derivative ops (piecewise constant): their outputs carry no gradient.
 
+# sign of a complex z is z / |z| (NumPy 2); its derivative is declared zero, as in JAX.
 sign_p = unary("sign", np.sign, scalar=K.sign_, differentiable=False)
 floor_p = unary("floor", np.floor, scalar=K.floor_, differentiable=False)
 ceil_p = unary("ceil", np.ceil, scalar=K.ceil_, differentiable=False)
-round_p = unary("round", np.rint, scalar=K.rint_, differentiable=False)  # half to even
+# half to even; the NumPy layer rounds the parts of complex values
+round_p = unary("round", np.rint, scalar=K.rint_, differentiable=False, real_only=True)
 trunc_p = unary("trunc", np.trunc, scalar=K.trunc_, differentiable=False)
 
-# abs'(0) = 0: the subgradient autograd and PyTorch use.
-abs_p = unary("abs", np.abs, lambda x, out: sign_p.bind(x), scalar=K.abs_)
+
+def _unit_conj(x, out):
+    """conj(x) / |x| for complex x, 0 where x is 0 (as JAX): the gradient of |x|."""
+    safe = select_p.bind(eq_p.bind(out, np.zeros((), out.dtype)), ones_like(out), out)
+    return conj_p.bind(x) / convert_element_type(safe, x.dtype)
+
+
+def _abs_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    out = abs_p.bind(x)
+    if is_complex(x.dtype):
+        return out, real_p.bind(t * _unit_conj(x, out))
+    return out, t * sign_p.bind(x)  # abs'(0) = 0: the subgradient autograd and PyTorch use
+
+
+def _abs_vjp(ct, primals, out):
+    x = primals[0]
+    if is_complex(x.dtype):
+        return (lambda: convert_element_type(ct, x.dtype) * _unit_conj(x, out),)
+    return (lambda: ct * sign_p.bind(x),)
+
+
+abs_p = unary("abs", np.abs, scalar=K.abs_, out_dtype=real_dtype, jvp=_abs_jvp, vjp=_abs_vjp)
 log1p_p = unary("log1p", np.log1p, lambda x, out: 1.0 / (1.0 + x), scalar=K.log1p_)
 expm1_p = unary("expm1", np.expm1, lambda x, out: out + 1.0, scalar=K.expm1_)
 tan_p = unary("tan", np.tan, lambda x, out: 1.0 + out * out, scalar=K.tan_)
@@ -305,7 +395,10 @@ sinh_p = unary("sinh", np.sinh, lambda x, out: cosh_p.bind(x), scalar=K.sinh_)
 cosh_p = unary("cosh", np.cosh, lambda x, out: sinh_p.bind(x), scalar=K.cosh_)
 arcsinh_p = unary("arcsinh", np.arcsinh, lambda x, out: 1.0 / sqrt_p.bind(x * x + 1.0),
                   scalar=K.asinh_)
-arccosh_p = unary("arccosh", np.arccosh, lambda x, out: 1.0 / sqrt_p.bind(x * x - 1.0),
+# 1 / sqrt(x - 1) sqrt(x + 1), not 1 / sqrt(x**2 - 1): the same for real x > 1, and the
+# derivative of NumPy's principal branch for complex x
+arccosh_p = unary("arccosh", np.arccosh,
+                  lambda x, out: 1.0 / (sqrt_p.bind(x - 1.0) * sqrt_p.bind(x + 1.0)),
                   scalar=K.acosh_)
 arctanh_p = unary("arctanh", np.arctanh, lambda x, out: 1.0 / (1.0 - x * x),
                   scalar=K.atanh_)
@@ -321,12 +414,15 @@ def _logistic_impl(x):
 
 
 logistic_p = unary("logistic", _logistic_impl, lambda x, out: out * (1.0 - out),
-                   scalar=K.logistic_)
+                   scalar=K.logistic_, real_only=True)
 
-isnan_p = unary("isnan", np.isnan, scalar=K.isnan_, differentiable=False, out_dtype=BOOL)
-isinf_p = unary("isinf", np.isinf, scalar=K.isinf_, differentiable=False, out_dtype=BOOL)
+# complex z: the NumPy layer asks about its real and imaginary parts
+isnan_p = unary("isnan", np.isnan, scalar=K.isnan_, differentiable=False, out_dtype=BOOL,
+                real_only=True)
+isinf_p = unary("isinf", np.isinf, scalar=K.isinf_, differentiable=False, out_dtype=BOOL,
+                real_only=True)
 isfinite_p = unary("isfinite", np.isfinite, scalar=K.isfinite_, differentiable=False,
-                   out_dtype=BOOL)
+                   out_dtype=BOOL, real_only=True)
 not_p = unary("not", np.invert, scalar=K.invert_, differentiable=False,  # logical on bool
               special=lambda e, args, lit: f"(not {args[0]})" if _is_bool(e) else None)
 

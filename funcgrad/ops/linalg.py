@@ -38,7 +38,7 @@ def swap_last(x):
     return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
 
 
-def _memo(f):
+def memo(f):
     """A thunk computing ``f()`` at most once (two cotangent thunks often share a solve)."""
     cell = []
 
@@ -49,7 +49,7 @@ def _memo(f):
     return thunk
 
 
-def _lapack(name, fn, problem):
+def lapack_errors(name, fn, problem):
     """``fn`` with LAPACK's failures re-raised naming the op, the problem and the user's line.
 
     The type stays ``np.linalg.LinAlgError`` (a ValueError), so code catching NumPy's error
@@ -68,12 +68,14 @@ _SINGULAR = ("the matrix is singular (it has no inverse: LAPACK met an exactly z
 
 
 def check_square(name, a):
+    """``a`` (an aval) must be a square matrix or a stack of them."""
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise ValueError(f"{name}: expected a square matrix (or a stack of them, shape "
                          f"(..., n, n)), got shape {a.shape} (at {user_frame()}).")
 
 
-def _float_check(name, *avals):
+def float_check(name, *avals):
+    """The operands (avals) must be floating point, of one dtype."""
     for a in avals:
         if a.dtype.kind != "f":
             raise TypeError(f"{name}: expected floating-point matrices, got {a.dtype} "
@@ -95,25 +97,36 @@ def _rhs_check(name, a, b, left_side=True):
                          f"(at {user_frame()}).")
 
 
-def _tri(x, lower):
-    """The lower (or upper) triangle of each matrix in ``x``, the rest zero."""
-    n = np.shape(x)[-1]
-    mask = np.tril(np.ones((n, n))) if lower else np.triu(np.ones((n, n)))
+def triangle(x, lower, k=0):
+    """The lower (or upper) triangle of each matrix in ``x`` from diagonal ``k`` on (``k=-1``:
+    strictly below the diagonal, as ``np.tril``), the rest zero."""
+    m, n = np.shape(x)[-2:]
+    mask = np.tril(np.ones((m, n)), k) if lower else np.triu(np.ones((m, n)), k)
     return x * mask.astype(x.dtype)
 
 
-def _bcast_batch(x, shape):
+def bcast_batch(x, shape):
     """``x`` of shape ``shape[:-2]`` broadcast over the two matrix axes of ``shape``."""
     return broadcast_in_dim(x, shape, tuple(range(len(shape) - 2)))
 
 
 # --- batch rules: these primitives take leading batch axes already -----------------------------
 
-def _front_batch(prim, vals, dims, params):
+def front_batch(prim, vals, dims, params):
     """Batch rule of a primitive on stacks of matrices: the batch axis first, as one more
     stack axis."""
     out = prim.bind(*all_front(vals, dims), **params)
     return out, ([0] * len(out) if prim.multiple_results else 0)
+
+
+def stack_primitive(name, lowering, multiple_results=False, **rules):
+    """A primitive on stacks of matrices with ``rules`` (impl, abstract_eval, jvp, vjp) whose
+    batch rule is ``front_batch``."""
+    def batch(vals, dims, **params):
+        return front_batch(prim, vals, dims, params)
+    prim = Primitive(name, multiple_results=multiple_results, batch=batch, lowering=lowering,
+                     **rules)
+    return prim
 
 
 def _shared_matrix_batch(prim, vals, dims, params):
@@ -122,7 +135,7 @@ def _shared_matrix_batch(prim, vals, dims, params):
     factorization instead of one per example, and no broadcast copy of ``a``."""
     (a, b), (da, db) = vals, dims
     if da is not None:
-        return _front_batch(prim, vals, dims, params)
+        return front_batch(prim, vals, dims, params)
     nd = len(np.shape(b))  # b has a's rank + 1
     size = np.shape(b)[db]
     left = params.get("left_side", True)
@@ -138,26 +151,36 @@ def _shared_matrix_batch(prim, vals, dims, params):
 
 # --- emitters: generated code for stacks of matrices ------------------------------------------
 
-def _as_stack(w, x, batch):
+def as_stack(w, x, batch):
     """Text of ``x`` (..., m, n) as a (batch, m, n) array."""
     shape = x.aval.shape
     return K.reshape_(w.n(x), f"({w.size(batch)}, {w.size(shape[-2])}, {w.size(shape[-1])})")
 
 
-def _batch_count(aval):
+def batch_count(aval):
+    """How many matrices a stack ``(..., m, n)`` holds."""
     return int(np.prod(aval.shape[:-2], dtype=np.int64))
 
 
-def _lapack_emitter(call, nout=1):
-    """Emitter calling NumPy's ``call`` (Numba's LAPACK binding) on each matrix of a stack."""
+def lapack_emitter(call, double=False):
+    """Emitter calling NumPy's ``call`` (Numba's LAPACK binding) on each matrix of a stack.
+
+    ``call``: a function's name, or ``call(e, args)`` giving the text of the call on one matrix
+    of each operand; it returns one array, or a tuple of one per output. ``double``: float32
+    operands are computed in float64 and rounded back, as NumPy does (a rank or a cutoff then
+    agrees with NumPy's)."""
+    text = call if callable(call) else (lambda e, args: f"{call}({', '.join(args)})")
+
     def emit(w, e):
         a = e.inputs[0]
         shape = a.aval.shape
-        if len(shape) == 2 and nout == 1:
-            w.assign(e.outvars[0], f"{call}({', '.join(K.contig_(w.n(x)) for x in e.inputs)})")
+        widen = double and a.aval.dtype == np.float32
+        several = len(e.outvars) > 1
+        if len(shape) == 2 and not several and not widen:
+            w.assign(e.outvars[0], text(e, [K.contig_(w.n(x)) for x in e.inputs]))
             return
-        B = _batch_count(a.aval)
-        ins = [_as_stack(w, x, B) for x in e.inputs]
+        B = batch_count(a.aval)
+        ins = [as_stack(w, x, B) for x in e.inputs]
         outs = []
         for v in e.outvars:
             t = w.fresh()
@@ -166,12 +189,12 @@ def _lapack_emitter(call, nout=1):
             outs.append(t)
         b = w.fresh("b")
         w.emit(f"for {b} in range({w.size(B)}):")
-        args = ", ".join(f"{i}[{b}]" for i in ins)
-        if nout == 1:
-            w.emit(f"    {outs[0]}[{b}] = {call}({args})")
+        args = [f"{i}[{b}]" + (".astype(np.float64)" if widen else "") for i in ins]
+        if not several:
+            w.emit(f"    {outs[0]}[{b}] = {text(e, args)}")
         else:
             r = w.fresh("r")
-            w.emit(f"    {r} = {call}({args})")
+            w.emit(f"    {r} = {text(e, args)}")
             for k, t in enumerate(outs):
                 w.emit(f"    {t}[{b}] = {r}[{k}]")
         for v, t in zip(e.outvars, outs):
@@ -225,7 +248,7 @@ def _matmul_batch(vals, dims):
         b, k, n = (np.shape(y)[dy],) + tuple(s for i, s in enumerate(np.shape(y)) if i != dy)
         y = reshape(move_batch_axis(y, dy, 1, b), (k, b * n))
         return reshape(matmul_p.bind(x, y), (np.shape(x)[0], b, n)), 1
-    return _front_batch(matmul_p, vals, dims, {})
+    return front_batch(matmul_p, vals, dims, {})
 
 
 def _emit_matmul(w, e):
@@ -239,8 +262,8 @@ def _emit_matmul(w, e):
                                                                  w.dtype(v.aval.dtype))))
         return
     vs = v.aval.shape
-    B = _batch_count(v.aval)
-    x3, y3 = _as_stack(w, x, B), _as_stack(w, y, B)
+    B = batch_count(v.aval)
+    x3, y3 = as_stack(w, x, B), as_stack(w, y, B)
     out = K.empty_(f"({w.size(B)}, {w.size(vs[-2])}, {w.size(vs[-1])})", w.dtype(v.aval.dtype))
     w.assign(v, f"{K.matmul_batched_(x3, y3, out)}.reshape({w.shape(vs)})")
 
@@ -288,7 +311,7 @@ matmul_p = Primitive("matmul", impl=np.matmul, abstract_eval=_matmul_abstract,
 
 def _solve_abstract(a, b):
     check_square("solve", a)
-    _float_check("solve", a, b)
+    float_check("solve", a, b)
     _rhs_check("solve", a, b)
     return ShapedArray(b.shape, b.dtype)
 
@@ -305,15 +328,15 @@ def _solve_jvp(primals, tangents):
 
 def _solve_vjp(ct, primals, out):
     a, b = primals
-    ct_b = _memo(lambda: solve_p.bind(swap_last(a), ct))  # a^-T ct
+    ct_b = memo(lambda: solve_p.bind(swap_last(a), ct))  # a^-T ct
     return (lambda: -matmul_p.bind(ct_b(), swap_last(out))), ct_b
 
 
 solve_p = Primitive(
-    "solve", impl=_lapack("solve", np.linalg.solve, _SINGULAR), abstract_eval=_solve_abstract,
+    "solve", impl=lapack_errors("solve", np.linalg.solve, _SINGULAR), abstract_eval=_solve_abstract,
     jvp=_solve_jvp, vjp=_solve_vjp,
     batch=lambda vals, dims: _shared_matrix_batch(solve_p, vals, dims, {}),
-    lowering=Structural(_lapack_emitter("np.linalg.solve")))
+    lowering=Structural(lapack_emitter("np.linalg.solve")))
 
 
 # --- triangular_solve: op(a) x = b (left_side) or x op(a) = b, op(a) = a or a^T ---------------
@@ -333,7 +356,7 @@ def _trisolve_impl(a, b, left_side, lower, transpose_a):
 
 def _trisolve_abstract(a, b, left_side, lower, transpose_a):
     check_square("triangular_solve", a)
-    _float_check("triangular_solve", a, b)
+    float_check("triangular_solve", a, b)
     _rhs_check("triangular_solve", a, b, left_side)
     return ShapedArray(b.shape, b.dtype)
 
@@ -349,7 +372,7 @@ def _trisolve_jvp(primals, tangents, left_side, lower, transpose_a):
     x = triangular_solve_p.bind(a, b, **params)
     rhs = tb  # op(a) dx = db - op(da) x, or dx op(a) = db - x op(da)
     if ta is not None:
-        dop = _op(_tri(ta, lower), transpose_a)
+        dop = _op(triangle(ta, lower), transpose_a)
         dax = matmul_p.bind(dop, x) if left_side else matmul_p.bind(x, dop)
         rhs = -dax if rhs is None else rhs - dax
     return x, triangular_solve_p.bind(a, rhs, **params)
@@ -358,7 +381,7 @@ def _trisolve_jvp(primals, tangents, left_side, lower, transpose_a):
 def _trisolve_vjp(ct, primals, out, left_side, lower, transpose_a):
     a, b = primals
     # the adjoint solve: op(a)^-T ct (left) or ct op(a)^-T (right)
-    ct_b = _memo(lambda: triangular_solve_p.bind(a, ct, left_side=left_side, lower=lower,
+    ct_b = memo(lambda: triangular_solve_p.bind(a, ct, left_side=left_side, lower=lower,
                                                  transpose_a=not transpose_a))
 
     def ct_a():
@@ -369,7 +392,7 @@ def _trisolve_vjp(ct, primals, out, left_side, lower, transpose_a):
         else:  # ct of op(a) is -x^T ct_b
             ct_op = matmul_p.bind(swap_last(g), out) if transpose_a else \
                 matmul_p.bind(swap_last(out), g)
-        return -_tri(ct_op, lower)
+        return -triangle(ct_op, lower)
     return ct_a, ct_b
 
 
@@ -377,8 +400,8 @@ def _emit_triangular_solve(w, e):
     a, b = e.inputs
     v = e.outvars[0]
     p = e.params
-    B = _batch_count(b.aval)
-    a3, b3 = _as_stack(w, a, B), _as_stack(w, b, B)
+    B = batch_count(b.aval)
+    a3, b3 = as_stack(w, a, B), as_stack(w, b, B)
     if p["left_side"]:
         x = K.trisolve_(a3, b3, str(p["lower"]), str(p["transpose_a"]))
     else:  # x op(a) = b  <=>  op(a)^T x^T = b^T
@@ -389,7 +412,7 @@ def _emit_triangular_solve(w, e):
 
 
 triangular_solve_p = Primitive(
-    "triangular_solve", impl=_lapack("triangular_solve", _trisolve_impl, _SINGULAR),
+    "triangular_solve", impl=lapack_errors("triangular_solve", _trisolve_impl, _SINGULAR),
     abstract_eval=_trisolve_abstract, jvp=_trisolve_jvp, vjp=_trisolve_vjp,
     batch=lambda vals, dims, **p: _shared_matrix_batch(triangular_solve_p, vals, dims, p),
     lowering=Structural(_emit_triangular_solve))
@@ -406,7 +429,7 @@ def triangular_solve(a, b, *, left_side=True, lower=True, transpose_a=False):
 
 def _inv_abstract(a):
     check_square("inv", a)
-    _float_check("inv", a)
+    float_check("inv", a)
     return a
 
 
@@ -421,11 +444,11 @@ def _inv_vjp(ct, primals, out):
     return (lambda: -matmul_p.bind(matmul_p.bind(out_t, ct), out_t),)
 
 
-inv_p = Primitive("inv", impl=_lapack("inv", np.linalg.inv, _SINGULAR + " (the derivatives of "
-                                      "det and slogdet need the inverse too)"),
+inv_p = Primitive("inv", impl=lapack_errors("inv", np.linalg.inv, _SINGULAR + " (the derivatives "
+                                            "of det and slogdet need the inverse too)"),
                   abstract_eval=_inv_abstract, jvp=_inv_jvp, vjp=_inv_vjp,
-                  batch=lambda vals, dims: _front_batch(inv_p, vals, dims, {}),
-                  lowering=Structural(_lapack_emitter("np.linalg.inv")))
+                  batch=lambda vals, dims: front_batch(inv_p, vals, dims, {}),
+                  lowering=Structural(lapack_emitter("np.linalg.inv")))
 
 
 # --- slogdet: (sign, log|det a|) --------------------------------------------------------------
@@ -433,7 +456,7 @@ inv_p = Primitive("inv", impl=_lapack("inv", np.linalg.inv, _SINGULAR + " (the d
 
 def _slogdet_abstract(a):
     check_square("slogdet", a)
-    _float_check("slogdet", a)
+    float_check("slogdet", a)
     return [ShapedArray(a.shape[:-2], a.dtype), ShapedArray(a.shape[:-2], a.dtype)]
 
 
@@ -453,13 +476,13 @@ def _slogdet_jvp(primals, tangents):
 def _slogdet_vjp(cts, primals, out):
     a = primals[0]
     ct_log = cts[1]
-    return (lambda: _bcast_batch(ct_log, np.shape(a)) * swap_last(inv_p.bind(a)),)
+    return (lambda: bcast_batch(ct_log, np.shape(a)) * swap_last(inv_p.bind(a)),)
 
 
 slogdet_p = Primitive("slogdet", multiple_results=True, impl=_slogdet_impl,
                       abstract_eval=_slogdet_abstract, jvp=_slogdet_jvp, vjp=_slogdet_vjp,
-                      batch=lambda vals, dims: _front_batch(slogdet_p, vals, dims, {}),
-                      lowering=Structural(_lapack_emitter("np.linalg.slogdet", nout=2)))
+                      batch=lambda vals, dims: front_batch(slogdet_p, vals, dims, {}),
+                      lowering=Structural(lapack_emitter("np.linalg.slogdet")))
 
 
 # --- cholesky: lower-triangular L with L L^T = a ----------------------------------------------
@@ -476,7 +499,7 @@ def _phi(x):
 
 def _cholesky_abstract(a):
     check_square("cholesky", a)
-    _float_check("cholesky", a)
+    float_check("cholesky", a)
     return a
 
 
@@ -503,12 +526,12 @@ def _cholesky_vjp(ct, primals, out):
     return (ct_a,)
 
 
-cholesky_p = Primitive("cholesky", impl=_lapack(
+cholesky_p = Primitive("cholesky", impl=lapack_errors(
     "cholesky", np.linalg.cholesky, "the matrix is not positive definite. cholesky needs a "
     "symmetric positive-definite matrix; if yours is only semi-definite, add a small multiple "
     "of the identity (a + 1e-8 * I)"),
     abstract_eval=_cholesky_abstract, jvp=_cholesky_jvp, vjp=_cholesky_vjp,
-    batch=lambda vals, dims: _front_batch(cholesky_p, vals, dims, {}),
-    lowering=Structural(_lapack_emitter("np.linalg.cholesky")))
+    batch=lambda vals, dims: front_batch(cholesky_p, vals, dims, {}),
+    lowering=Structural(lapack_emitter("np.linalg.cholesky")))
 
 

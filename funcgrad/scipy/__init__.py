@@ -1,2 +1,2 @@
 """SciPy-named functions over funcgrad.numpy (as ``jax.scipy``)."""
-from . import signal, special, stats  # noqa: F401
+from . import linalg, signal, special, stats  # noqa: F401

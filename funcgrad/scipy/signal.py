@@ -78,13 +78,14 @@ def convolve(in1, in2, mode="full", method="auto"):
 
 
 def correlate(in1, in2, mode="full", method="auto"):
-    """``scipy.signal.correlate``: ``out[n] = sum over k of in1[n + k] in2[k]``, N-d, in mode
-    ``"full"``, ``"same"`` or ``"valid"`` (for real inputs).
+    """``scipy.signal.correlate``: ``out[n] = sum over k of in1[n + k] conj(in2[k])``, N-d, in
+    mode ``"full"``, ``"same"`` or ``"valid"``.
 
     >>> correlate(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]))
     array([0.5, 2. , 3.5, 3. , 0. ])
     """
     in1, in2, scalar = _check("correlate", in1, in2, mode)
+    in2 = fnp.conj(in2)  # both branches below correlate in1 with it bilinearly
     swapped = mode == "valid" and not all(a >= b for a, b in zip(in1.shape, in2.shape))
     if swapped:  # SciPy: correlate(in2, in1), reversed
         out = fnp.flip(_convolve("correlate", in2, fnp.flip(in1), mode))

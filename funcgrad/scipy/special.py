@@ -17,6 +17,7 @@ from ..core.tracing import Tracer
 from ..errors import user_frame
 from ..ops import elementwise as ew
 from ..ops import special as sp
+from ._args import real_floats, refuse_complex
 
 
 def _scalar_if_0d(x):
@@ -24,19 +25,10 @@ def _scalar_if_0d(x):
     return x[()] if isinstance(x, np.ndarray) and x.ndim == 0 else x
 
 
-def _floats(*xs):
-    """The operands in one float dtype (NumPy's promotion; Python numbers are weak, integers
-    become float64) and broadcast to one shape."""
-    xs = [x if isinstance(x, (int, float)) else fnp.asarray(x) for x in xs]
-    dt = np.result_type(*[x if isinstance(x, (int, float)) else x.dtype for x in xs])
-    dt = dt if dt.kind == "f" else np.dtype(np.float64)
-    return fnp.broadcast_arrays(*[fnp.asarray(x, dt) for x in xs])
-
-
 def _from_primitive(prim, name, example, scipy_name=None):
     """The SciPy function ``name`` as the primitive ``prim`` on float operands."""
     def f(*xs):
-        return _scalar_if_0d(prim.bind(*_floats(*xs)))
+        return _scalar_if_0d(prim.bind(*real_floats(*xs)))
     f.__name__ = name
     f.__doc__ = (f"``scipy.special.{scipy_name or name}``, traceable by every transformation."
                  f"\n\n>>> import scipy.special\n>>> bool(np.isclose({name}({example}), "
@@ -80,7 +72,7 @@ def i0(x):
     >>> bool(np.isclose(i0(1.5), scipy.special.i0(1.5)))
     True
     """
-    (x,) = _floats(x)
+    (x,) = real_floats(x)
     return fnp.exp(fnp.abs(x)) * i0e(x)
 
 
@@ -91,7 +83,7 @@ def i1(x):
     >>> bool(np.isclose(i1(-1.5), scipy.special.i1(-1.5)))
     True
     """
-    (x,) = _floats(x)
+    (x,) = real_floats(x)
     return fnp.exp(fnp.abs(x)) * i1e(x)
 
 
@@ -122,7 +114,7 @@ def zeta(x, q=None):
         raise NotImplementedError(
             f"zeta(x, q=None), Riemann's zeta, is not implemented (at {user_frame()}): pass "
             "q=1.0 for x > 1 (the Hurwitz zeta function at q = 1).")
-    return _scalar_if_0d(sp.zeta_p.bind(*_floats(x, q)))
+    return _scalar_if_0d(sp.zeta_p.bind(*real_floats(x, q)))
 
 
 def polygamma(n, x):
@@ -135,7 +127,7 @@ def polygamma(n, x):
     True
     """
     n = _concrete_integers("polygamma", "n", n)
-    (x,) = _floats(x)
+    (x,) = real_floats(x)
     shape = np.broadcast_shapes(n.shape, x.shape)
     n, x = np.broadcast_to(n, shape), fnp.broadcast_to(x, shape)
     factor = np.where(n % 2 == 1, 1.0, -1.0) * np.vectorize(math.factorial, otypes=[float])(n)
@@ -158,7 +150,7 @@ def multigammaln(a, d):
     if not isinstance(a, Tracer) and np.any(np.asarray(a) <= 0.5 * (d - 1)):
         raise ValueError(f"multigammaln: a must be > (d - 1) / 2 = {0.5 * (d - 1)}, got {a!r} "
                          f"(at {user_frame()}).")
-    (a,) = _floats(a)
+    (a,) = real_floats(a)
     out = d * (d - 1) / 4.0 * math.log(math.pi)
     for j in range(d):
         out = out + gammaln(a - 0.5 * j)
@@ -175,7 +167,7 @@ def factorial(n, exact=False):
         raise NotImplementedError(
             f"factorial(exact=True) gives Python integers of any size, which have no array "
             f"dtype (at {user_frame()}): use exact=False, or math.factorial on concrete values.")
-    (n,) = _floats(n)
+    (n,) = real_floats(n)
     return fnp.where(n < 0, 0.0, gamma(fnp.where(n < 0, 0.0, n) + 1.0))
 
 
@@ -190,6 +182,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     1000.693147...
     """
     a = fnp.asarray(a)
+    refuse_complex(a.dtype)
     m = stop_gradient(fnp.max(a, axis=axis, keepdims=True))
     m = fnp.where(fnp.isfinite(m), m, 0.0)  # all -inf: keep log(0) = -inf, not nan
     e = fnp.exp(a - m)
@@ -231,6 +224,7 @@ def expit(x):
     0.5
     """
     x = fnp.asarray(x)
+    refuse_complex(x.dtype)
     x = fnp.astype(x, x.dtype if x.dtype.kind == "f" else "float64")
     return ew.logistic_p.bind(x)
 
@@ -248,7 +242,7 @@ def _x_log(log, lo, x, y):
     """``x * log(y)``, 0 where ``x == 0`` unless ``y`` is nan (SciPy's convention). The
     derivatives are ``log(y)`` and ``x / y`` wherever ``log(y)`` is finite, ``x == 0``
     included; where ``x == 0`` and ``log(y)`` is not finite (``y <= lo`` or inf), they are 0."""
-    x, y = _floats(x, y)
+    x, y = real_floats(x, y)
     bad = (x == 0) & ~fnp.isnan(y) & ~((y > lo) & fnp.isfinite(y))
     return fnp.where(bad, 0.0, x * log(fnp.where(bad, 1.0, y)))
 
@@ -277,7 +271,7 @@ def entr(x):
     >>> float(entr(0.0)), float(entr(np.e))
     (0.0, -2.718281828459045)
     """
-    (x,) = _floats(x)
+    (x,) = real_floats(x)
     pos = x > 0
     inside = -x * fnp.log(fnp.where(pos, x, 1.0))
     outside = fnp.where(x == 0, 0.0, fnp.where(fnp.isnan(x), x, -np.inf))
@@ -290,7 +284,7 @@ def rel_entr(x, y):
     >>> float(rel_entr(0.0, 1.0)), float(rel_entr(1.0, 0.0)), float(rel_entr(2.0, 2.0))
     (0.0, inf, 0.0)
     """
-    x, y = _floats(x, y)
+    x, y = real_floats(x, y)
     return _entropy_term(x, y, lambda x, y: x * fnp.log(x / y), lambda y: 0.0 * y)
 
 
@@ -300,7 +294,7 @@ def kl_div(x, y):
     >>> float(kl_div(0.0, 2.0)), float(kl_div(1.0, 1.0))
     (2.0, 0.0)
     """
-    x, y = _floats(x, y)
+    x, y = real_floats(x, y)
     return _entropy_term(x, y, lambda x, y: x * fnp.log(x / y) - x + y, lambda y: y)
 
 
@@ -321,7 +315,7 @@ def huber(delta, r):
     >>> float(huber(1.0, 0.5)), float(huber(1.0, 3.0))
     (0.125, 2.5)
     """
-    delta, r = _floats(delta, r)
+    delta, r = real_floats(delta, r)
     a = fnp.abs(r)
     out = fnp.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta))
     return fnp.where(delta < 0, np.inf, out)
@@ -333,7 +327,7 @@ def pseudo_huber(delta, r):
     >>> float(pseudo_huber(2.0, 0.0)), round(float(pseudo_huber(1.0, 1.0)), 6)
     (0.0, 0.414214)
     """
-    delta, r = _floats(delta, r)
+    delta, r = real_floats(delta, r)
     pos = delta > 0
     d = fnp.where(pos, delta, 1.0)
     out = d * d * (fnp.sqrt(1.0 + (r / d) ** 2) - 1.0)

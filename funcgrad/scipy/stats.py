@@ -19,6 +19,7 @@ from .. import numpy as fnp
 from ..ad import stop_gradient
 from ..ops import linalg as la
 from . import special as sc
+from ._args import real_floats, refuse_complex
 
 _LOG_2PI = math.log(2.0 * math.pi)
 _DISCRETE = ("poisson", "binom", "nbinom", "geom", "bernoulli")
@@ -69,7 +70,7 @@ def _safe(cond, x, fill):
 
 # --- continuous location-scale families -------------------------------------------------------
 
-def location_scale(name, doc, example, *, logpdf, cdf=None, sf=None, logcdf=None, logsf=None,
+def _location_scale(name, doc, example, *, logpdf, cdf=None, sf=None, logcdf=None, logsf=None,
                    ppf=None, support=(-np.inf, np.inf)):
     """A distribution of ``x = loc + scale * z`` from the functions of the standard ``z``:
     ``logpdf(z)``, ``cdf(z)``, ... (``ppf(q)`` gives ``z``), all given for ``z`` inside
@@ -77,7 +78,7 @@ def location_scale(name, doc, example, *, logpdf, cdf=None, sf=None, logcdf=None
     lo, hi = support
 
     def standard(x, loc, scale):
-        x, loc, scale = sc._floats(x, loc, scale)
+        x, loc, scale = real_floats(x, loc, scale)
         z = (x - loc) / _safe(scale > 0, scale, 1.0)
         inside = (z >= lo) & (z <= hi)
         return z, _safe(inside, z, 0.5 if lo == 0.0 else 0.0), inside, scale
@@ -106,7 +107,7 @@ def location_scale(name, doc, example, *, logpdf, cdf=None, sf=None, logcdf=None
             fns[fname] = tail(g, below, above)
     if ppf is not None:
         def f_ppf(q, loc=0.0, scale=1.0):
-            q, loc, scale = sc._floats(q, loc, scale)
+            q, loc, scale = real_floats(q, loc, scale)
             ok = (scale > 0) & (q >= 0) & (q <= 1)
             return _nan_unless(ok, loc + scale * ppf(_safe(ok, q, 0.5)))
         fns["ppf"] = f_ppf
@@ -117,12 +118,12 @@ def _norm_logpdf(z):
     return -0.5 * z * z - 0.5 * _LOG_2PI
 
 
-norm = location_scale(
+norm = _location_scale(
     "norm", "the normal distribution.", "X, 0.2, 1.5", logpdf=_norm_logpdf,
     cdf=sc.ndtr, logcdf=sc.log_ndtr, sf=lambda z: sc.ndtr(-z), logsf=lambda z: sc.log_ndtr(-z),
     ppf=sc.ndtri)
 
-expon = location_scale(
+expon = _location_scale(
     "expon", "the exponential distribution.", "X, 0.1, 2.0", logpdf=lambda z: -z,
     cdf=lambda z: -fnp.expm1(-z), sf=lambda z: fnp.exp(-z), logsf=lambda z: -z,
     logcdf=lambda z: fnp.log(-fnp.expm1(-z)), ppf=lambda q: -fnp.log1p(-q), support=(0.0, np.inf))
@@ -133,14 +134,14 @@ def _laplace_cdf(z):
                      1.0 - 0.5 * fnp.exp(-fnp.maximum(z, 0.0)))
 
 
-laplace = location_scale(
+laplace = _location_scale(
     "laplace", "the Laplace (double exponential) distribution.", "X, 0.1, 2.0",
     logpdf=lambda z: -fnp.abs(z) - math.log(2.0), cdf=_laplace_cdf,
     sf=lambda z: _laplace_cdf(-z),
     ppf=lambda q: fnp.where(q < 0.5, fnp.log(2.0 * fnp.where(q < 0.5, q, 0.25)),
                             -fnp.log(2.0 - 2.0 * fnp.where(q < 0.5, 0.75, q))))
 
-cauchy = location_scale(
+cauchy = _location_scale(
     "cauchy", "the Cauchy distribution.", "X, 0.1, 2.0",
     logpdf=lambda z: -fnp.log1p(z * z) - math.log(math.pi),
     cdf=lambda z: 0.5 + fnp.arctan(z) / math.pi, sf=lambda z: 0.5 - fnp.arctan(z) / math.pi,
@@ -153,13 +154,13 @@ def _log_expit(z):
     return fnp.minimum(z, 0.0) - fnp.log1p(fnp.exp(-fnp.abs(z)))
 
 
-logistic = location_scale(
+logistic = _location_scale(
     "logistic", "the logistic distribution.", "X, 0.1, 2.0",
     logpdf=lambda z: -fnp.abs(z) - 2.0 * fnp.log1p(fnp.exp(-fnp.abs(z))),
     cdf=sc.expit, sf=lambda z: sc.expit(-z), logcdf=_log_expit,
     logsf=lambda z: _log_expit(-z), ppf=sc.logit)
 
-uniform = location_scale(
+uniform = _location_scale(
     "uniform", "the uniform distribution on [loc, loc + scale].", "X, 0.1, 2.0",
     logpdf=lambda z: 0.0 * z, cdf=lambda z: z, sf=lambda z: 1.0 - z, ppf=lambda q: q,
     support=(0.0, 1.0))
@@ -183,7 +184,7 @@ def _shaped_function(fname, g, nshape, valid):
         if len(shapes) < nshape:
             raise TypeError(f"{fname}() needs {nshape} shape parameter(s), got {len(shapes)}")
         loc, scale = (list(rest) + [loc, scale][len(rest):])[:2]
-        x, loc, scale, *shapes = sc._floats(x, loc, scale, *shapes)
+        x, loc, scale, *shapes = real_floats(x, loc, scale, *shapes)
         ok = (scale > 0) & valid(*shapes)
         safe_shapes = [_safe(ok, s, 1.0) for s in shapes]
         safe_scale = _safe(ok, scale, 1.0)
@@ -327,7 +328,7 @@ def _discrete(name, doc, example, nparams, valid, support, logpmf, cdf=None, sf=
         if len(params) < nparams:
             raise TypeError(f"{name}: needs {nparams} parameter(s) after k, got {len(params)}")
         loc = rest[0] if rest else loc
-        k, loc, *params = sc._floats(k, loc, *params)
+        k, loc, *params = real_floats(k, loc, *params)
         ok = valid(*params)
         params = [_safe(ok, p, _FILL[name][i]) for i, p in enumerate(params)]
         k = stop_gradient(k - loc)
@@ -452,6 +453,7 @@ def _mvn_logpdf(x, mean=None, cov=1):
     """
     x = fnp.asarray(x)
     x = x[..., None] if x.ndim == 0 else x
+    refuse_complex(x.dtype)
     x = fnp.astype(x, x.dtype if x.dtype.kind == "f" else np.float64)
     d = x.shape[-1]
     mean = fnp.zeros(d, x.dtype) if mean is None else fnp.asarray(mean)
