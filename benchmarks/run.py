@@ -1,4 +1,4 @@
-"""Benchmarks W0-W6 (issues 2 and 3): funcgrad against JAX, PyTorch, autograd and NumPy,
+"""Benchmarks W0-W7 (issues 2, 3 and 13): funcgrad against JAX, PyTorch, autograd and NumPy,
 whichever are installed, in one process. Medians of repeated runs; ratios to the fastest.
 
     make bench            # writes benchmarks/RESULTS.md
@@ -115,6 +115,8 @@ def main():
         import jax
         jax.config.update("jax_enable_x64", True)
     repeat = 3 if args.quick else 7
+    if args.quick:
+        workloads.W7_RUNS = 1  # each run of W7 is a whole script in a new process
     sections = []
     only = [w for w in args.only.split(",") if w]
     for name, title, fn in workloads.ALL:

@@ -4,6 +4,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 
 import numpy as np
 
@@ -370,18 +371,25 @@ def w5_first_call(have, timer):
     here = os.path.dirname(os.path.abspath(__file__))
     res = {}
 
-    def cold(**extra):  # median over fresh cache directories
+    def cold(**extra):  # median over fresh cache directories (both, unless extra names one)
         times = []
         for _ in range(3):
             with tempfile.TemporaryDirectory() as d:
-                times.append(_first_call(W5_FG % here,
-                                         dict(os.environ, FUNCGRAD_CACHE_DIR=d, **extra)))
+                env = dict(os.environ, FUNCGRAD_CACHE_DIR=os.path.join(d, "c"),
+                           FUNCGRAD_KERNEL_CACHE_DIR=os.path.join(d, "k"))
+                times.append(_first_call(W5_FG % here, dict(env, **extra)))
         return float(np.median(times))
 
     # FUNCGRAD_TIERED=0: the compiled code's first result (with tiering, the evaluator's)
     res["funcgrad cold cache, compiled"] = cold(FUNCGRAD_TIERED="0")
     res["funcgrad cold, compiled, FUNCGRAD_COMPILE_WORKERS=1"] = cold(
         FUNCGRAD_TIERED="0", FUNCGRAD_COMPILE_WORKERS="1")
+    with tempfile.TemporaryDirectory() as k:  # the kernel library compiled by an earlier run
+        _first_call(W5_FG % here, dict(os.environ, FUNCGRAD_KERNEL_CACHE_DIR=k,
+                                       FUNCGRAD_CACHE_DIR=os.path.join(k, "first"),
+                                       FUNCGRAD_TIERED="0"))
+        res["funcgrad new cache dir, kernels cached, compiled"] = cold(
+            FUNCGRAD_KERNEL_CACHE_DIR=k, FUNCGRAD_TIERED="0")
     with tempfile.TemporaryDirectory() as d:
         env = dict(os.environ, FUNCGRAD_CACHE_DIR=d, FUNCGRAD_TIERED="0")
         _first_call(W5_FG % here, env)
@@ -393,11 +401,14 @@ def w5_first_call(have, timer):
             [_first_call(W5_JAX % here, dict(os.environ)) for _ in range(2)]))
     return res, ("Seconds from defining the jitted W2 step to its first result, in a new "
                  "process (imports excluded; funcgrad imports Numba at the first jit call, so "
-                 "that is included). The step's ~500 generated lines are compiled as two "
-                 "pieces at once, one in a forked process (FUNCGRAD_COMPILE_WORKERS, default: "
-                 "the usable CPUs). Tiered (the default) answers the first calls with the NumPy "
-                 "evaluator while another process compiles; FUNCGRAD_TIERED=0 waits for the "
-                 "compiled code, as these rows measure. benchmarks/first_calls.py has more.")
+                 "that is included). Cold: a new FUNCGRAD_CACHE_DIR and a new "
+                 "FUNCGRAD_KERNEL_CACHE_DIR (as after installing or upgrading); 'kernels "
+                 "cached': only the kernel library compiled, by an earlier program. The "
+                 "step's ~500 generated lines are compiled as two pieces at once, one in a "
+                 "forked process (FUNCGRAD_COMPILE_WORKERS, default: the usable CPUs). Tiered "
+                 "(the default) answers the first calls with the NumPy evaluator while another "
+                 "process compiles; FUNCGRAD_TIERED=0 waits for the compiled code, as the "
+                 "'compiled' rows measure. benchmarks/first_calls.py has more.")
 
 
 # --- W6: dispatch, jit(grad(f)) on Python floats ----------------------------------------------
@@ -468,6 +479,78 @@ def k_kernels(have, timer):
                   "fg.jit returns), NumPy's ufunc, and a Numba loop over libm's math.*.")
 
 
+# --- W7: the user's script, start to exit ------------------------------------------------------
+
+W7_RUNS = 3
+
+
+def _script_seconds(argv, env):
+    """Wall seconds of a fresh process, from start to exit."""
+    t0 = time.perf_counter()
+    r = subprocess.run(argv, env=dict(env, MPLBACKEND="Agg"), capture_output=True, text=True,
+                       timeout=900)
+    if r.returncode:
+        raise RuntimeError(f"{' '.join(argv)} failed:\n{r.stderr}")
+    return time.perf_counter() - t0
+
+
+def _median_runs(argv, make_env, runs=W7_RUNS):
+    """Median over ``runs`` of ``argv``, each with ``make_env(tmp)`` for a new temporary
+    directory (fresh caches) or the same env (warm ones)."""
+    times = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as d:
+            times.append(_script_seconds(argv + [os.path.join(d, "out")], make_env(d)))
+    return float(np.median(times))
+
+
+def _w7(example, have):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    here = os.path.join(root, "benchmarks")
+    fg_argv = [sys.executable, os.path.join(root, "examples", f"{example}.py")]
+    res = {}
+    res["funcgrad cold (new cache dirs)"] = _median_runs(fg_argv, lambda d: dict(
+        os.environ, FUNCGRAD_CACHE_DIR=os.path.join(d, "c"),
+        FUNCGRAD_KERNEL_CACHE_DIR=os.path.join(d, "k")))
+    with tempfile.TemporaryDirectory() as warm:
+        env = dict(os.environ, FUNCGRAD_CACHE_DIR=os.path.join(warm, "c"),
+                   FUNCGRAD_KERNEL_CACHE_DIR=os.path.join(warm, "k"))
+        _script_seconds(fg_argv + [os.path.join(warm, "out")], env)
+        res["funcgrad new cache dir, kernels cached"] = _median_runs(fg_argv, lambda d: dict(
+            env, FUNCGRAD_CACHE_DIR=os.path.join(d, "c")))
+        res["funcgrad warm cache"] = _median_runs(fg_argv, lambda d: env)
+    peers = [("numpy", True), ("jax", have["jax"]), ("torch", have["torch"])]
+    for lib, present in peers:
+        if not present:
+            continue
+        argv = [sys.executable, os.path.join(here, f"w7_{lib}.py"), example]
+        label = f"{lib} (no persistent cache)" if lib == "jax" else lib
+        res[label] = _median_runs(argv, lambda d: dict(os.environ))
+        if lib == "jax":  # with JAX's persistent compilation cache, warm
+            with tempfile.TemporaryDirectory() as jc:
+                env = dict(os.environ, JAX_COMPILATION_CACHE_DIR=jc,
+                           JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0")
+                _script_seconds(argv + [os.path.join(jc, "out")], env)
+                res["jax, warm persistent cache"] = _median_runs(argv, lambda d: env)
+    return res
+
+
+def w7_moons(have, timer):
+    return _w7("moons", have), (
+        "Wall seconds of `python examples/moons.py OUT` as a new process, start to exit "
+        "(imports, data, 100 steps, two plots, the saved parameters), median of "
+        f"{W7_RUNS}. Cold: new FUNCGRAD_CACHE_DIR and FUNCGRAD_KERNEL_CACHE_DIR; 'kernels "
+        "cached': a new FUNCGRAD_CACHE_DIR only. Peers: the same script for NumPy, JAX and "
+        "PyTorch (benchmarks/w7_*.py), same model, data, steps, optimizer and outputs.")
+
+
+def w7_digits(have, timer):
+    return _w7("digits", have), (
+        "Wall seconds of `python examples/digits.py OUT` (20 epochs of Adam on the 8x8 digits, "
+        f"batch 128, a plot, the parameters saved and reloaded), median of {W7_RUNS}; "
+        "caches and peers as for moons.")
+
+
 ALL = [
     ("W0", "eager grad, micrograd moons MLP 2-16-16-1, 100 points", w0_eager_grad),
     ("W1", "micrograd moons step (jit)", w1_moons_step),
@@ -476,5 +559,7 @@ ALL = [
     ("W4", "hessian of Rosenbrock, 64 dims, jitted", w4_hessian),
     ("W5", "first-call latency of the W2 step", w5_first_call),
     ("W6", "dispatch: jit(grad(f)) on Python floats", w6_dispatch),
+    ("W7", "the user's script: python examples/moons.py", w7_moons),
+    ("W7", "the user's script: python examples/digits.py", w7_digits),
     ("K", "vectorizable math kernels, 1e6 float64", k_kernels),
 ]

@@ -147,3 +147,88 @@ def test_key_ignores_comments_and_includes_versions_and_kernels():
     tag = cache.version_tag()
     import numba
     assert f"nb{numba.__version__}" in tag and f"np{np.__version__}" in tag and "-k" in tag
+
+
+KERNEL_PROG = textwrap.dedent("""
+    import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
+    from funcgrad.backend import kernels
+    f = fg.jit(lambda x: fnp.sum(fnp.tanh(x) * fnp.exp(x)))
+    v = f(np.linspace(-1.0, 1.0, 7))
+    ds = [d for d in vars(kernels).values() if hasattr(d, "stats")]
+    hits = sum(sum(d.stats.cache_hits.values()) for d in ds)
+    misses = sum(sum(d.stats.cache_misses.values()) for d in ds)
+    print(repr(float(v)), hits, misses)
+""")
+
+
+def run_kernels(cache_dir, kernel_dir, stderr=None):
+    # FUNCGRAD_TIERED=0: the compiled path itself, at the first call
+    env = dict(os.environ, FUNCGRAD_CACHE_DIR=str(cache_dir), FUNCGRAD_TIERED="0",
+               FUNCGRAD_KERNEL_CACHE_DIR=str(kernel_dir))
+    env.pop("FUNCGRAD_COMPILE_IN_BACKGROUND", None)
+    r = subprocess.run([sys.executable, "-c", KERNEL_PROG], env=env, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    value, hits, misses = r.stdout.split()
+    if stderr is not None:
+        stderr.append(r.stderr)
+    x = np.linspace(-1.0, 1.0, 7)
+    assert float(value) == pytest.approx(np.sum(np.tanh(x) * np.exp(x)), rel=1e-13)
+    return int(hits), int(misses)
+
+
+def test_kernel_library_is_compiled_once_per_machine_not_per_cache_dir(tmp_path):
+    kernel_dir = tmp_path / "kernels"
+    hits, misses = run_kernels(tmp_path / "c1", kernel_dir)
+    assert misses > 0 and hits == 0  # compiled, for the first time on this "machine"
+    (tag,) = os.listdir(kernel_dir)
+    assert tag == cache.version_tag() and oct(os.stat(kernel_dir / tag).st_mode)[-3:] == "700"
+    assert any(n.startswith("kernels.tanh_") for n in os.listdir(kernel_dir / tag))
+    # a new cache directory, and a checkout whose kernels.py has another time stamp (another
+    # clone): the kernels load from the machine's kernel cache, none compiles again
+    src = os.path.join(os.path.dirname(cache.__file__), "kernels.py")
+    st = os.stat(src)
+    try:
+        os.utime(src, (st.st_atime, st.st_mtime + 10))
+        hits, misses = run_kernels(tmp_path / "c2", kernel_dir)
+    finally:
+        os.utime(src, (st.st_atime, st.st_mtime))
+    assert hits > 0 and misses == 0
+
+
+def test_unusable_kernel_cache_dir_still_computes(tmp_path):
+    blocked = tmp_path / "file-not-dir"
+    blocked.write_text("x")
+    err = []
+    hits, misses = run_kernels(tmp_path / "c", blocked / "sub", err)  # Numba's place instead
+    assert hits + misses > 0
+    assert err[0].count("cannot use the kernel cache directory") == 1  # once, not per kernel
+    assert "FUNCGRAD_KERNEL_CACHE_DIR" in err[0]
+
+
+WARM_PROG = textwrap.dedent("""
+    import sys, numpy as np, funcgrad as fg, funcgrad.numpy as fnp
+    f = fg.jit(lambda x, w: (np.tanh(x @ w) ** 2).sum())
+    v = f(np.ones((4, 3)), np.full((3, 2), 0.1))
+    print(repr(float(v)), "scipy.linalg" in sys.modules)
+    g = fg.jit(lambda x: fnp.sum(fnp.sin(x) @ x))  # a new function: Numba compiles as usual
+    print(repr(float(g(np.full((3, 3), 0.5)))))
+""")
+
+
+def test_loading_from_the_disk_cache_skips_numbas_compiler_setup(tmp_path):
+    env = dict(os.environ, FUNCGRAD_CACHE_DIR=str(tmp_path), FUNCGRAD_TIERED="0")
+    env.pop("FUNCGRAD_COMPILE_IN_BACKGROUND", None)
+    outs = []
+    for _ in range(2):  # the first compiles both functions, the second loads them
+        r = subprocess.run([sys.executable, "-c", WARM_PROG], env=env, capture_output=True,
+                           text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        outs.append(r.stdout.split())
+    for value, _, value_g in outs:
+        assert float(value) == pytest.approx(WANT, rel=1e-14)
+        x = np.full((3, 3), 0.5)
+        assert float(value_g) == pytest.approx(np.sum(np.sin(x) @ x), rel=1e-14)
+    # compiling set up all of Numba's implementations (its linalg imports SciPy); loading
+    # machine code from the cache needs none of them
+    assert outs[0][1] == "True" and outs[1][1] == "False"

@@ -178,3 +178,14 @@ def test_matrix_products_match_numpy_through_either_gemm(dtype):
             B = np.ascontiguousarray(b.T) if tb else b
             np.testing.assert_allclose(_gemm_via_ctypes(fallback, A, B, ta, tb), a @ b,
                                        rtol=tol, atol=tol)
+
+
+def test_transpose_is_numpys_transpose_as_a_view():
+    a = np.arange(2 * 3 * 4 * 5, dtype=np.float64).reshape(2, 3, 4, 5)
+    cases = [(a, (0, 2, 1, 3)), (a, (3, 1, 0, 2)), (a[:, ::2, 1:], (2, 0, 3, 1)),
+             (np.asfortranarray(a[0]), (1, 2, 0)), (a[0, 0].astype(np.float32), (1, 0))]
+    for x, perm in cases:
+        t = K.transpose_(x, perm)
+        want = np.transpose(x, perm)
+        assert t.shape == want.shape and t.dtype == x.dtype and np.array_equal(t, want)
+        assert np.shares_memory(t, x)  # a view, as np.transpose's

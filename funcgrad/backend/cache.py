@@ -12,7 +12,13 @@ rename), so concurrent processes compiling the same entry each see a whole file.
 entry is rewritten with a warning. If the directory is unusable (unwritable, full, not ours),
 code is compiled in memory for this process, with one warning. The total size is capped
 (``FUNCGRAD_CACHE_MAX_MB``): least recently used entries go first.
+
+The kernel library (``kernels.py``, ``blas.py``) is the same for every program, so its machine
+code is kept apart, once per machine and version, not per cache directory or checkout:
+``<FUNCGRAD_KERNEL_CACHE_DIR>/<tag>/`` (default ``~/.cache/funcgrad/kernels``), each kernel
+compiled lazily, for the types it is first called with (``KernelLocator``).
 """
+import functools
 import hashlib
 import os
 import platform
@@ -32,15 +38,20 @@ memory = Bounded()
 on_clear = []  # callables that drop caches built on top of this one (jit plans)
 
 
+KERNEL_MODULES = ("kernels", "blas")  # in this package; their source keys their machine code
+
+
+@functools.cache
 def _kernels_hash():
     """Hash of the compiled code that generated modules import (their other dependency)."""
     h = hashlib.sha256()
-    for name in ("kernels.py", "blas.py"):
-        with open(os.path.join(os.path.dirname(__file__), name), "rb") as f:
+    for name in KERNEL_MODULES:
+        with open(os.path.join(os.path.dirname(__file__), name + ".py"), "rb") as f:
             h.update(f.read())
     return h.hexdigest()[:12]
 
 
+@functools.cache
 def version_tag():
     import llvmlite
     import numba
@@ -54,6 +65,68 @@ def version_tag():
     py = "py%d%d" % sys.version_info[:2]
     return (f"fg-nb{numba.__version__}-llvm{llvmlite.__version__}-"
             f"np{numpy.__version__}-{py}-{cpu}-k{_kernels_hash()}")
+
+
+def kernel_root():
+    """The kernel library's machine-code directory, made private if needed, or None (then
+    Numba keeps it next to ``kernels.py``, as for any module)."""
+    return _kernel_root(config.kernel_cache_dir())
+
+
+@functools.lru_cache(maxsize=4)
+def _kernel_root(base):
+    path = os.path.join(base, version_tag())
+    try:
+        _private_dir(os.path.dirname(path))
+        _private_dir(path)
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".probe")
+        os.close(fd)
+        os.remove(probe)
+    except OSError as err:
+        warnings.warn(f"funcgrad: cannot use the kernel cache directory {path} ({err}); the "
+                      "kernel library's machine code goes where Numba keeps it by default, so "
+                      "another checkout compiles it again. Set FUNCGRAD_KERNEL_CACHE_DIR to a "
+                      "writable directory of yours.", stacklevel=2)
+        return None
+    return path
+
+
+def install_kernel_locator():
+    """Have Numba cache the functions of the kernel modules in ``kernel_root()``, keyed by
+    their source's hash rather than by the file's path and time (which change with every
+    checkout). Called by ``kernels.py`` before it defines any kernel; imports Numba."""
+    from numba.core import caching
+
+    if any(getattr(c, "funcgrad_kernels", False) for c in caching.CacheImpl._locator_classes):
+        return
+    modules = {f"{__package__}.{m}" for m in KERNEL_MODULES}
+
+    class KernelLocator(caching._CacheLocator):
+        funcgrad_kernels = True
+
+        def __init__(self, path, lineno):
+            self._path, self._lineno = path, lineno
+
+        @classmethod
+        def from_function(cls, py_func, py_file):
+            if py_func.__module__ not in modules:
+                return None
+            path = kernel_root()
+            return None if path is None else cls(path, py_func.__code__.co_firstlineno)
+
+        def ensure_cache_path(self):
+            pass  # kernel_root() made and probed it
+
+        def get_cache_path(self):
+            return self._path
+
+        def get_source_stamp(self):
+            return _kernels_hash()  # also in the directory's name: the index is never stale
+
+        def get_disambiguator(self):
+            return str(self._lineno)
+
+    caching.CacheImpl._locator_classes.insert(0, KernelLocator)
 
 
 def code_key(text):
@@ -209,6 +282,8 @@ def clear():
 
 def clear_cache():
     """Delete funcgrad's compiled-code caches: in memory, and on disk under FUNCGRAD_CACHE_DIR.
+    The kernel library's machine code (FUNCGRAD_KERNEL_CACHE_DIR) stays: it depends on no
+    program, and Numba may still be using its index in this process.
 
     >>> import os, tempfile, funcgrad as fg
     >>> saved = os.environ.get("FUNCGRAD_CACHE_DIR")

@@ -10,6 +10,10 @@ variable                            default      meaning
                                                  writable, full, another user's), compiled code
                                                  is kept in memory for this process only, with
                                                  one warning.
+``FUNCGRAD_KERNEL_CACHE_DIR``       see meaning  where the machine code of funcgrad's kernel
+                                                 library is kept, once per machine and version:
+                                                 ``$XDG_CACHE_HOME/funcgrad/kernels`` or
+                                                 ``~/.cache/funcgrad/kernels``.
 ``FUNCGRAD_CACHE_MAX_MB``           512          size cap of that cache in megabytes, a positive
                                                  number; least recently used entries go first.
 ``FUNCGRAD_COMPILE_WORKERS``        CPUs, <= 8   processes that may compile the pieces of a long
@@ -71,10 +75,23 @@ def cache_dir():
     True
     """
     d = os.environ.get("FUNCGRAD_CACHE_DIR", "").strip()
-    if d:
-        return d
+    return d or _user_cache("funcgrad")
+
+
+def _user_cache(*parts):
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "funcgrad")
+    return os.path.join(base, *parts)
+
+
+def kernel_cache_dir():
+    """Where the kernel library's machine code is kept (``FUNCGRAD_KERNEL_CACHE_DIR``): not
+    under ``FUNCGRAD_CACHE_DIR``, so a new cache directory does not compile it again.
+
+    >>> isinstance(kernel_cache_dir(), str)
+    True
+    """
+    d = os.environ.get("FUNCGRAD_KERNEL_CACHE_DIR", "").strip()
+    return d or _user_cache("funcgrad", "kernels")
 
 
 def cache_max_bytes():

@@ -27,7 +27,10 @@ from numba.extending import get_cython_function_address, intrinsic, overload
 
 from ..ops import kernel_names as K
 from ..ops.kernel_names import declared as _declared
-from . import blas
+from . import cache
+
+cache.install_kernel_locator()  # before any kernel is defined (blas.py's too)
+from . import blas  # noqa: E402
 
 jit = njit(cache=True, error_model="numpy")
 # Helpers of the kernels are inlined into them by Numba, so each kernel is one flat function
@@ -507,6 +510,31 @@ def full_(shape, value, dtype):
 def reshape_(a, shape):
     """``a`` in C order with a new shape: a view when ``a`` is C-contiguous, else a copy."""
     return np.ascontiguousarray(a).reshape(shape)
+
+
+def _permuted(t, perm):
+    """``t`` (a shape or strides) reordered by ``perm``: ``(t[perm[0]], t[perm[1]], ...)``."""
+    return tuple(t[p] for p in perm)
+
+
+@overload(_permuted)
+def _permuted_impl(t, perm):
+    # a tuple of static length: written out for this length, as Numba needs
+    src = ("def permuted(t, perm):\n    return ("
+           + "".join(f"t[perm[{i}]], " for i in range(len(perm))) + ")\n")
+    scope = {}
+    exec(src, scope)
+    return scope["permuted"]
+
+
+@jit
+def transpose_(a, perm):
+    """The view of ``a`` with its axes reordered by the tuple ``perm`` (``np.transpose``).
+    Numba's own ``np.transpose(a, axes)`` compiles a general routine anew in every process
+    (4-6 s here: most of the first call of a logistic-regression Hessian); this is a strided
+    view, compiled once per machine for each dtype, rank and layout."""
+    return np.lib.stride_tricks.as_strided(a, _permuted(a.shape, perm),
+                                           _permuted(a.strides, perm))
 
 
 @jit

@@ -169,7 +169,7 @@ def _emit_transpose(w, e):
     elif perm == (1, 0):
         w.assign(v, f"{w.n(x)}.T", view=True)  # keeps Numba's layout (C <-> F): BLAS copies none
     else:
-        w.assign(v, f"np.transpose({w.n(x)}, {perm!r})", view=True)
+        w.assign(v, K.transpose_(w.n(x), repr(perm)), view=True)
 
 
 transpose_p = linear_primitive(

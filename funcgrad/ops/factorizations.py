@@ -18,7 +18,6 @@ cotangent is exactly zero contributes zero rather than ``0 * inf``, so the deriv
 values alone (``svd(a)[1]``, ``eigh(a)[0]``) stays finite when they repeat.
 """
 import numpy as np
-import scipy.linalg
 
 from ..core.avals import ShapedArray
 from ..core.lowering import Structural
@@ -357,6 +356,7 @@ qr_p = stack_primitive("qr", Structural(lapack_emitter(_qr_call)), multiple_resu
 # binding for getrf: under jit, lu runs with NumPy between compiled pieces.
 
 def _lu_impl(a):
+    import scipy.linalg  # here, not at the top: it would be most of `import funcgrad`
     *batch, m, n = a.shape
     flat = np.reshape(a, (-1, m, n))
     outs = ([], [], [])

@@ -11,7 +11,6 @@ O(n^3) (the Cholesky rules use it); ``inv``'s derivatives need only products wit
 ``det`` is a composition, ``sign * exp(logabsdet)``, in the NumPy layer.
 """
 import numpy as np
-import scipy.linalg
 
 from ..core.avals import ShapedArray
 from ..core.ir import Eqn, Var
@@ -345,6 +344,7 @@ solve_p = Primitive(
 # hold anything and gets no gradient.
 
 def _trisolve_impl(a, b, left_side, lower, transpose_a):
+    import scipy.linalg  # here, not at the top: importing it is most of `import funcgrad`
     if left_side:
         return scipy.linalg.solve_triangular(a, b, trans=int(transpose_a), lower=lower,
                                              check_finite=False)

@@ -12,7 +12,6 @@ Numba has none of SciPy's ``expm``, ``sqrtm`` or ``solve_sylvester``: under jit 
 NumPy between compiled pieces. ``pinv`` compiles (Numba's ``np.linalg.pinv``).
 """
 import numpy as np
-import scipy.linalg
 
 from ..core.avals import ShapedArray
 from ..core.lowering import Structural
@@ -133,8 +132,13 @@ def _expm_jvp(primals, tangents):
     return expm_p.bind(a), expm_frechet(a, da)
 
 
+def _expm_impl(a):
+    import scipy.linalg  # here, not at the top: it would be most of `import funcgrad`
+    return scipy.linalg.expm(a).astype(a.dtype, copy=False)
+
+
 expm_p = stack_primitive(
-    "expm", NOT_SUPPORTED, impl=lambda a: scipy.linalg.expm(a).astype(a.dtype, copy=False),
+    "expm", NOT_SUPPORTED, impl=_expm_impl,
     abstract_eval=_square_abstract("expm"), jvp=_expm_jvp,
     vjp=lambda ct, primals, out: (lambda: expm_frechet(swap_last(primals[0]), ct),))
 
@@ -145,6 +149,7 @@ def _sylvester_one(a, b, q):
     """Bartels-Stewart: a = u r u^T, b^T = v s v^T (real Schur forms), then LAPACK's trsyl for
     the quasi-triangular r y + y s^T = u^T q v. trsyl reports (info 1) when a and -b have
     (nearly) equal eigenvalues, which SciPy's solve_sylvester passes over silently."""
+    import scipy.linalg  # here, not at the top: it would be most of `import funcgrad`
     r, u = scipy.linalg.schur(a, output="real")
     s, v = scipy.linalg.schur(b.T, output="real")
     f = u.T @ q @ v
@@ -200,6 +205,7 @@ sylvester_p = stack_primitive("sylvester", NOT_SUPPORTED, impl=_sylvester_impl,
 # --- sqrtm: the principal square root, real when a has no eigenvalue on (-inf, 0] ---------------
 
 def _sqrtm_one(a):
+    import scipy.linalg  # here, not at the top: it would be most of `import funcgrad`
     x = scipy.linalg.sqrtm(a)
     if np.iscomplexobj(x):
         raise ValueError(

@@ -1,0 +1,102 @@
+"""Numba compile time per 100 generated lines (issue 13, item 2), each workload's first call
+in a new process with a new FUNCGRAD_CACHE_DIR and the kernel library already compiled (so
+the figure is the generated code's own compile, plus the per-process set-up of Numba's
+compiler that any first compile pays). CPU seconds of this process only: one compile worker,
+no tiered execution, so the whole compile happens here and the machine's load counts less.
+
+    python benchmarks/compile_time.py [--repo PATH]   # PATH: another checkout, to compare
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+import numpy as np
+
+CASES = {
+    "W1 moons step": """
+        import funcgrad.nn as nn, funcgrad.random as fr
+        from funcgrad import data
+        X, y = data.make_moons(100, noise=0.1, key=fr.key(1))
+        def loss(p, X, y):
+            return nn.hinge(nn.mlp(p, X)[:, 0], 2.0 * y - 1.0) + 1e-4 * nn.l2_penalty(p)
+        f = fg.jit(lambda p, X, y: fg.value_and_grad(loss)(p, X, y))
+        args = (nn.init_mlp(fr.key(0), [2, 16, 16, 1]), X, y)""",
+    "W2 digits step": """
+        import funcgrad.nn as nn, funcgrad.optim as optim, funcgrad.random as fr
+        opt = optim.adam(1e-3)
+        def loss(p, X, y):
+            return nn.softmax_cross_entropy(nn.mlp(p, X), y)
+        def step(p, s, X, y):
+            u, s = opt.update(fg.grad(loss)(p, X, y), s, p)
+            return optim.apply_updates(p, u), s
+        p = nn.init_mlp(fr.key(0), [64, 256, 256, 10], dtype=np.float32)
+        rng = np.random.default_rng(0)
+        f = fg.jit(step)
+        args = (p, opt.init(p), rng.random((128, 64)).astype(np.float32),
+                rng.integers(0, 10, 128))""",
+    "W3 elementwise value_and_grad": """
+        f = fg.jit(fg.value_and_grad(
+            lambda x: fnp.sum(fnp.tanh(x) * fnp.sin(x) + fnp.exp(-x ** 2))))
+        args = (np.linspace(-3, 3, 1000),)""",
+    "W4 hessian of Rosenbrock": """
+        f = fg.jit(fg.hessian(lambda x: fnp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2
+                                                + (1 - x[:-1]) ** 2)))
+        args = (np.random.default_rng(0).uniform(-1, 1, 64),)""",
+    "hessian of logistic regression": """
+        rng = np.random.default_rng(0)
+        A, b = rng.normal(size=(200, 16)), (rng.random(200) > 0.5) * 1.0
+        def nll(w):
+            z = A @ w
+            return fnp.mean(fnp.logaddexp(0.0, z) - b * z)
+        f = fg.jit(fg.hessian(nll))
+        args = (np.zeros(16),)""",
+}
+
+PROG = """
+import sys, time
+sys.path.insert(0, {repo!r})
+import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
+{setup}
+src = f.source(*args)
+lines = sum(1 for ln in src.splitlines() if ln.strip() and not ln.lstrip().startswith("#"))
+import numba  # imported before the clock starts: the compile, not the import
+t = time.process_time()
+f(*args)
+print(lines, time.process_time() - t)
+"""
+
+
+def first_call(repo, setup, kernel_dir):
+    with tempfile.TemporaryDirectory() as d:
+        env = dict(os.environ, FUNCGRAD_CACHE_DIR=d, FUNCGRAD_KERNEL_CACHE_DIR=kernel_dir,
+                   FUNCGRAD_COMPILE_WORKERS="1", FUNCGRAD_TIERED="0")
+        env.pop("FUNCGRAD_COMPILE_IN_BACKGROUND", None)
+        prog = PROG.format(repo=repo, setup=textwrap.dedent(setup))
+        r = subprocess.run([sys.executable, "-c", prog], env=env, capture_output=True,
+                           text=True, timeout=1800)
+    if r.returncode:
+        raise RuntimeError(r.stderr)
+    lines, seconds = r.stdout.split()
+    return int(lines), float(seconds)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repo", default=os.path.dirname(os.path.dirname(os.path.abspath(
+        __file__))))
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as kernels:
+        print(f"{'workload':34s} {'lines':>6s} {'CPU s':>7s} {'s/100 lines':>12s}")
+        for name, setup in CASES.items():
+            first_call(args.repo, setup, kernels)  # compiles the kernels it needs, once
+            runs = [first_call(args.repo, setup, kernels) for _ in range(args.runs)]
+            lines, t = runs[0][0], float(np.median([s for _, s in runs]))
+            print(f"{name:34s} {lines:6d} {t:7.2f} {100 * t / lines:12.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
