@@ -3,7 +3,7 @@ import numpy as np
 
 from ..core.tracing import as_traced
 from ..ops import elementwise as ew
-from ._core import asarray_or_tracer
+from ._core import asarray_or_tracer, float_dtype
 
 
 def _ret(x):
@@ -35,3 +35,8 @@ def astype(x, dtype):
     return _ret(ew.convert_element_type(x, dtype))
 
 
+def as_inexact(x):
+    """``x`` as an array in the dtype NumPy computes float functions in (integers and booleans
+    become float64; float and complex dtypes stay)."""
+    x = asarray_or_tracer(x)
+    return astype(x, float_dtype(x.dtype))

@@ -15,7 +15,7 @@ import numpy as np
 from ..core.tracing import Tracer
 from ..errors import user_frame
 from ..ops import floats as fl
-from ._base import _ret, astype
+from ._base import _ret, as_inexact, astype
 from ._core import asarray_or_tracer, dtype_of, float_dtype, prepare
 from ._math import (
     abs,
@@ -40,12 +40,6 @@ from ._math import (
 __all__ = ["signbit", "copysign", "nextafter", "spacing", "ldexp", "frexp", "modf",
            "nan_to_num", "isposinf", "isneginf", "isreal", "iscomplex", "isrealobj",
            "iscomplexobj", "real_if_close"]
-
-
-def _as_float(x):
-    x = asarray_or_tracer(x)
-    dt = float_dtype(x.dtype)
-    return x if x.dtype == dt else astype(x, dt)
 
 
 def _floats(name, x1, x2):
@@ -93,7 +87,7 @@ def spacing(x):
     >>> bool(spacing(1.0) == np.finfo(np.float64).eps)
     True
     """
-    x = _as_float(x)
+    x = as_inexact(x)
     finite = isfinite(x)
     x = where(finite, x, 0.0)  # spacing(inf) is NaN, without inf - inf's warning
     step = subtract(nextafter(x, where(less(x, 0), -np.inf, np.inf)), x)
@@ -117,7 +111,7 @@ def ldexp(x1, x2):
     if n.dtype.kind not in "iub":
         raise TypeError(f"ldexp: the exponent must be an integer array, got {n.dtype} (at "
                         f"{user_frame()})")
-    x1 = _as_float(x1)
+    x1 = as_inexact(x1)
     a, b = _exp2(astype(n, x1.dtype), x1.dtype)
     return multiply(multiply(x1, a), b)
 
@@ -130,7 +124,7 @@ def frexp(x):
     >>> [v.tolist() for v in frexp(np.array([8.0, -0.75]))]
     [[0.5, -0.75], [4, 0]]
     """
-    x = _as_float(x)
+    x = as_inexact(x)
     if x.dtype.kind == "c":
         raise TypeError(f"frexp is not defined for complex values, got {x.dtype} (at "
                         f"{user_frame()}), as in NumPy: apply it to np.real(x) and np.imag(x).")
@@ -153,7 +147,7 @@ def modf(x):
     >>> [v.tolist() for v in modf(np.array([2.5, -1.25]))]
     [[0.5, -0.25], [2.0, -1.0]]
     """
-    x = _as_float(x)
+    x = as_inexact(x)
     t = trunc(x)
     return where(isinf(x), copysign(0.0, x), subtract(x, t)), t
 

@@ -23,7 +23,7 @@ from ..ops import floats as fl
 from ..ops import reductions as red
 from ..ops import shape as sh
 from ..ops.broadcasting import zeros_like
-from ._base import _ret, astype
+from ._base import _ret, as_inexact, astype
 from ._core import (
     asarray_or_tracer,
     broadcast_shapes,
@@ -727,19 +727,13 @@ remainder.__doc__ = mod.__doc__ = (
     "``x1`` and ``-floor(x1 / x2)`` in ``x2``, as JAX.\n\n>>> float(mod(-7.0, 3.0))\n2.0\n")
 
 
-def _as_float(x):
-    x = asarray_or_tracer(x)
-    dt = float_dtype(x.dtype)
-    return x if x.dtype == dt else astype(x, dt)
-
-
 def fabs(x):
     """Absolute value, always floating point (integers become float64).
 
     >>> fabs(np.array([-2, 3])).tolist()
     [2.0, 3.0]
     """
-    return abs(_as_float(x))
+    return abs(as_inexact(x))
 
 
 def deg2rad(x):
@@ -748,7 +742,7 @@ def deg2rad(x):
     >>> float(deg2rad(180.0)) == np.pi
     True
     """
-    return multiply(_as_float(x), np.pi / 180.0)
+    return multiply(as_inexact(x), np.pi / 180.0)
 
 
 def rad2deg(x):
@@ -757,7 +751,7 @@ def rad2deg(x):
     >>> float(rad2deg(np.pi / 2))
     90.0
     """
-    return multiply(_as_float(x), 180.0 / np.pi)
+    return multiply(as_inexact(x), 180.0 / np.pi)
 
 
 radians, degrees = deg2rad, rad2deg
@@ -770,7 +764,7 @@ def logaddexp2(x1, x2):
     4.0
     """
     ln2 = float(np.log(2.0))
-    return divide(logaddexp(multiply(_as_float(x1), ln2), multiply(_as_float(x2), ln2)), ln2)
+    return divide(logaddexp(multiply(as_inexact(x1), ln2), multiply(as_inexact(x2), ln2)), ln2)
 
 
 def sinc(x):
@@ -780,7 +774,7 @@ def sinc(x):
     >>> float(sinc(0.0)), float(sinc(0.5)) == 2 / np.pi
     (1.0, True)
     """
-    y = multiply(_as_float(x), np.pi)
+    y = multiply(as_inexact(x), np.pi)
     small = less(abs(y), 0.1)
     safe = where(small, 1.0, y)  # the branch not taken stays finite, so does its gradient
     y2 = square(where(small, y, 0.0))
@@ -816,7 +810,7 @@ def heaviside(x1, x2):
     [0.0, 0.5, 1.0]
     """
     x1, x2 = prepare("heaviside", (x1, x2))
-    x1, x2 = _as_float(x1), _as_float(x2)
+    x1, x2 = as_inexact(x1), as_inexact(x2)
     if x1.dtype.kind == "c":
         raise TypeError(f"heaviside is not defined for complex values, got {x1.dtype} (at "
                         f"{user_frame()}), as in NumPy: apply it to np.real(x1).")
