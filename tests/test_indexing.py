@@ -115,8 +115,17 @@ def test_shapes_under_make_ir(name):
         assert aval.shape == X[idx].shape and aval.dtype == dtype
 
 
-def test_every_index_under_jit_one_compile():
-    names = [k for k in IDS if k not in CONCRETE_ONLY]
+#: the index kinds that make test compiles (one module for all: Numba's compile time grows
+#: faster than the function's length); make test-all compiles every kind
+FAST_KINDS = ["int", "slices_steps", "negative_step", "none", "int_array", "repeated_array",
+              "array_2d", "two_nonadjacent", "arrays_broadcast_adjacent"]
+
+
+@pytest.mark.parametrize("names", [
+    pytest.param(FAST_KINDS, id="some_kinds"),
+    pytest.param([k for k in IDS if k not in CONCRETE_ONLY], id="every_kind",
+                 marks=pytest.mark.slow)])
+def test_every_index_under_jit_one_compile(names):
     f = fg.jit(lambda x: tuple(x[INDEXES[k]] for k in names))
     for name, got in zip(names, f(X)):
         np.testing.assert_array_equal(got, X[INDEXES[name]], err_msg=name)

@@ -31,7 +31,7 @@ def _scalar(row):
     return lambda *a: fnp.sum(row.fun(*a) ** 2)
 
 
-@pytest.mark.parametrize("row", _params(20))
+@pytest.mark.parametrize("row", _params(40))
 def test_row_value_and_gradient_under_jit(row):
     for dtype in row.dtypes:
         args = row.args(np.random.default_rng(0), np.dtype(dtype))
@@ -43,7 +43,7 @@ def test_row_value_and_gradient_under_jit(row):
                 _close(a, b, dtype, "gradient")
 
 
-@pytest.mark.parametrize("row", _params(40))
+@pytest.mark.parametrize("row", _params(80))
 def test_row_gradient_of_gradient_under_jit(row):
     if not row.grad or row.order < 2 or "float64" not in row.dtypes:
         return

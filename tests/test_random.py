@@ -226,6 +226,7 @@ def test_permutation_of_arrays_along_an_axis():
     np.testing.assert_array_equal(g[order], w)
 
 
+@pytest.mark.slow  # six compiles; make test compiles random draws in test_same_key_same_numbers
 def test_permutation_and_choice_without_replacement_compile_and_batch():
     # the same numbers as eagerly (pinned in test_pinned_values), key traced
     keys = fr.split(fr.key(25), 3)

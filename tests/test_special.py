@@ -55,7 +55,7 @@ def _scipy_every(*xs):
     return np.stack(outs)
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("dtype", ["float64", pytest.param("float32", marks=pytest.mark.slow)])
 def test_every_primitive_under_jit_gives_scipys_values(dtype):
     xs = tuple(_draws(0.0, 1.0, seed=s).astype(dtype) for s in range(3))
     got = fg.jit(_every_primitive)(*xs)
@@ -67,6 +67,7 @@ def test_every_primitive_under_jit_gives_scipys_values(dtype):
                                rtol=1e-14 if dtype == "float64" else 1e-6)
 
 
+@pytest.mark.slow  # ~25 s of compiling; make test checks the values under jit
 def test_every_primitive_gradient_under_jit_equals_eager():
     xs = tuple(_draws(0.05, 0.95, seed=s) for s in range(3))
 

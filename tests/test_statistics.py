@@ -304,6 +304,14 @@ def test_histogramdd_and_histogram2d_match_numpy():
     for kw in ({}, {"bins": 3}, {"bins": [2, 4]}, {"bins": edges}, {"bins": [edges, 3]},
                {"bins": 2, "range": [(-1, 1), (0, 2)], "weights": w, "density": True}):
         fg.tree_map(close, fnp.histogram2d(x, y, **kw), np.histogram2d(x, y, **kw))
+
+
+@pytest.mark.slow  # two compiles of ~4 s; test_histograms_match_numpy compiles histogram
+def test_histogramdd_and_histogram2d_under_jit():
+    pts = np.concatenate([rng.normal(size=(40, 3)), np.eye(3), -np.eye(3)])
+    w = rng.uniform(size=pts.shape[0])
+    edges = np.array([-1.0, 0.0, 0.5, 1.0])
+    x, y = pts[:, 0], pts[:, 1]
     fg.tree_map(close, fg.jit(lambda p: fnp.histogramdd(p, bins=(2, 3, 4)))(pts),
                 np.histogramdd(pts, bins=(2, 3, 4)))
     fg.tree_map(close, fg.jit(lambda x, y, w: fnp.histogram2d(x, y, [edges, 3], weights=w))(
