@@ -3,6 +3,8 @@ in fresh processes, what the user waits for at the first call, and when the comp
 takes over, against JAX's first call (no persistent cache).
 
     .venv/bin/python benchmarks/first_calls.py [repeats]
+    .venv/bin/python benchmarks/first_calls.py --warm [repeats] [--against OTHER_CHECKOUT]
+    .venv/bin/python benchmarks/first_calls.py --import [repeats]  # import funcgrad alone
 
 For funcgrad, each row is the median over ``repeats`` fresh processes (default 3) of:
 the first call (tiered: answered by the NumPy evaluator; FUNCGRAD_TIERED=0: compiled first),
@@ -11,7 +13,19 @@ until the compiled code has taken over (``f.wait_compiled()``). "cold" is a new,
 FUNCGRAD_CACHE_DIR; "warm" the same directory again. Numba's cache of funcgrad's own kernel
 library (next to ``kernels.py``) stays warm throughout: its cold cost is measured in W5 of
 ``run.py``. Imports are excluded (each process reports them separately).
+
+``--warm``: the W2 step in fresh processes whose caches are warm (an earlier process filled
+them: funcgrad's FUNCGRAD_CACHE_DIR, JAX's persistent compilation cache), the configurations
+taken in turn so that the machine's load falls on each alike; per column the median (and the
+range) over ``repeats`` processes of: NumPy's import, the library's import, the first result
+from defining the step (data, closures, jit, first call), and when the compiled code took over
+(wall, and the process's CPU seconds: steadier on a busy machine). ``--against`` measures
+another checkout's funcgrad (by PYTHONPATH) in turn with this one: a before/after.
+
+``--import``: ``import funcgrad`` alone in fresh processes (``-X importtime``'s cumulative
+figures), NumPy's own import reported apart.
 """
+import importlib.util
 import os
 import subprocess
 import sys
@@ -83,10 +97,38 @@ print(t3 - t2, t4 - t3, t3 - t2, t1 - t0)
 """
 
 
-def run(template, w, env):
+WARM_FG = """
+import time; t0 = time.perf_counter()
+import numpy as np; t1 = time.perf_counter()
+import funcgrad as fg, funcgrad.numpy as fnp, funcgrad.optim as optim; t2 = time.perf_counter()
+import sys; sys.path.insert(0, {here!r})
+from workloads import *
+M, mnp, tree_map = fg, fnp, fg.tree_map
+t3, c3 = time.perf_counter(), time.process_time()
+{setup}
+out = fn(*args); t4, c4 = time.perf_counter(), time.process_time()
+assert fn.wait_compiled(); t5, c5 = time.perf_counter(), time.process_time()
+print(t1 - t0, t2 - t1, t4 - t3, c4 - c3, t5 - t3, c5 - c3)
+"""
+
+WARM_JAX = """
+import time; t0 = time.perf_counter()
+import numpy as np; t1 = time.perf_counter()
+import jax, jax.numpy as jnp; t2 = time.perf_counter()
+import sys; sys.path.insert(0, {here!r})
+from workloads import *
+M, mnp, tree_map = jax, jnp, jax.tree_util.tree_map
+t3, c3 = time.perf_counter(), time.process_time()
+{setup}
+jax.block_until_ready(fn(*args)); t4, c4 = time.perf_counter(), time.process_time()
+print(t1 - t0, t2 - t1, t4 - t3, c4 - c3, t4 - t3, c4 - c3)
+"""
+
+
+def run(template, w, env, cwd=None):
     prog = template.format(here=HERE, setup=textwrap.dedent(SETUP[w]))
     r = subprocess.run([sys.executable, "-c", prog], env=env, capture_output=True, text=True,
-                       timeout=900)
+                       timeout=900, cwd=cwd)
     if r.returncode:
         raise RuntimeError(r.stderr)
     return [float(v) for v in r.stdout.split()]
@@ -107,14 +149,75 @@ def funcgrad_rows(w, repeats):
     return rows
 
 
+def warm_w2(repeats, have_jax, against=None):
+    """The W2 step's first result in fresh processes with warm caches (see the module doc);
+    ``against``: another checkout of funcgrad, measured in turn with this one."""
+    with tempfile.TemporaryDirectory() as d:
+        configs = {}
+        # each checkout's funcgrad by PYTHONPATH, from a directory holding none (python -c
+        # puts the working directory first on the path)
+        for tree in ([None, against] if against else [None]):
+            env = dict(os.environ, FUNCGRAD_CACHE_DIR=os.path.join(d, f"fg{len(configs)}"),
+                       PYTHONPATH=os.path.abspath(tree or os.path.dirname(HERE)))
+            name = "funcgrad" if tree is None else f"funcgrad {os.path.basename(tree)}"
+            configs[f"{name} (tiered, the default)"] = (WARM_FG, dict(env, FUNCGRAD_TIERED="1"))
+            configs[f"{name} FUNCGRAD_TIERED=0"] = (WARM_FG, dict(env, FUNCGRAD_TIERED="0"))
+        if have_jax:
+            configs["jax, warm persistent cache"] = (WARM_JAX, dict(
+                os.environ, JAX_COMPILATION_CACHE_DIR=os.path.join(d, "jax"),
+                JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
+                JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="0"))
+        for template, env in configs.values():  # fill the caches
+            run(template, "W2", env, d)
+        times = {name: [] for name in configs}
+        for _ in range(repeats):
+            for name, (template, env) in configs.items():
+                times[name].append(run(template, "W2", env, d))
+    print("| W2 step, warm caches | import numpy | import library | first result | (CPU) | "
+          "compiled code from | (CPU) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, rows in times.items():
+        cols = np.array(rows).T * 1e3
+        cells = [f"{np.median(c):.0f} ms" + ("" if cpu else f" ({c.min():.0f}-{c.max():.0f})")
+                 for c, cpu in zip(cols, (0, 0, 0, 1, 0, 1))]
+        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+
+
+def import_times(repeats):
+    """``import funcgrad``: -X importtime's cumulative microseconds of numpy and funcgrad."""
+    rows = []
+    for _ in range(repeats):
+        r = subprocess.run([sys.executable, "-X", "importtime", "-c", "import funcgrad"],
+                           capture_output=True, text=True, timeout=120)
+        cum = {}
+        for line in r.stderr.splitlines():
+            parts = [p.strip() for p in line.split("|")]
+            if len(parts) == 3 and parts[2] in ("numpy", "funcgrad"):
+                cum[parts[2]] = int(parts[1]) / 1e3
+        rows.append((cum["numpy"], cum["funcgrad"] - cum["numpy"], cum["funcgrad"]))
+    print("| import, ms (-X importtime) | numpy | funcgrad less numpy | funcgrad |")
+    print("|---|---:|---:|---:|")
+    cols = np.array(rows).T
+    print("| median | " + " | ".join(f"{np.median(c):.0f}" for c in cols) + " |")
+    print("| range | " + " | ".join(f"{c.min():.0f}-{c.max():.0f}" for c in cols) + " |")
+
+
 def main():
-    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-    try:
-        import jax  # noqa: F401
-        have_jax = True
-    except ImportError:
-        have_jax = False
+    args = [a for a in sys.argv[1:] if a.isdigit()]
+    repeats = int(args[0]) if args else 3
+    have_jax = importlib.util.find_spec("jax") is not None
     print(f"load average {os.getloadavg()[0]:.2f}; medians of {repeats} fresh processes\n")
+    if "--import" in sys.argv:
+        import_times(repeats)
+    elif "--warm" in sys.argv:
+        against = sys.argv[sys.argv.index("--against") + 1] if "--against" in sys.argv else None
+        warm_w2(repeats, have_jax, against)
+    else:
+        all_workloads(repeats, have_jax)
+    print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
+
+
+def all_workloads(repeats, have_jax):
     print("| | first call | second call | compiled code from | imports |")
     print("|---|---|---|---|---|")
     for w in SETUP:

@@ -232,3 +232,41 @@ def test_loading_from_the_disk_cache_skips_numbas_compiler_setup(tmp_path):
     # compiling set up all of Numba's implementations (its linalg imports SciPy); loading
     # machine code from the cache needs none of them
     assert outs[0][1] == "True" and outs[1][1] == "False"
+
+
+SPECIAL_PROG = textwrap.dedent("""
+    import sys, numpy as np, funcgrad as fg, funcgrad.numpy as fnp
+    import funcgrad.scipy.special as fss
+    x = np.linspace(0.5, 3.0, 7)
+    f = fg.jit(lambda x: fnp.sum(fnp.tanh(x) * x))
+    print(repr(float(f(x))), "scipy.special" in sys.modules)
+    g = fg.jit(lambda x: fnp.sum(fss.gammaln(x) * fss.erf(x)))
+    print(repr(float(g(x))))
+""")
+DIRECT_PROG = ("from funcgrad.backend import kernels; "  # compiled, or loaded from the cache
+               "print(repr(kernels.betainc_(2.0, 3.0, 0.4)))")
+
+
+def test_scipy_special_is_linked_only_for_code_that_calls_it(tmp_path):
+    """The special-function kernels call scipy.special's C functions by symbol; importing it
+    for them is ~0.15 s of a warm first call, so it happens only for code that calls one. Such
+    code, compiled or loaded from the disk cache (where an unresolved symbol would crash the
+    process), and the kernels called directly, give SciPy's values."""
+    import scipy.special as ss
+    env = dict(os.environ, FUNCGRAD_CACHE_DIR=str(tmp_path), FUNCGRAD_TIERED="0",
+               FUNCGRAD_LOG_COMPILES="1")
+    x = np.linspace(0.5, 3.0, 7)
+    for run in ("compiled", "loaded compiled code from the disk cache"):
+        r = subprocess.run([sys.executable, "-c", SPECIAL_PROG], env=env, capture_output=True,
+                           text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert r.stderr.count(f"funcgrad: {run}") == 2, r.stderr
+        plain, special = r.stdout.splitlines()
+        value, imported = plain.split()
+        assert float(value) == pytest.approx(np.sum(np.tanh(x) * x), rel=1e-14)
+        assert imported == "False"
+        assert float(special) == pytest.approx(np.sum(ss.gammaln(x) * ss.erf(x)), rel=1e-14)
+    r = subprocess.run([sys.executable, "-c", DIRECT_PROG], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert float(r.stdout) == pytest.approx(ss.betainc(2.0, 3.0, 0.4), rel=1e-15)

@@ -1,5 +1,6 @@
 """`import funcgrad` stays cheap: what it must not import, checked in a fresh process (the
 time itself is measured in benchmarks/, not asserted here)."""
+import os
 import subprocess
 import sys
 import textwrap
@@ -34,3 +35,40 @@ def test_import_and_tracing_load_no_compiler_and_no_scipy():
     x = np.linspace(-1.0, 1.0, 5)
     assert float(value) == pytest.approx(np.sum(2 * np.tanh(x) * (1 - np.tanh(x) ** 2)),
                                          rel=1e-14)
+
+
+TIERED_PROG = textwrap.dedent("""
+    import sys, threading
+    import numpy as np
+    import funcgrad as fg, funcgrad.numpy as fnp
+    from funcgrad.backend import tiered
+    heavy = %r
+    go = threading.Event()
+    load = tiered._load  # the handover thread's work: held back until the first call returned,
+    tiered._load = lambda *a: (go.wait(), load(*a))  # so only this thread could import them
+    f = fg.jit(lambda x: fnp.sum(fnp.tanh(x) ** 2))
+    x = np.linspace(-1.0, 1.0, 5)
+    first = f(x)
+    print("first", *sorted(m for m in heavy if m in sys.modules))
+    go.set()
+    assert f.wait_compiled(300)
+    print(repr(float(first)), repr(float(f(x))), "scipy.special" in sys.modules)
+""")
+
+
+def test_the_evaluators_first_answer_imports_no_compiler(tmp_path):
+    """With tiered execution a new function's first call is answered by the NumPy evaluator:
+    the calling thread traces and evaluates, importing neither Numba (~0.2 s) nor SciPy; the
+    handover thread loads the compiled code (and imports Numba) in the background. The
+    compiled code then needs no scipy.special: it calls none of its functions."""
+    env = dict(os.environ, FUNCGRAD_TIERED="1", FUNCGRAD_CACHE_DIR=str(tmp_path))
+    r = subprocess.run([sys.executable, "-c", TIERED_PROG % (HEAVY,)], capture_output=True,
+                       text=True, timeout=300, env=env)
+    assert r.returncode == 0, r.stderr
+    after_first, values = r.stdout.splitlines()
+    assert after_first == "first"
+    first, compiled, special = values.split()
+    want = np.sum(np.tanh(np.linspace(-1.0, 1.0, 5)) ** 2)
+    assert float(first) == pytest.approx(want, rel=1e-14)
+    assert float(compiled) == pytest.approx(want, rel=1e-14)
+    assert special == "False"

@@ -18,10 +18,10 @@ argument was that large).
 """
 import math
 import re
+import threading
 
 import llvmlite.binding as ll
 import numpy as np
-import scipy.special.cython_special as cs
 from numba import njit, types
 from numba.extending import get_cython_function_address, intrinsic, overload
 
@@ -781,21 +781,67 @@ def trisolve_(a, b, lower, trans):
 # such a function on disk, and so every jit function that used one.) Same numbers as eager
 # scipy.special, one C call per element; measured against NumPy between compiled pieces in
 # benchmarks/special.py.
+# The symbols are registered lazily (``link_scipy_special``): importing cython_special takes
+# ~0.15 s, which a program that calls none of these kernels should not pay at its first load.
+# They must be registered before code that calls one is compiled or loaded (else LLVM aborts
+# the process on the unresolved symbol): a kernel below links them when it is compiled or
+# loaded (``_special``), compile.py when a generated module names one (``link_scipy_for``).
+
+_SCIPY = {}  # LLVM symbol -> (SciPy's function name, number of double arguments)
+_CALLING_SCIPY = []  # the names of the kernels that call them
+_scipy_lock = threading.Lock()
+_scipy_linked = threading.Event()
+
 
 def _scipy_scalar(kernel, nargs):
     """The double version of the SciPy function a kernel is named after (``K.gammaln_``:
     ``scipy.special.gammaln``) as a Numba function ``f(x, ..., 0)`` (the last argument is
-    Cython's ``skip_dispatch`` flag)."""
-    name = kernel.__name__[:-1]
-    want = "double (" + ", ".join(["double"] * nargs) + ", int __pyx_skip_dispatch)"
-    for key, capsule in cs.__pyx_capi__.items():
-        if re.sub(r"^__pyx_fuse(_\d)*", "", key) == name and f'"{want}"' in repr(capsule):
-            symbol = f"funcgrad_scipy_{name}"
+    Cython's ``skip_dispatch`` flag), by symbol name: see ``link_scipy_special``."""
+    symbol = f"funcgrad_scipy_{kernel.__name__[:-1]}"
+    _SCIPY[symbol] = (kernel.__name__[:-1], nargs)
+    return types.ExternalFunction(symbol, types.float64(*[types.float64] * nargs, types.intc))
+
+
+def link_scipy_special():
+    """Register with LLVM the symbols of the SciPy functions the special-function kernels
+    call (once per process; imports ``scipy.special.cython_special``)."""
+    if _scipy_linked.is_set():
+        return
+    with _scipy_lock:
+        if _scipy_linked.is_set():
+            return
+        import scipy.special.cython_special as cs
+        for symbol, (name, nargs) in _SCIPY.items():
+            want = "double (" + ", ".join(["double"] * nargs) + ", int __pyx_skip_dispatch)"
+            key = next((k for k, capsule in cs.__pyx_capi__.items()
+                        if re.sub(r"^__pyx_fuse(_\d)*", "", k) == name
+                        and f'"{want}"' in repr(capsule)), None)
+            if key is None:
+                raise ImportError(f"scipy.special.cython_special has no {want} version of "
+                                  f"{name}: this SciPy is not one funcgrad knows")
             ll.add_symbol(symbol, get_cython_function_address(cs.__name__, key))
-            return types.ExternalFunction(symbol, types.float64(*[types.float64] * nargs,
-                                                                types.intc))
-    raise ImportError(f"scipy.special.cython_special has no {want} version of {name}: this "
-                      "SciPy is not one funcgrad knows")
+        _scipy_linked.set()
+
+
+def link_scipy_for(text):
+    """Link SciPy's symbols if the generated module ``text`` calls a kernel that needs them
+    (its machine code, loaded from the disk cache, holds that kernel's code and symbols)."""
+    if not _scipy_linked.is_set() and any(name + "(" in text for name in _CALLING_SCIPY):
+        link_scipy_special()
+
+
+def _special(fn):
+    """``jit`` for a kernel that calls SciPy: it links SciPy's symbols before Numba compiles
+    it or loads it from the cache (for a call from Python or from code being compiled)."""
+    dispatcher = jit(fn)
+    compile_ = dispatcher.compile
+    _CALLING_SCIPY.append(fn.__name__)
+
+    def compile(sig):
+        link_scipy_special()
+        return compile_(sig)
+    dispatcher.compile = compile
+    return dispatcher
 
 
 _gammaln = _scipy_scalar(K.gammaln_, 1)
@@ -827,137 +873,137 @@ _gammaincc = _scipy_scalar(K.gammaincc_, 2)
 _betainc = _scipy_scalar(K.betainc_, 3)
 
 
-@jit
+@_special
 def gammaln_(x):
     return _gammaln(np.float64(x), 0)
 
 
-@jit
+@_special
 def psi_(x):
     return _psi(np.float64(x), 0)
 
 
-@jit
+@_special
 def gamma_(x):
     return _gamma(np.float64(x), 0)
 
 
-@jit
+@_special
 def rgamma_(x):
     return _rgamma(np.float64(x), 0)
 
 
-@jit
+@_special
 def gammasgn_(x):
     return _gammasgn(np.float64(x), 0)
 
 
-@jit
+@_special
 def erf_(x):
     return _erf(np.float64(x), 0)
 
 
-@jit
+@_special
 def erfc_(x):
     return _erfc(np.float64(x), 0)
 
 
-@jit
+@_special
 def erfcx_(x):
     return _erfcx(np.float64(x), 0)
 
 
-@jit
+@_special
 def erfinv_(x):
     return _erfinv(np.float64(x), 0)
 
 
-@jit
+@_special
 def erfcinv_(x):
     return _erfcinv(np.float64(x), 0)
 
 
-@jit
+@_special
 def ndtr_(x):
     return _ndtr(np.float64(x), 0)
 
 
-@jit
+@_special
 def ndtri_(x):
     return _ndtri(np.float64(x), 0)
 
 
-@jit
+@_special
 def log_ndtr_(x):
     return _log_ndtr(np.float64(x), 0)
 
 
-@jit
+@_special
 def i0e_(x):
     return _i0e(np.float64(x), 0)
 
 
-@jit
+@_special
 def i1e_(x):
     return _i1e(np.float64(x), 0)
 
 
-@jit
+@_special
 def j0_(x):
     return _j0(np.float64(x), 0)
 
 
-@jit
+@_special
 def j1_(x):
     return _j1(np.float64(x), 0)
 
 
-@jit
+@_special
 def y0_(x):
     return _y0(np.float64(x), 0)
 
 
-@jit
+@_special
 def y1_(x):
     return _y1(np.float64(x), 0)
 
 
-@jit
+@_special
 def expi_(x):
     return _expi(np.float64(x), 0)
 
 
-@jit
+@_special
 def exp1_(x):
     return _exp1(np.float64(x), 0)
 
 
-@jit
+@_special
 def spence_(x):
     return _spence(np.float64(x), 0)
 
 
-@jit
+@_special
 def betaln_(a, b):
     return _betaln(np.float64(a), np.float64(b), 0)
 
 
-@jit
+@_special
 def beta_(a, b):
     return _beta(np.float64(a), np.float64(b), 0)
 
 
-@jit
+@_special
 def gammainc_(a, x):
     return _gammainc(np.float64(a), np.float64(x), 0)
 
 
-@jit
+@_special
 def gammaincc_(a, x):
     return _gammaincc(np.float64(a), np.float64(x), 0)
 
 
-@jit
+@_special
 def betainc_(a, b, x):
     return _betainc(np.float64(a), np.float64(b), np.float64(x), 0)
 
