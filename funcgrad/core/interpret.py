@@ -57,7 +57,7 @@ def evaluator(ir):
         for impl, params, get, outs, into in steps:
             if into is not None:
                 env[into] = impl(*get(env), out=env[into])
-            elif outs.__class__ is int:
+            elif outs.__class__ is int:  # the slot of its one result
                 env[outs] = impl(*get(env), **params)
             else:
                 for k, o in zip(outs, impl(*get(env), **params)):
@@ -78,7 +78,7 @@ def computes_into(eqn):
     """
     ufunc, out = eqn.prim.impl, eqn.outvars[0].aval
     if not (isinstance(eqn.prim.lowering, Elementwise) and isinstance(ufunc, np.ufunc)
-            and ufunc.nout == 1 and len(eqn.outvars) == 1 and out.shape):
+            and ufunc.nout == 1 and len(eqn.outvars) == 1 and out.shape and not eqn.params):
         return False
     try:
         dtypes = ufunc.resolve_dtypes(tuple(_dtype(x) for x in eqn.inputs) + (None,))
