@@ -9,7 +9,9 @@ beside the same gradient written by hand as a Numba function (the floor a dispat
 reach) and JAX's ``jit(grad)``. W2: one Adam step of the digits MLP (benchmarks/workloads.py),
 each call timed on its own, so that the spread shows (median, minimum, 90th percentile), beside
 JAX's step. Both run compiled code (FUNCGRAD_TIERED=0). ``--profile`` prints cProfile's view of
-1e5 W6 calls. The load average is printed with the figures: read them against it.
+1e5 W6 calls; ``--cpu`` times by the thread's CPU time instead of the wall clock (steadier when
+other processes share the cores). The load average is printed with the figures: read them
+against it.
 """
 import argparse
 import cProfile
@@ -39,11 +41,14 @@ def have(name):
         return False
 
 
+CLOCK = time.perf_counter_ns  # --cpu: this thread's CPU time (a busy machine's waits left out)
+
+
 def per_call_ns(fn, calls):
-    t0 = time.perf_counter_ns()
+    t0 = CLOCK()
     for _ in range(calls):
         fn()
-    return (time.perf_counter_ns() - t0) / calls
+    return (CLOCK() - t0) / calls
 
 
 def w6(rounds, calls=100_000):
@@ -83,8 +88,10 @@ def w2(rounds, calls=200):
         return optim.apply_updates(params, u), state
 
     state = opt.init(params)
-    impls = {"funcgrad W2 step": lambda: step(params, state, X, y),
-             "its 8 matmuls, NumPy, 1 thread": gemm_floor(params, X)}
+    impls = {"funcgrad W2 step": lambda: step(params, state, X, y)}
+    floor = gemm_floor(params, X)
+    if floor is not None:
+        impls["its 8 matmuls, NumPy, 1 thread"] = floor
     if have("jax"):
         import jax
         import jax.numpy as jnp
@@ -109,6 +116,8 @@ def gemm_floor(params, X):
     import ctypes
 
     from funcgrad.backend import blas
+    if "get" not in (blas.NUMPY_GEMM or {}):  # (a funcgrad from before blas set threads)
+        return None
     get = ctypes.CFUNCTYPE(ctypes.c_int)(blas.NUMPY_GEMM["get"])
     put = ctypes.CFUNCTYPE(None, ctypes.c_int)(blas.NUMPY_GEMM["set"])
     (w1, w2, w3) = [p["w"] for p in params]
@@ -139,7 +148,11 @@ def main():
     ap.add_argument("--only", default="W6,W2")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--cpu", action="store_true")
     a = ap.parse_args()
+    if a.cpu:
+        global CLOCK
+        CLOCK = time.thread_time_ns
     only = a.only.split(",")
     if "W6" in only:
         times, g = w6(a.rounds)
