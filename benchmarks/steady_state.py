@@ -26,11 +26,10 @@ import numpy as np
 os.environ.setdefault("FUNCGRAD_TIERED", "0")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from workloads import ce_loss, digits_batch, fg_log_softmax, jax_adam_step, mlp_params  # noqa: E402
+from workloads import ce_loss, fg_digits_step, jax_adam_step  # noqa: E402
 
 import funcgrad as fg  # noqa: E402
 import funcgrad.numpy as fnp  # noqa: E402
-import funcgrad.optim as optim  # noqa: E402
 
 
 def have(name):
@@ -76,18 +75,7 @@ def w6(rounds, calls=100_000):
 
 def w2(rounds, calls=200):
     """{implementation: [ns of each call]}"""
-    X, y = digits_batch()
-    params = mlp_params([64, 256, 256, 10], np.float32)
-    opt = optim.adam(1e-3)
-    loss = ce_loss(fnp, fg_log_softmax)
-
-    @fg.jit
-    def step(params, state, X, y):
-        g = fg.grad(loss)(params, X, y)
-        u, state = opt.update(g, state, params)
-        return optim.apply_updates(params, u), state
-
-    state = opt.init(params)
+    step, (params, state, X, y) = fg_digits_step()
     impls = {"funcgrad W2 step": lambda: step(params, state, X, y)}
     floor = gemm_floor(params, X)
     if floor is not None:

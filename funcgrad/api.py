@@ -129,8 +129,7 @@ class Jitted:
         # such arguments it is the key ``signature`` builds (``test_dispatch``), and for any
         # other (a pytree, a tracer) it finds nothing, so the general path below answers.
         if not kwargs and not nans.enabled:
-            run = self._plans.get(FLAT_KEYS[len(args)](args) if len(args) < len(FLAT_KEYS)
-                                  else flat_key(args))
+            run = self._plans.get(FLAT_KEYS.get(len(args), flat_key)(args))
             if run is not None:
                 return run(args)
         return self._dispatch(args, kwargs)

@@ -67,13 +67,13 @@ def _flat_key_function(n):
     return scope["key"]
 
 
-FLAT_KEYS = tuple(_flat_key_function(n) for n in range(9))  # by the number of arguments
+FLAT_KEYS = {n: _flat_key_function(n) for n in range(9)}  # by the number of arguments
 
 
 def flat_key(args):
     """The key of a tuple of positional arguments, as ``signature`` makes it for arrays and
     numbers (and, for other arguments, one no plan is stored under): ``Jitted.__call__``'s fast
-    path, which inlines this function's first line.
+    path, which calls ``FLAT_KEYS``' function itself (for up to 8 arguments).
 
     >>> args = (np.ones(2), 1.0, np.float32(2))
     >>> flat_key(args) == tuple(signature(a, []) for a in args)
@@ -81,8 +81,9 @@ def flat_key(args):
     >>> flat_key(tuple(range(10)))[-1]
     <class 'int'>
     """
-    if len(args) < len(FLAT_KEYS):
-        return FLAT_KEYS[len(args)](args)
+    key = FLAT_KEYS.get(len(args))
+    if key is not None:
+        return key(args)
     return tuple([(a.shape, a.dtype) if type(a) is np.ndarray else type(a) for a in args])
 
 
