@@ -234,15 +234,15 @@ def fast_call(fn, consts, tables, in_vars, out_avals, out_tree, entry=None):
     """``run(leaves)`` for a compiled function, written as Python source for this signature:
     unpack the leaves, pass 0-d arrays as scalars, call, and rebuild the output pytree with
     NumPy scalars for 0-d results, in one function (the dispatch cost of small steps). With
-    ``entry`` (``entry_point``), it calls that instead of the dispatcher ``fn``; a Python int
-    that overflows its int64 goes to the dispatcher, which types it anew, as before."""
+    ``entry`` (``entry_point``), it calls that instead of the dispatcher ``fn`` (a Python int
+    beyond int64 raises the dispatcher's ``OverflowError`` there too: a Python int is traced as
+    int64, so no signature of the dispatcher could take it)."""
     from .compile import NUMBA_ERRORS, explain_numba_error
     env = {"fn": fn, "ndarray": np.ndarray, "NUMBA_ERRORS": NUMBA_ERRORS,
            "explain": explain_numba_error, "LinAlgError": np.linalg.LinAlgError,
            "linalg_error": linalg_error}
     if entry is not None:
-        env["entry"], env["by_dispatcher"] = entry, fast_call(fn, consts, tables, in_vars,
-                                                              out_avals, out_tree)
+        env["entry"] = entry
     env.update((f"c{j}", c) for j, c in enumerate(consts))
     env.update((f"t{j}", t) for j, t in enumerate(tables))
     names = [f"a{i}" for i in range(len(in_vars))]
@@ -254,10 +254,8 @@ def fast_call(fn, consts, tables, in_vars, out_avals, out_tree, entry=None):
             lines += [f"    if type({n}) is ndarray:", f"        {n} = {n}[()]"]
     call = ", ".join([f"c{j}" for j in range(len(consts))] + names +
                      [f"t{j}" for j in range(len(tables))])
-    lines += ["    try:", f"        r = {'fn' if entry is None else 'entry'}({call})"]
-    if entry is not None:
-        lines += ["    except OverflowError:", "        return by_dispatcher(leaves)"]
-    lines += ["    except NUMBA_ERRORS as err:",
+    lines += ["    try:", f"        r = {'fn' if entry is None else 'entry'}({call})",
+              "    except NUMBA_ERRORS as err:",
               "        raise explain(err, fn.__funcgrad_info__['path']) from None",
               "    except LinAlgError as err:",
               "        raise linalg_error(err) from None",
