@@ -1,6 +1,10 @@
 # Two commands for a newcomer: `make demo` and `make test`. Both set up .venv first.
 # `make docs` builds the documentation site into site/ (open site/index.html).
 PY ?= python3
+# Python's default is to cache compiled bytecode; an environment that turns it off
+# (PYTHONDONTWRITEBYTECODE) makes every new process (the examples, the test suite's
+# subprocesses, the compile workers) compile funcgrad from source again: ~0.5 s each here.
+unexport PYTHONDONTWRITEBYTECODE
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed

@@ -209,7 +209,8 @@ def numpy_adam(grad_fn):
     return step
 
 
-def w2_digits_step(have, timer):
+def fg_digits_step():
+    """The jitted W2 step and its arguments: ``step, (params, state, X, y)``."""
     X, y = digits_batch()
     params = mlp_params([64, 256, 256, 10], np.float32)
     opt = optim.adam(1e-3)
@@ -221,7 +222,11 @@ def w2_digits_step(have, timer):
         u, state = opt.update(g, state, params)
         return optim.apply_updates(params, u), state
 
-    state = opt.init(params)
+    return step, (params, opt.init(params), X, y)
+
+
+def w2_digits_step(have, timer):
+    step, (params, state, X, y) = fg_digits_step()
     res = {"funcgrad jit": timer(lambda: step(params, state, X, y))}
     if have["jax"]:
         import jax

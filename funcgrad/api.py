@@ -22,7 +22,7 @@ from .core.ir import consts_as_inputs
 from .core.tracing import Tracer, get_aval, trace_to_ir
 from .errors import user_frame
 from .jit_call import clear_plans, jit_call_p
-from .signatures import TracedArgument, signature
+from .signatures import FLAT_KEYS, TracedArgument, flat_key, signature
 
 
 def _static_positions(args, static_argnums, where, hint=""):
@@ -124,8 +124,19 @@ class Jitted:
         _all_jitted.add(self)
 
     def __call__(self, *args, **kwargs):
-        # The dispatch cost users feel in small steps: one walk over the arguments (leaves and
-        # a key of structure, shapes and dtypes), one dict lookup, one call of the plan.
+        # The dispatch cost users feel in small steps. The common call (arrays and numbers,
+        # positionally) finds its plan by ``flat_key``, built without a call per argument: for
+        # such arguments it is the key ``signature`` builds (``test_dispatch``), and for any
+        # other (a pytree, a tracer) it finds nothing, so the general path below answers.
+        if not kwargs and not nans.enabled:
+            run = self._plans.get(FLAT_KEYS.get(len(args), flat_key)(args))
+            if run is not None:
+                return run(args)
+        return self._dispatch(args, kwargs)
+
+    def _dispatch(self, args, kwargs):
+        """The general path: one walk over the arguments (leaves and a key of structure,
+        shapes and dtypes), one dict lookup, one call of the plan; a new key makes a plan."""
         leaves = []
         try:
             if kwargs or self.static_argnums or _JIT_DISABLED:

@@ -16,23 +16,25 @@ import funcgrad as fg
 from funcgrad.backend import codegen, parallel, pieces
 from funcgrad.backend import compile as backend
 
-# A float32 MLP training step with Adam, like the W2 benchmark at small sizes: its generated
-# code (~500 lines) is long enough to be split with the default thresholds.
+# A float32 MLP training step with Adam, like the W2 benchmark at small sizes, with one hidden
+# layer instead of two, and the thresholds for cutting a main function lowered so that its
+# ~300 generated lines are cut into two pieces (what is tested is the cutting, not the
+# size: each compile of the two-layer step with the default thresholds cost ~9 s).
 STEP = textwrap.dedent("""
     import numpy as np, funcgrad as fg, funcgrad.numpy as fnp, funcgrad.optim as optim
     from funcgrad.backend import cache
 
     def loss(p, x, y):
         h = x
-        for k in range(3):
+        for k in range(2):
             h = h @ p[f"w{k}"] + p[f"b{k}"]
-            h = fnp.maximum(h, 0.0) if k < 2 else h
+            h = fnp.maximum(h, 0.0) if k < 1 else h
         z = h - fnp.max(h, axis=1, keepdims=True)
         logp = z - fnp.log(fnp.sum(fnp.exp(z), axis=1, keepdims=True))
         return -fnp.mean(fnp.sum(y * logp, axis=1))
 
     rng = np.random.default_rng(0)
-    sizes = [6, 9, 9, 4]
+    sizes = [6, 9, 4]
     params = {}
     for k, (m, n) in enumerate(zip(sizes[:-1], sizes[1:])):
         params[f"w{k}"] = (rng.normal(size=(m, n)) / np.sqrt(m)).astype(np.float32)
@@ -48,6 +50,9 @@ STEP = textwrap.dedent("""
 """)
 
 
+CUT_AT = {"MAIN_MAX_LINES": 100, "MAIN_PIECE_LINES": 150}  # lowered thresholds (see STEP)
+
+
 def _reference_and_jitted():
     ns = {}
     exec(STEP, ns)
@@ -55,7 +60,8 @@ def _reference_and_jitted():
 
 
 def test_a_long_step_compiles_its_pieces_in_other_processes_and_matches_numpy(tmp_path):
-    prog = "import json\n" + STEP + textwrap.dedent("""
+    cut = f"from funcgrad.backend import pieces\nvars(pieces).update({CUT_AT!r})\n"
+    prog = "import json\n" + STEP + cut + textwrap.dedent("""
         jstep = fg.jit(step)
         (p1, s1) = jstep(params, opt.init(params), x, y)
         (p2, s2) = step(params, opt.init(params), x, y)
@@ -90,6 +96,8 @@ def test_a_long_step_compiles_its_pieces_in_other_processes_and_matches_numpy(tm
 def long_step(private_cache, monkeypatch):
     monkeypatch.setenv("FUNCGRAD_COMPILE_WORKERS", "2")
     monkeypatch.setenv("FUNCGRAD_LOG_COMPILES", "1")
+    for name, lines in CUT_AT.items():
+        monkeypatch.setattr(pieces, name, lines)
     ns = _reference_and_jitted()
     args = (ns["params"], ns["opt"].init(ns["params"]), ns["x"], ns["y"])
     return ns["step"], args

@@ -38,6 +38,9 @@ variable                            default      meaning
                                                  while another process compiles it, then
                                                  switches (results agree to rounding). Off:
                                                  the first call compiles, and waits.
+``FUNCGRAD_VECTOR_WIDTH``           512          the widest vectors compiled loops use where the
+                                                 CPU has AVX-512: ``512`` or ``256`` (LLVM's
+                                                 own default there). Elsewhere the CPU's own.
 ==================================  ===========  ================================================
 
 On/off variables take ``1``/``0``, ``true``/``false``, ``yes``/``no`` or ``on``/``off`` (any
@@ -206,3 +209,18 @@ def compile_workers():
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
     return min(cpus, 8)
+
+
+def vector_width():
+    """The vector width, in bits, for CPUs with AVX-512 (``FUNCGRAD_VECTOR_WIDTH``: 512 or 256).
+
+    >>> vector_width() in (256, 512)
+    True
+    """
+    raw = os.environ.get("FUNCGRAD_VECTOR_WIDTH", "")
+    if not raw.strip():
+        return 512
+    if raw.strip() in ("256", "512"):
+        return int(raw)
+    raise ValueError(f"FUNCGRAD_VECTOR_WIDTH={raw!r} is neither 512 nor 256; set it to 256 for "
+                     "LLVM's default 256-bit vectors on CPUs with AVX-512, or unset it (512).")

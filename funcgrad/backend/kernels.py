@@ -27,8 +27,9 @@ from numba.extending import get_cython_function_address, intrinsic, overload
 
 from ..ops import kernel_names as K
 from ..ops.kernel_names import declared as _declared
-from . import cache
+from . import cache, target
 
+target.configure()  # the vector width, before Numba compiles or loads anything (blas.py too)
 cache.install_kernel_locator()  # before any kernel is defined (blas.py's too)
 from . import blas  # noqa: E402
 

@@ -147,7 +147,7 @@ class NativeRunner:
             raise linalg_error(err) from None
         in_vars = (self.ir.const_vars + self.ir.in_vars)[len(self.consts):]
         fast = fast_call(self.fn, self.consts, self.source.args(), in_vars,
-                         self.ir.out_avals, self.out_tree)
+                         self.ir.out_avals, self.out_tree, entry_point(self.fn, args, in_vars))
         with self.lock:
             first, self.fast = self.fast is None, fast
         if first and self.handover is not None and config.log_compiles():
@@ -215,14 +215,34 @@ def _finisher(out_avals, out_tree):
     return lambda res: rebuild([v if c is None else c(v) for c, v in zip(convs, res)])
 
 
-def fast_call(fn, consts, tables, in_vars, out_avals, out_tree):
+def entry_point(fn, args, in_vars):
+    """The machine code's own entry behind Numba dispatcher ``fn``, for the types of ``args``,
+    when every input in ``in_vars`` is a number (None otherwise). Calling it skips the
+    dispatcher's typing of each argument, most of a small call's cost. Only for numbers: the
+    plan's key fixes their types, while it does not fix an array's layout (a strided array
+    needs the dispatcher to pick or compile its own code)."""
+    if not all(v.aval.shape == () for v in in_vars) or not hasattr(fn, "overloads"):
+        return None  # (pieces run as a Python function: no dispatcher)
+    try:
+        compiled = fn.overloads.get(tuple(fn.typeof_pyval(a) for a in args))
+    except (TypeError, ValueError):
+        return None
+    return None if compiled is None else compiled.entry_point
+
+
+def fast_call(fn, consts, tables, in_vars, out_avals, out_tree, entry=None):
     """``run(leaves)`` for a compiled function, written as Python source for this signature:
     unpack the leaves, pass 0-d arrays as scalars, call, and rebuild the output pytree with
-    NumPy scalars for 0-d results, in one function (the dispatch cost of small steps)."""
+    NumPy scalars for 0-d results, in one function (the dispatch cost of small steps). With
+    ``entry`` (``entry_point``), it calls that instead of the dispatcher ``fn`` (a Python int
+    beyond int64 raises the dispatcher's ``OverflowError`` there too: a Python int is traced as
+    int64, so no signature of the dispatcher could take it)."""
     from .compile import NUMBA_ERRORS, explain_numba_error
-    env = {"fn": fn, "ndarray": np.ndarray, "NUMBA_ERRORS": NUMBA_ERRORS, "pytree": pytree,
+    env = {"fn": fn, "ndarray": np.ndarray, "NUMBA_ERRORS": NUMBA_ERRORS,
            "explain": explain_numba_error, "LinAlgError": np.linalg.LinAlgError,
            "linalg_error": linalg_error}
+    if entry is not None:
+        env["entry"] = entry
     env.update((f"c{j}", c) for j, c in enumerate(consts))
     env.update((f"t{j}", t) for j, t in enumerate(tables))
     names = [f"a{i}" for i in range(len(in_vars))]
@@ -234,13 +254,17 @@ def fast_call(fn, consts, tables, in_vars, out_avals, out_tree):
             lines += [f"    if type({n}) is ndarray:", f"        {n} = {n}[()]"]
     call = ", ".join([f"c{j}" for j in range(len(consts))] + names +
                      [f"t{j}" for j in range(len(tables))])
-    lines += ["    try:", f"        r = fn({call})", "    except NUMBA_ERRORS as err:",
+    lines += ["    try:", f"        r = {'fn' if entry is None else 'entry'}({call})",
+              "    except NUMBA_ERRORS as err:",
               "        raise explain(err, fn.__funcgrad_info__['path']) from None",
               "    except LinAlgError as err:",
               "        raise linalg_error(err) from None",
               f"    return {_outputs_expr(env, out_avals, out_tree)}"]
-    exec("\n".join(lines), env)  # noqa: S102 - source built above from the IR's avals
-    return env["run"]
+    # the values it reads are a closure's cells, not globals: a cheaper lookup per call
+    source = "".join(f"    {line}\n" for line in [*lines, "return run"])
+    scope = {}
+    exec(f"def make({', '.join(env)}):\n{source}", scope)  # noqa: S102 - built from the avals
+    return scope["make"](**env)
 
 
 def _outputs_expr(env, out_avals, out_tree):
@@ -254,41 +278,53 @@ def _outputs_expr(env, out_avals, out_tree):
             outs.append(f"r[{k}]")
     if out_tree is None:
         return "[" + ", ".join(outs) + "]"
-    try:
-        return _tree_expr(out_tree, outs)
-    except TypeError:
-        env["td"] = out_tree
-        return f"pytree.tree_unflatten(td, [{', '.join(outs)}])"
+    return _tree_expr(out_tree, outs, env)
 
 
 def unflattener(treedef):
-    """A function rebuilding ``treedef`` from a flat sequence (written for the structure when it
-    is made of lists, tuples and dicts: several times faster than the generic walk)."""
-    try:
-        n = treedef.num_leaves
-        return eval("lambda f: " + _tree_expr(treedef, [f"f[{k}]" for k in range(n)]))  # noqa: S307
-    except TypeError:
-        return lambda f: pytree.tree_unflatten(treedef, list(f))
+    """A function rebuilding ``treedef`` from a flat sequence, written for the structure
+    (several times faster than the generic walk).
+
+    >>> import funcgrad as fg
+    >>> from collections import namedtuple
+    >>> P = namedtuple("P", "a b")
+    >>> td = fg.tree_util.tree_structure({"p": P(1, [2]), "q": None})
+    >>> unflattener(td)([10, 20])
+    {'p': P(a=10, b=[20]), 'q': None}
+    """
+    env = {}
+    expr = _tree_expr(treedef, [f"f[{k}]" for k in range(treedef.num_leaves)], env)
+    return eval("lambda f: " + expr, env)  # noqa: S307 - built from the treedef
 
 
-def _tree_expr(td, leaves):
-    """Python expression building pytree ``td`` from leaf expressions (lists, tuples, dicts)."""
+def _tree_expr(td, leaves, env):
+    """Python expression building pytree ``td`` from leaf expressions: lists, tuples and dicts
+    literally, other nodes (namedtuples, registered types) by a function of their children
+    that ``env`` receives (``tree_unflatten`` of that one node)."""
     it = iter(leaves)
 
     def expr(td):
         if td.kind is None:
             return next(it)
+        kids = [expr(c) for c in td.children]
         if td.kind is list:
-            return "[" + ", ".join(map(expr, td.children)) + "]"
+            return "[" + ", ".join(kids) + "]"
         if td.kind is tuple:
-            return "(" + "".join(expr(c) + ", " for c in td.children) + ")"
+            return "(" + "".join(k + ", " for k in kids) + ")"
         if td.kind is dict and all(type(k) in (str, int) for k in td.aux):
-            return "{" + ", ".join(f"{k!r}: {expr(c)}" for k, c in zip(td.aux, td.children)) \
-                + "}"
+            return "{" + ", ".join(f"{k!r}: {c}" for k, c in zip(td.aux, kids)) + "}"
         if td.kind is type(None):
             return "None"
-        raise TypeError("no literal form")
+        name = f"node{len(env)}"
+        env[name] = _node_builder(td)
+        return f"{name}(({''.join(k + ', ' for k in kids)}))"
     return expr(td)
+
+
+def _node_builder(td):
+    """The function building one node of ``td``'s kind and data from its children."""
+    node = pytree.PyTreeDef(td.kind, td.aux, [pytree.LEAF] * len(td.children))
+    return lambda children: pytree.tree_unflatten(node, children)
 
 
 def linalg_error(err):

@@ -1,0 +1,116 @@
+"""The fast path of a jitted call (positional arrays and numbers, no keywords): it must give
+what the general path gives, and never reuse a plan made for other dtypes, shapes or layouts.
+The reference is the same function run by NumPy without ``jit``."""
+import math
+
+import numpy as np
+import pytest
+
+import funcgrad as fg
+import funcgrad.numpy as fnp
+
+
+def f(x, y):
+    return x * y + fnp.sin(x)
+
+
+def fresh():
+    return fg.jit(f)
+
+
+SCALARS = [1.5, 2, True, np.float64(1.5), np.float32(1.5), np.int64(2), np.int32(2),
+           np.array(1.5), np.array(1.5, np.float32), np.array(2, np.int64)]
+
+
+def same(got, want):
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.dtype == want.dtype and got.shape == want.shape, (got.dtype, want.dtype)
+    np.testing.assert_allclose(got, want, rtol=1e-6 if got.dtype == np.float32 else 1e-13)
+
+
+@pytest.mark.parametrize("order", [1, -1], ids=["forward", "reversed"])
+def test_scalars_of_every_kind_in_turn(order):
+    """One function called with each kind of scalar in turn, twice (the second round runs
+    every signature's fast path): each result as NumPy computes it, in its dtype."""
+    jf = fresh()
+    for _ in range(2):
+        for x in SCALARS[::order]:
+            for y in (2.0, np.float32(2.0)):
+                same(jf(x, y), f(np.asarray(x), np.asarray(y)))
+
+
+def test_results_are_numpy_scalars():
+    g = fg.jit(fg.grad(f))
+    for _ in range(3):
+        r = g(1.5, 2.0)
+        assert type(r) is np.float64 and r == 2.0 + math.cos(1.5)
+    r32 = g(np.float32(1.5), np.float32(2.0))
+    assert type(r32) is np.float32
+    assert abs(r32 - (2.0 + math.cos(1.5))) < 1e-6
+
+
+@pytest.mark.parametrize("dtypes", [(np.float32, np.float64, np.int64, np.int32),
+                                    (np.int32, np.int64, np.float64, np.float32)])
+def test_arrays_of_each_dtype_and_shape(dtypes):
+    """Same shape in several dtypes, then new shapes: no plan reused across them."""
+    jf = fresh()
+    for _ in range(2):
+        for dt in dtypes:
+            for shape in [(3,), (4,), (2, 3)]:
+                x = np.arange(math.prod(shape)).reshape(shape).astype(dt)
+                same(jf(x, x), f(x, x))
+
+
+def test_strided_and_fortran_arrays_after_contiguous_ones():
+    """A strided or transposed array has the same shape and dtype as a contiguous one: the
+    compiled code must still read it through its strides."""
+    jf = fresh()
+    base = np.arange(24.0).reshape(4, 6)
+    c = np.ascontiguousarray(base[:, :3])
+    for x in (c, c, base[:, ::2], base[:, :3], np.asfortranarray(c), base[:, :3].copy()):
+        same(jf(x, 2.0), f(x, 2.0))
+
+
+def test_python_int_beyond_int64_is_refused_as_before():
+    """A Python int is traced as int64: one beyond it is refused with Numba's OverflowError,
+    on the fast path as on the first call (main before the fast path did the same)."""
+    g = fg.jit(lambda n, x: x * 2.0 + n)
+    assert g(3, 1.0) == 5.0 and g(3, 1.0) == 5.0
+    with pytest.raises(OverflowError, match="int too big"):
+        g(2 ** 63, 1.0)
+    assert g(-(2 ** 63), 0.0) == -(2.0 ** 63) and g(2 ** 63 - 1, 0.0) == 2.0 ** 63
+    with pytest.raises(OverflowError, match="int too big"):
+        fg.jit(lambda n, x: x * 2.0 + n)(2 ** 63, 1.0)
+
+
+def test_tracers_after_the_fast_path_take_the_traced_path():
+    jf = fresh()
+    assert jf(1.5, 2.0) == jf(1.5, 2.0)
+    d = fg.grad(lambda x: jf(x, 2.0))(1.5)
+    assert abs(d - (2.0 + math.cos(1.5))) < 1e-12
+    vs = fg.vmap(lambda x: jf(x, 2.0))(np.array([0.5, 1.5]))
+    np.testing.assert_allclose(vs, f(np.array([0.5, 1.5]), 2.0), rtol=1e-13)
+
+
+def test_keywords_and_static_arguments_beside_the_fast_path():
+    jf = fresh()
+    assert jf(1.5, 2.0) == jf(1.5, y=2.0) == jf(x=1.5, y=2.0) == f(1.5, 2.0)
+    h = fg.jit(lambda x, n: x * n, static_argnums=1)
+    assert h(2.0, 3) == 6.0 and h(2.0, 4) == 8.0 and h(2.0, 3) == 6.0
+
+
+def test_pytrees_and_none_beside_the_fast_path():
+    g = fg.jit(lambda p, x: p["w"] * x + (0.0 if p["b"] is None else p["b"]))
+    p = {"w": np.ones(3), "b": None}
+    for _ in range(2):
+        np.testing.assert_allclose(g(p, 2.0), 2.0 * np.ones(3))
+        np.testing.assert_allclose(g({"w": np.ones(3), "b": 1.0}, 2.0), 3.0 * np.ones(3))
+
+
+def test_debug_nans_checks_calls_on_the_fast_path():
+    g = fg.jit(lambda x: fnp.log(x) * 2.0)
+    assert g(1.0) == 0.0 and g(1.0) == 0.0
+    with fg.debug_nans():
+        with pytest.raises(FloatingPointError, match="log"):
+            g(-1.0)
+    assert np.isnan(g(-1.0))
