@@ -7,8 +7,11 @@ transformation applies that transformation: ``eval_ir`` is traceable.
 """
 from operator import itemgetter
 
+import numpy as np
+
 from . import nans
 from .ir import Lit
+from .lowering import Elementwise
 
 
 def eval_ir(ir, consts, args):
@@ -30,49 +33,158 @@ def eval_ir(ir, consts, args):
 
 def evaluator(ir):
     """``run(consts, args)``: the outputs of ``ir`` on concrete NumPy values, as ``eval_ir``
-    computes them, at less cost per equation: the plan (each equation's ``impl``, the slots of
-    its inputs and outputs, literals placed in their slots) is made here, once; a call copies
-    one list and calls the impls. Under ``FUNCGRAD_DEBUG_NANS`` (or ``fg.debug_nans()``) it
-    binds, as ``eval_ir`` does, so that each primitive is checked.
+    computes them, at less cost per equation and in less memory. The plan (``_Plan``) is made
+    here, once: each equation's ``impl`` and the slots of its inputs and outputs in one list of
+    values, a slot reused once its value is dead (which drops the array), and an elementwise
+    equation whose impl is a NumPy ufunc computing into the array of a value that died (its
+    own operand, say: ``np.exp(a, out=a)``) instead of a new one. A call copies one list and
+    calls the impls. Under ``FUNCGRAD_DEBUG_NANS`` (or ``fg.debug_nans()``) it binds, as
+    ``eval_ir`` does, so that each primitive is checked.
 
     >>> import funcgrad as fg, numpy as np
     >>> run = evaluator(fg.make_ir(lambda x, y: np.sin(x) * y + 1.0)(np.ones(2), 2.0))
     >>> run([], [np.zeros(2), 2.0])
     [array([1., 1.])]
     """
-    slots = {}
-    template = []
-
-    def slot(x):
-        if isinstance(x, Lit):
-            template.append(x.val)
-            return len(template) - 1
-        if x not in slots:
-            slots[x] = len(template)
-            template.append(None)
-        return slots[x]
-
-    n_in = len(ir.const_vars) + len(ir.in_vars)
-    for v in ir.const_vars + ir.in_vars:
-        slot(v)
-    steps = [(e.prim.impl, e.params, _getter([slot(x) for x in e.inputs]),
-              [slot(v) for v in e.outvars], e.prim.multiple_results) for e in ir.eqns]
-    get_outs = _getter([slot(o) for o in ir.outs])
+    plan = _Plan(ir)
+    steps, template, n_in, get_outs = plan.steps, plan.template, plan.n_in, plan.get_outs
 
     def run(consts, args):
         if nans.enabled:
             return eval_ir(ir, consts, args)
         env = template.copy()
         env[:n_in] = [*consts, *args]
-        for impl, params, get, outs, multiple in steps:
-            out = impl(*get(env), **params)
-            if multiple:
-                for k, o in zip(outs, out):
-                    env[k] = o
+        for impl, params, get, outs, into in steps:
+            if into is not None:
+                env[into] = impl(*get(env), out=env[into])
+            elif outs.__class__ is int:  # the slot of its one result
+                env[outs] = impl(*get(env), **params)
             else:
-                env[outs[0]] = out
+                for k, o in zip(outs, impl(*get(env), **params)):
+                    env[k] = o
         return list(get_outs(env))
     return run
+
+
+def computes_into(eqn):
+    """Whether the evaluator may compute ``eqn`` into an existing array, ``ufunc(*inputs,
+    out=array)``: an elementwise primitive (lowering record ``Elementwise``) whose impl is a
+    NumPy ufunc, with one result, of at least one dimension (a 0-d result is a NumPy scalar),
+    of the dtype the ufunc gives for the operands' dtypes (so the array casts nothing).
+
+    >>> import funcgrad as fg, numpy as np
+    >>> [computes_into(e) for e in fg.make_ir(lambda x: np.sum(np.exp(x)))(np.ones(3)).eqns]
+    [True, False]
+    """
+    ufunc, out = eqn.prim.impl, eqn.outvars[0].aval
+    if not (isinstance(eqn.prim.lowering, Elementwise) and isinstance(ufunc, np.ufunc)
+            and ufunc.nout == 1 and len(eqn.outvars) == 1 and out.shape and not eqn.params):
+        return False
+    try:
+        dtypes = ufunc.resolve_dtypes(tuple(_dtype(x) for x in eqn.inputs) + (None,))
+    except (TypeError, ValueError):  # no loop for these dtypes: NumPy's own error, at run time
+        return False
+    return dtypes[-1] == out.dtype
+
+
+def _dtype(x):
+    return x.val.dtype if isinstance(x, Lit) else np.dtype(x.aval.dtype)
+
+
+class _Plan:
+    """The steps of ``evaluator``: ``(impl, params, get, outs, into)`` per equation, ``get``
+    the tuple of its operands from the list of values, ``outs`` the slot of its result (a
+    list of slots for several), ``into`` the slot of the array it computes into, or None.
+
+    Which arrays it may overwrite (``_disposable``): those the evaluator made itself with an
+    equation that ``computes_into`` (a fresh array, or one it owned), read only by such
+    equations (no other impl could have kept a view of it or returned it as it is), not an
+    output; never the caller's arguments or constants, a literal, a broadcast view. Such an
+    array is overwritten only once its value is dead: after its last reader (the equation
+    that writes into it may be that reader: NumPy computes elementwise in place).
+    """
+
+    def __init__(self, ir):
+        self.template, self.slot_of = [], {}
+        self.free, self.dead_arrays = [], {}  # slots to reuse; slots of disposable arrays by type
+        for v in ir.const_vars + ir.in_vars:
+            self._new_slot(v)
+        self.n_in = len(self.template)
+        self.last_read = _last_reads(ir)
+        self.outs = {o for o in ir.outs if not isinstance(o, Lit)}
+        self.disposable = _disposable(ir)
+        self.steps = [self._step(i, e) for i, e in enumerate(ir.eqns)]
+        self.get_outs = _getter([self._read(o) for o in ir.outs])
+
+    def _new_slot(self, v, value=None):
+        self.template.append(value)
+        if v is not None:
+            self.slot_of[v] = len(self.template) - 1
+        return len(self.template) - 1
+
+    def _read(self, x):
+        return self._new_slot(None, x.val) if isinstance(x, Lit) else self.slot_of[x]
+
+    def _step(self, i, e):
+        get = _getter([self._read(x) for x in e.inputs])
+        for v in dict.fromkeys(x for x in e.inputs if not isinstance(x, Lit)):
+            if self.last_read.get(v) == i:  # dead after this equation
+                self._release(v)
+        into = None
+        if computes_into(e):
+            into = self._take_dead_array(_kind(e.outvars[0]))
+        outs = [self._place(v, into) for v in e.outvars]
+        for v in e.outvars:
+            if v not in self.last_read and v not in self.outs:  # read by nothing: dead at once
+                self._release(v)
+        return (e.prim.impl, e.params, get, outs if e.prim.multiple_results else outs[0], into)
+
+    def _release(self, v):
+        """``v`` is dead: its slot may take another value; its array another result."""
+        if v in self.disposable:
+            self.dead_arrays.setdefault(_kind(v), []).append(self.slot_of[v])
+        elif self.slot_of[v] >= self.n_in:  # (the caller's values keep their slots)
+            self.free.append(self.slot_of[v])
+
+    def _take_dead_array(self, kind):
+        slots = self.dead_arrays.get(kind)
+        return slots.pop() if slots else None
+
+    def _place(self, v, into):
+        if into is not None:
+            self.slot_of[v] = into
+            return into
+        if self.free:
+            self.slot_of[v] = self.free.pop()
+            return self.slot_of[v]
+        return self._new_slot(v)
+
+
+def _kind(v):
+    return v.aval.shape, np.dtype(v.aval.dtype)
+
+
+def _last_reads(ir):
+    """For each variable read by an equation of ``ir`` (and not an output), the index of the
+    last equation reading it."""
+    last = {}
+    for i, e in enumerate(ir.eqns):
+        for x in e.inputs:
+            if not isinstance(x, Lit):
+                last[x] = i
+    for o in ir.outs:
+        last.pop(o, None)
+    return last
+
+
+def _disposable(ir):
+    """The variables whose arrays the evaluator may overwrite once they are dead (``_Plan``;
+    an output is never dead)."""
+    made = {e.outvars[0] for e in ir.eqns if computes_into(e)}
+    for e in ir.eqns:
+        if not computes_into(e):
+            made.difference_update(e.inputs)
+    return made
 
 
 def _getter(positions):

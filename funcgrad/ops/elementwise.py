@@ -80,8 +80,10 @@ def elementwise(name, impl, abstract_eval, scalar, special=None, fast=None, beyo
     return prim
 
 
-def _as_scalar_fn(ufunc):
-    return lambda *xs: ufunc(*xs)
+def _impl(ufunc):
+    """The impl of an op computed by ``ufunc``: a NumPy ufunc itself, so that the NumPy
+    evaluator can compute into an array it no longer needs (``out=``, ``core/interpret.py``)."""
+    return ufunc if isinstance(ufunc, np.ufunc) else lambda *xs: ufunc(*xs)
 
 
 def _takes_complex(ufunc, scalar):
@@ -98,7 +100,7 @@ def _declare(name, ufunc, scalar, differentiable, out_dtype, real_only, slots):
     real_only = real_only or not _takes_complex(ufunc, scalar)
     if isinstance(scalar, Kernel) and not real_only:
         slots["special"] = _complex_form(ufunc, slots.get("special"))
-    return elementwise(name, _as_scalar_fn(ufunc),
+    return elementwise(name, _impl(ufunc),
                        elementwise_abstract(name, out_dtype, real_only), scalar,
                        differentiable=differentiable, **slots)
 
