@@ -80,6 +80,13 @@ class NativeRunner:
         args = self.consts + [a[()] if type(a) is np.ndarray and a.ndim == 0 else a
                               for a in leaves] + list(self.source.args())
         if self.tiered and self.fn is None and not self._compiled_here():
+            if self.handover is None:
+                # the first call is answered before the background work starts: its thread
+                # imports Numba holding the interpreter lock, which the evaluator's NumPy calls
+                # would wait for (W3's first call: 147 -> 90 ms, benchmarks/RESULTS.md J)
+                out = self._evaluate(leaves)
+                self._handover(args).calls += 1
+                return out
             handover = self._handover(args)
             if not handover.ready.is_set():
                 handover.calls += 1
