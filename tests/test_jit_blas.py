@@ -8,8 +8,10 @@ import pytest
 import funcgrad as fg
 from funcgrad.backend import blas
 
-pytestmark = pytest.mark.skipif(blas.NUMPY_GEMM is None,
-                                reason="NumPy is not linked to its bundled OpenBLAS")
+pytestmark = pytest.mark.skipif(
+    blas.NUMPY_GEMM is None,
+    reason="this NumPy is not linked to its bundled OpenBLAS: compiled code then multiplies "
+           "with Numba's fallback, which has no threads to set (test_kernels.py checks it)")
 
 
 def threads():
@@ -41,7 +43,7 @@ def test_products_leave_the_thread_count_as_set(n, dtype):
 
 
 def test_threadpoolctl_limits_are_kept():
-    threadpoolctl = pytest.importorskip("threadpoolctl")
+    import threadpoolctl  # a dev dependency: the tool users set BLAS threads with
     f = fg.jit(lambda a, b: (a @ b).sum())
     a = np.ones((64, 32))
     with threadpoolctl.threadpool_limits(1):

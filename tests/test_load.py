@@ -16,6 +16,10 @@ import funcgrad.numpy as fnp
 from funcgrad.backend import cache
 from funcgrad.backend import compile as native
 
+NEEDS_STATM = pytest.mark.skipif(
+    not os.path.exists("/proc/self/statm"),
+    reason="measures memory through Linux's /proc/self/statm, which this system lacks")
+
 
 def _rss_bytes():
     with open("/proc/self/statm") as f:
@@ -66,13 +70,13 @@ def _calls_grow_no_memory(n):
     assert grown < 2**20, f"{n} calls grew the process by {grown} bytes"
 
 
-@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads /proc")
+@NEEDS_STATM
 def test_many_calls_grow_no_memory():
     _calls_grow_no_memory(200_000)  # 8 leaked bytes a call would be 1.6 MB
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads /proc")
+@NEEDS_STATM
 def test_a_million_calls_grow_no_memory():
     _calls_grow_no_memory(1_000_000)
 

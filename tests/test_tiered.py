@@ -165,7 +165,8 @@ def _alive(pid):
         return False
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="finds the compile process through Linux's /proc")
 @pytest.mark.parametrize("how", ["exit", "killed"])
 def test_the_compile_process_ends_with_the_user_process(tiers, how):
     """At exit in the middle of a compile (atexit), or killed (end of input, death signal):

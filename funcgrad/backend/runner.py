@@ -87,7 +87,7 @@ class NativeRunner:
                 out = self._evaluate(leaves)
                 self._handover(args).calls += 1
                 return out
-            handover = self._handover(args)
+            handover = self.handover
             if not handover.ready.is_set():
                 handover.calls += 1
                 return self._evaluate(leaves)
