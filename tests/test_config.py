@@ -59,6 +59,19 @@ def test_memory_cache_entries(monkeypatch):
             config.memory_cache_entries()
 
 
+def test_tier_up_after(monkeypatch):
+    monkeypatch.delenv("FUNCGRAD_TIER_UP_AFTER", raising=False)
+    assert config.tier_up_after() == 0.3
+    for value, want in ((" 0 ", 0.0), ("2.5", 2.5), ("1e-3", 1e-3)):
+        monkeypatch.setenv("FUNCGRAD_TIER_UP_AFTER", value)
+        assert config.tier_up_after() == want
+    for value in ("-1", "soon", "nan", "inf"):
+        monkeypatch.setenv("FUNCGRAD_TIER_UP_AFTER", value)
+        with pytest.raises(ValueError, match=rf"^FUNCGRAD_TIER_UP_AFTER='{value}' is not a "
+                                             "number of seconds >= 0; set it to how long"):
+            config.tier_up_after()
+
+
 def test_cache_max_mb(monkeypatch):
     monkeypatch.delenv("FUNCGRAD_CACHE_MAX_MB", raising=False)
     assert config.cache_max_bytes() == 512 * 2**20
@@ -108,7 +121,7 @@ def test_every_variable_is_documented():
     read = _variables_read_in(ROOT / "funcgrad" / "backend" / "config.py")
     assert read >= {"FUNCGRAD_CACHE_DIR", "FUNCGRAD_CACHE_MAX_MB", "FUNCGRAD_COMPILE_WORKERS",
                     "FUNCGRAD_TIERED", "FUNCGRAD_MEMORY_CACHE_ENTRIES", "FUNCGRAD_DEBUG_NANS",
-                    "FUNCGRAD_DISABLE_JIT", "FUNCGRAD_LOG_COMPILES"}
+                    "FUNCGRAD_DISABLE_JIT", "FUNCGRAD_LOG_COMPILES", "FUNCGRAD_TIER_UP_AFTER"}
     # config.py is the one module that reads them (doctests aside)
     for f in (ROOT / "funcgrad").rglob("*.py"):
         if f.name != "config.py":

@@ -14,7 +14,6 @@ import pytest
 
 import funcgrad as fg
 from funcgrad.backend import codegen, parallel, pieces
-from funcgrad.backend import compile as backend
 
 # A float32 MLP training step with Adam, like the W2 benchmark at small sizes, with one hidden
 # layer instead of two, and the thresholds for cutting a main function lowered so that its
@@ -237,7 +236,7 @@ def test_chain_module_runs_in_python_and_pieces_are_compiled():
     main = pieces.Function("fn", pieces.CHAIN_MARK + "\ndef fn(a):\n    return fn__1(a)\n",
                            native=False)
     piece = pieces.Function("fn__1", "def fn__1(a):\n    return a\n")
-    text = backend.module_text(codegen.Source([piece, main], {"x": "1"}, "fn", [], [], []))
+    text = codegen.Source([piece, main], {"x": "1"}, "fn", [], [], []).file_text()
     assert pieces.CHAIN_MARK + "\ndef fn(" in text  # undecorated
     assert text.count("@njit") == 1 and "@njit(cache=True" in text.split("def fn__1")[0]
 

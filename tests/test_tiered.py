@@ -3,6 +3,7 @@ process compiles it; the disk cache hands the code over; the switch keeps the re
 rounding), happens once with threads, survives a failed compile or no compile process, and
 leaves no process behind when the interpreter exits."""
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -22,8 +23,10 @@ from funcgrad.core.interpret import eval_ir, evaluator
 
 @pytest.fixture
 def tiers(private_cache, monkeypatch):
-    """Tiered execution on (the suite turns it off), with a cache directory of the test's."""
+    """Tiered execution on (the suite turns it off), with a cache directory of the test's; the
+    native code is asked for at the first call (``test_*_tier_up_*`` test the default)."""
     monkeypatch.setenv("FUNCGRAD_TIERED", "1")
+    monkeypatch.setenv("FUNCGRAD_TIER_UP_AFTER", "0")
     return private_cache
 
 
@@ -63,6 +66,68 @@ def test_first_calls_are_answered_by_numpy_then_the_compiled_code(tiers, capfd, 
     assert "the NumPy evaluator answers the calls until the native code is ready" in err
     assert "switched to compiled code (compiled in another process)" in err
     assert err.count("switched to compiled code") == 1
+
+
+def test_a_function_that_runs_briefly_never_asks_for_native_code(tiers, monkeypatch):
+    # the default rule: the evaluator answers until it has spent FUNCGRAD_TIER_UP_AFTER
+    # seconds on the function (far more than these calls take)
+    monkeypatch.setenv("FUNCGRAD_TIER_UP_AFTER", "600")
+    vg = fg.jit(fg.value_and_grad(loss))
+    w, x, y = _data(1)
+    want_v, want_g = fg.value_and_grad(loss)(w, x, y)
+    for _ in range(3):
+        v, g = vg(w, x, y)
+        assert v == pytest.approx(want_v, rel=1e-13)
+        np.testing.assert_allclose(g, want_g, rtol=1e-12)
+    run = _runner(vg)
+    assert run.handover is None and run.evaluated_calls == 3 and 0 < run.evaluated < 600
+    assert vg.wait_compiled(timeout=300)  # asking for it starts it at once
+    v2, g2 = vg(w, x, y)
+    assert run.fn is not None and not isinstance(_runner(vg), NativeRunner)
+    assert v2 == pytest.approx(want_v, rel=1e-13)
+    np.testing.assert_allclose(g2, want_g, rtol=1e-12)
+
+
+def test_the_evaluators_time_past_the_limit_starts_the_tier_up(tiers, monkeypatch, capfd):
+    monkeypatch.setenv("FUNCGRAD_LOG_COMPILES", "1")
+    monkeypatch.setenv("FUNCGRAD_TIER_UP_AFTER", "1e-12")  # any call takes longer
+    f = fg.jit(lambda x: fnp.sin(x) * 3.0)
+    x = np.linspace(0, 1, 5)
+    np.testing.assert_allclose(f(x), np.sin(x) * 3.0, rtol=1e-15)
+    run = _runner(f)
+    assert run.handover is not None and run.evaluated_calls == 1
+    assert f.wait_compiled(timeout=300)
+    np.testing.assert_allclose(f(x), np.sin(x) * 3.0, rtol=1e-14)
+    err = capfd.readouterr().err
+    assert re.search(r"the NumPy evaluator answers the calls until the native code is ready "
+                     r"\(it answered 1 in \d+\.\d\d s before asking for it\)", err), err
+
+
+def test_a_module_counts_as_cached_only_with_every_piece_compiled(private_cache):
+    # a compile killed at exit may leave the machine code of some pieces and not the others;
+    # loading such a module would compile the rest in the user's process
+    from funcgrad.backend import cache, pieces
+    main = pieces.Function("fn", pieces.CHAIN_MARK + "\ndef fn(a, P, F64, F32):\n"
+                           "    (b, ) = fn__1(a, P, F64, F32)\n"
+                           "    return fn__2(b, P, F64, F32)\n", native=False)
+    parts = [pieces.Function(f"fn__{i}", f"def fn__{i}(a, P, F64, F32):\n    return (a, )\n")
+             for i in (1, 2)]
+    source = codegen.Source(parts + [main], {}, "fn", [], [], [],
+                            [pieces.Piece(f"fn__{i}", [("arg", 0)], 2) for i in (1, 2)])
+    path = os.path.join(cache.root(), f"fg_{cache.code_key(source.file_text())}.py")
+    numba_dir = os.path.join(os.path.dirname(path), "__pycache__")
+    os.makedirs(numba_dir)
+    assert not tiered.in_disk_cache(source)
+    with open(path, "w") as f:
+        f.write(source.file_text())
+    stem = os.path.join(numba_dir, os.path.basename(path)[:-3])
+    for name in (f"{stem}.fn__1-1.py311.nbi", f"{stem}.fn__1-1.py311.1.nbc",
+                 f"{stem}.fn__2-4.py311.nbi"):  # piece 2: an index and no machine code
+        open(name, "w").close()
+    assert cache.compiled_functions(path) == {"fn__1"}
+    assert not tiered.in_disk_cache(source)
+    open(f"{stem}.fn__2-4.py311.1.nbc", "w").close()
+    assert tiered.in_disk_cache(source)
 
 
 def test_a_new_process_loads_the_code_another_compiled(tiers):

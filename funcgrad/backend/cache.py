@@ -53,8 +53,10 @@ def _kernels_hash():
 
 @functools.cache
 def version_tag():
-    import llvmlite
-    import numba
+    """The versions and the CPU that compiled code depends on, in the cache directory's name.
+    Read without importing Numba: tiered execution checks the disk cache before it needs it."""
+    from importlib.metadata import version
+
     import numpy
     cpu = platform.machine()
     try:
@@ -63,7 +65,7 @@ def version_tag():
     except Exception:  # the name only refines the key
         pass
     py = "py%d%d" % sys.version_info[:2]
-    return (f"fg-nb{numba.__version__}-llvm{llvmlite.__version__}-"
+    return (f"fg-nb{version('numba')}-llvm{version('llvmlite')}-"
             f"np{numpy.__version__}-{py}-{cpu}-k{_kernels_hash()}")
 
 
@@ -222,6 +224,18 @@ def numba_files(path):
         return [os.path.join(d, f) for f in os.listdir(d) if f.startswith(stem)]
     except OSError:
         return []
+
+
+def compiled_functions(path):
+    """The names of the functions of the module at ``path`` whose machine code Numba cached
+    (an index and at least one compiled signature: ``<module>.<name>-<line>.py311.nbi`` and
+    ``....<n>.nbc``)."""
+    stem = os.path.splitext(os.path.basename(path))[0] + "."
+    found = {}
+    for f in numba_files(path):
+        name, kind = os.path.basename(f)[len(stem):].split("-", 1)[0], f.rsplit(".", 1)[1]
+        found.setdefault(name, set()).add(kind)
+    return {name for name, kinds in found.items() if kinds >= {"nbi", "nbc"}}
 
 
 def remove_entry(path):

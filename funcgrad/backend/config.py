@@ -38,6 +38,12 @@ variable                            default      meaning
                                                  while another process compiles it, then
                                                  switches (results agree to rounding). Off:
                                                  the first call compiles, and waits.
+``FUNCGRAD_TIER_UP_AFTER``          0.3          seconds of NumPy evaluator time a function's
+                                                 calls may take (tiered execution) before its
+                                                 native code is compiled or loaded: about what
+                                                 loading it costs this process, which a short
+                                                 script would not win back. ``0``: at the first
+                                                 call. ``fn.wait_compiled()`` starts it at once.
 ``FUNCGRAD_VECTOR_WIDTH``           512          the widest vectors compiled loops use where the
                                                  CPU has AVX-512: ``512`` or ``256`` (LLVM's
                                                  own default there). Elsewhere the CPU's own.
@@ -143,6 +149,28 @@ def tiered():
     True
     """
     return flag("FUNCGRAD_TIERED", default=True)
+
+
+def tier_up_after():
+    """Seconds of evaluator time before a function's native code is compiled or loaded
+    (``FUNCGRAD_TIER_UP_AFTER``, default 0.3; a number >= 0).
+
+    >>> tier_up_after() >= 0
+    True
+    """
+    raw = os.environ.get("FUNCGRAD_TIER_UP_AFTER", "")
+    if not raw.strip():
+        return 0.3
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise ValueError(f"FUNCGRAD_TIER_UP_AFTER={raw!r} is not a number of seconds >= 0; set "
+                         "it to how long the NumPy evaluator may answer a function's calls "
+                         "before its native code is compiled or loaded (0: at once; default "
+                         "0.3), or unset it.")
+    return seconds
 
 
 def memory_cache_entries():

@@ -43,9 +43,10 @@ class NativeRunner:
     Made with the module's source (``source.text``) and nothing compiled (``fg.jit(f).source``
     makes one only to read it). Its calls go through three stages:
 
-    1. With tiered execution (``FUNCGRAD_TIERED``, on by default) the first call starts a
-       ``tiered.Handover``: the compile process compiles the module into the disk cache and a
-       thread here loads it, while ``_evaluate`` (the NumPy evaluator) answers the calls.
+    1. With tiered execution (``FUNCGRAD_TIERED``, on by default) ``_evaluate`` (the NumPy
+       evaluator) answers the calls; once it has spent ``FUNCGRAD_TIER_UP_AFTER`` seconds on
+       them (or ``wait`` is called) a ``tiered.Handover`` starts: the compile process compiles
+       the module into the disk cache and a thread here loads it.
        Without it, the first call compiles (or loads) the module itself, and waits.
     2. The first call with the native code ready (``_finish_compile``) calls it through
        ``compile.call_first`` (which logs and explains Numba's errors), then writes ``fast``,
@@ -66,7 +67,12 @@ class NativeRunner:
         self.fn = None  # the compiled main function (a Numba dispatcher), once loaded
         self.fast = None
         self.tiered = config.tiered()  # read now: a test may set it for the functions it makes
+        self.tier_up_after = config.tier_up_after() if self.tiered else 0.0
+        self.evaluated = 0.0  # seconds the evaluator spent on the calls before the handover
+        self.evaluated_calls = 0
+        self.signature = None  # the first call's argument types (``tiered.describe``)
         self.handover = None
+        self.code_key = None  # the key of ``cache.memory``, once Numba is imported
         self.evaluate = None  # the evaluator's plan, made at its first use
         self.lock = threading.Lock()
 
@@ -81,12 +87,7 @@ class NativeRunner:
                               for a in leaves] + list(self.source.args())
         if self.tiered and self.fn is None and not self._compiled_here():
             if self.handover is None:
-                # the first call is answered before the background work starts: its thread
-                # imports Numba holding the interpreter lock, which the evaluator's NumPy calls
-                # would wait for (W3's first call: 147 -> 90 ms, benchmarks/RESULTS.md J)
-                out = self._evaluate(leaves)
-                self._handover(args).calls += 1
-                return out
+                return self._evaluate_before_tier_up(leaves, args)
             handover = self.handover
             if not handover.ready.is_set():
                 handover.calls += 1
@@ -104,17 +105,39 @@ class NativeRunner:
         """Whether this process has compiled this module already (for another signature of
         the same code, such as a new batch size): then it is used at once."""
         if self.handover is None and cache.memory:  # (then Numba is imported)
-            from .compile import module_text
-            self.fn = cache.memory.get(cache.code_key(module_text(self.source)))
+            if self.code_key is None:
+                            self.code_key = cache.code_key(self.source.file_text())
+            self.fn = cache.memory.get(self.code_key)
         return self.fn is not None
 
-    def _handover(self, args):
+    def _evaluate_before_tier_up(self, leaves, args):
+        """Answer with the evaluator, and start the handover once it has spent
+        ``tier_up_after`` seconds on this function: loading native code costs this process
+        about that much (importing Numba, loading the module), which a script that ends sooner
+        would never win back. The first call is answered before the handover starts: its thread
+        imports Numba holding the interpreter lock, which the evaluator's NumPy calls would
+        wait for (W3's first call: 147 -> 90 ms, benchmarks/RESULTS.md J)."""
+        if self.signature is None:
+            n = len(args) - len(self.source.args())  # the tables are the source's own
+            self.signature = [tiered.describe(a) for a in args[:n]]
+        t0 = time.perf_counter()
+        out = self._evaluate(leaves)
+        self.evaluated += time.perf_counter() - t0
+        self.evaluated_calls += 1
+        if self.evaluated >= self.tier_up_after:
+            self._handover()
+        return out
+
+    def _handover(self):
         with self.lock:
             if self.handover is None:
+                args = [tiered.standin(d) for d in self.signature] + list(self.source.args())
                 self.handover = tiered.Handover(self.source, self.label, args)
+                self.handover.calls = self.evaluated_calls
                 if config.log_compiles():
                     print(f"funcgrad: {self.label}: the NumPy evaluator answers the calls until "
-                          "the native code is ready", file=sys.stderr)
+                          f"the native code is ready (it answered {self.evaluated_calls} in "
+                          f"{self.evaluated:.2f} s before asking for it)", file=sys.stderr)
             return self.handover
 
     def wait(self, timeout=None):
@@ -124,6 +147,8 @@ class NativeRunner:
         if self.fast is not None or self.fn is not None:
             return True
         handover = self.handover
+        if handover is None and self.signature is not None:
+            handover = self._handover()  # waiting says the native code is wanted now
         if handover is None or not handover.wait(timeout):
             return False
         return handover.error is None
@@ -160,7 +185,7 @@ class NativeRunner:
         if first and self.handover is not None and config.log_compiles():
             h = self.handover
             print(f"funcgrad: {self.label}: switched to compiled code ({h.where}) "
-                  f"{h.seconds():.2f} s after its first call; the NumPy evaluator answered the "
+                  f"{h.seconds():.2f} s after asking for it; the NumPy evaluator answered the "
                   f"{h.calls} call(s) before", file=sys.stderr)
         if first and self.on_ready is not None:
             self.on_ready(fast)

@@ -36,7 +36,7 @@ _WORKER_MAIN = ("import sys; sys.path.insert(0, %r); "
 
 def describe(value):
     """What the compile process needs to know of an argument: its Numba type, in plain data
-    (so that describing needs no Numba here). See ``worker.standin``.
+    (so that describing needs no Numba here); ``standin`` makes one back.
 
     >>> describe(np.ones((2, 3)).T), describe(2.0)
     (('array', '<f8', 2, 'F', True), ('value', 2.0))
@@ -46,6 +46,27 @@ def describe(value):
     flags = value.flags
     layout = "C" if flags.c_contiguous else "F" if flags.f_contiguous else "A"
     return ("array", value.dtype.str, value.ndim, layout, bool(flags.writeable))
+
+
+def standin(desc):
+    """A value whose Numba type is the one described: a scalar is itself; an
+    array, a tiny one of the same dtype, dimensions, layout and writability.
+
+    >>> a = standin(("array", "<f8", 2, "F", False))
+    >>> a.dtype, a.ndim, a.flags.f_contiguous, a.flags.c_contiguous, a.flags.writeable
+    (dtype('float64'), 2, True, False, False)
+    """
+    if desc[0] != "array":
+        return desc[1]
+    _, dtype, ndim, layout, writeable = desc
+    if layout == "C":
+        a = np.zeros((1,) * ndim, dtype)
+    elif layout == "F":
+        a = np.zeros((2,) * ndim, dtype, order="F")
+    else:  # neither: every other element of the last axis
+        a = np.zeros((2,) * (ndim - 1) + (4,), dtype)[..., ::2]
+    a.setflags(write=writeable)
+    return a
 
 
 class CompileProcessLost(RuntimeError):
@@ -190,20 +211,22 @@ class Handover:
 def _load(ref, source, label, args):
     """The handover thread: have the compile process compile the module unless the disk cache
     has it, load it (or compile it here if the compile process could not), and hand the
-    result to the ``Handover`` if anyone still holds it."""
-    from .compile import CompileError, compile_now, compile_source  # imports Numba, here
+    result to the ``Handover`` if anyone still holds it. Numba is imported here only when
+    there is code to load: importing it holds the interpreter lock for ~0.3 s, which the
+    evaluator's calls would wait for, and a script may end before the compile does."""
     where = "loaded from the disk cache"
-    fn = error = None
+    fn = error = problem = None
     try:
-        if not _in_disk_cache(source):
+        if not in_disk_cache(source):
             where = "compiled in another process"
             path, problem = _compile_elsewhere(ref, source, label, args)
             if problem is not None and problem[0] == "closed":
                 raise _Dropped
-            if problem is not None and problem[0] == "compile":
-                raise CompileError(problem[1])
-            if problem is not None or path == "<memory>":
+            if problem is not None and problem[0] != "compile" or path == "<memory>":
                 where = "compiled in this process (the compile process could not hand it over)"
+        from .compile import CompileError, compile_now, compile_source  # imports Numba, here
+        if problem is not None and problem[0] == "compile":
+            raise CompileError(problem[1])
         fn = compile_source(source, label)
         compile_now(fn, args)  # loads the machine code from the disk cache, or compiles it
     except _Dropped:
@@ -220,15 +243,18 @@ class _Dropped(Exception):
     """Nobody holds the handover any more (or the interpreter is exiting)."""
 
 
-def _in_disk_cache(source):
-    """Whether an earlier process left this module's machine code in the disk cache."""
+def in_disk_cache(source):
+    """Whether an earlier process left in the disk cache the machine code of every function
+    of this module called from Python (its main function, or each of its pieces): a compile
+    killed at exit may have cached some pieces and not others, and the rest would then be
+    compiled here, holding this process's interpreter lock for seconds."""
     from . import cache
-    from .compile import module_text
     root = cache.root()
     if root is None:
         return False
-    path = os.path.join(root, f"fg_{cache.code_key(module_text(source))}.py")
-    return os.path.exists(path) and bool(cache.numba_files(path))
+    path = os.path.join(root, f"fg_{cache.code_key(source.file_text())}.py")
+    wanted = {p.name for p in source.pieces} or {source.fname}
+    return os.path.exists(path) and wanted <= cache.compiled_functions(path)
 
 
 def _compile_elsewhere(ref, source, label, args):

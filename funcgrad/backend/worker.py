@@ -21,31 +21,9 @@ import sys
 import traceback
 import warnings
 
-import numpy as np
-
 from . import cache, config
 from .compile import CompileError, compile_now, compile_source
-
-
-def standin(desc):
-    """A value whose Numba type is the one described: a scalar is itself; an
-    array, a tiny one of the same dtype, dimensions, layout and writability.
-
-    >>> a = standin(("array", "<f8", 2, "F", False))
-    >>> a.dtype, a.ndim, a.flags.f_contiguous, a.flags.c_contiguous, a.flags.writeable
-    (dtype('float64'), 2, True, False, False)
-    """
-    if desc[0] != "array":
-        return desc[1]
-    _, dtype, ndim, layout, writeable = desc
-    if layout == "C":
-        a = np.zeros((1,) * ndim, dtype)
-    elif layout == "F":
-        a = np.zeros((2,) * ndim, dtype, order="F")
-    else:  # neither: every other element of the last axis
-        a = np.zeros((2,) * (ndim - 1) + (4,), dtype)[..., ::2]
-    a.setflags(write=writeable)
-    return a
+from .tiered import standin
 
 
 def compile_job(source, label, cache_dir, descs):
@@ -79,11 +57,23 @@ def _die_with_parent():
         pass
 
 
+def _yield_to_the_user():
+    """Run at the lowest priority: the compile runs on cores the user's work leaves idle. At
+    the default priority it took a core from the user's process: on 2 cores the evaluator's
+    NumPy matmuls, whose second OpenBLAS thread then waited for it, ran the digits example's
+    epochs 2-10x slower while the compile lasted."""
+    try:
+        os.nice(19)
+    except (AttributeError, OSError):  # no nice on Windows; refused: compile all the same
+        pass
+
+
 def main():
     """Answer jobs until the end of input."""
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything printed goes to stderr, never into the answers
     _die_with_parent()
+    _yield_to_the_user()
     warnings.simplefilter("ignore")  # the parent reports what matters
     jobs = sys.stdin.buffer
     while True:
