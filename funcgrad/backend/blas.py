@@ -22,8 +22,6 @@ Numba that compute the same product with Numba's ``np.dot`` (and say "one thread
 thread count is left alone).
 """
 import ctypes
-import glob
-import os
 
 import llvmlite.binding as llvm
 import numpy as np
@@ -32,28 +30,27 @@ from numba import carray, cfunc, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from ..ops import openblas
+
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 SYMBOLS = {"f": "funcgrad_cblas_sgemm", "d": "funcgrad_cblas_dgemm"}
 NUMPY_NAMES = {"f": "scipy_cblas_sgemm64_", "d": "scipy_cblas_dgemm64_"}
 THREADS_SYMBOLS = {"get": "funcgrad_blas_get_threads", "set": "funcgrad_blas_set_threads"}
-NUMPY_THREADS_NAMES = {"get": "scipy_openblas_get_num_threads64_",
-                       "set": "scipy_openblas_set_num_threads64_"}
-THREADED_MIN_MNK = 1 << 27  # m * n * k: 512^3, ~2-5 ms on one core, far above a step's products
+NUMPY_THREADS_NAMES = {"get": openblas.GET_THREADS, "set": openblas.SET_THREADS}
+THREADED_MIN_MNK = openblas.THREADED_MIN_MNK  # the same rule as NumPy's products in funcgrad
 
 
 def _numpy_gemm():
     """Addresses of NumPy's CBLAS sgemm/dgemm (ILP64) and of its OpenBLAS's thread-count
     getter and setter, or None."""
-    libs = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
-    names = {**NUMPY_NAMES, **NUMPY_THREADS_NAMES}
-    for path in sorted(glob.glob(os.path.join(libs, "*openblas64*"))):
-        try:
-            lib = ctypes.CDLL(path)
-            return {k: ctypes.cast(getattr(lib, name), ctypes.c_void_p).value
-                    for k, name in names.items()}
-        except (OSError, AttributeError):
-            continue
-    return None
+    lib = openblas.library()
+    if lib is None:
+        return None
+    try:
+        return {k: ctypes.cast(getattr(lib, name), ctypes.c_void_p).value
+                for k, name in {**NUMPY_NAMES, **NUMPY_THREADS_NAMES}.items()}
+    except AttributeError:
+        return None
 
 
 def _fallback(ftype):

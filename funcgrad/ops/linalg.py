@@ -18,6 +18,7 @@ from ..core.lowering import Structural
 from ..core.primitive import Primitive
 from ..errors import user_frame
 from . import kernel_names as K
+from . import openblas
 from .broadcasting import (
     all_front,
     broadcast_in_dim,
@@ -302,7 +303,7 @@ def _small_matmul_as_loops(e):
     return eqns
 
 
-matmul_p = Primitive("matmul", impl=np.matmul, abstract_eval=_matmul_abstract,
+matmul_p = Primitive("matmul", impl=openblas.matmul, abstract_eval=_matmul_abstract,
                      jvp=_matmul_jvp, vjp=_matmul_vjp, batch=_matmul_batch,
                      lowering=Structural(_emit_matmul, rewrite=_small_matmul_as_loops))
 
