@@ -61,7 +61,7 @@ def test_memory_cache_entries(monkeypatch):
 
 def test_tier_up_after(monkeypatch):
     monkeypatch.delenv("FUNCGRAD_TIER_UP_AFTER", raising=False)
-    assert config.tier_up_after() == 0.3
+    assert config.tier_up_after() == 0.5
     for value, want in ((" 0 ", 0.0), ("2.5", 2.5), ("1e-3", 1e-3)):
         monkeypatch.setenv("FUNCGRAD_TIER_UP_AFTER", value)
         assert config.tier_up_after() == want

@@ -38,7 +38,7 @@ variable                            default      meaning
                                                  while another process compiles it, then
                                                  switches (results agree to rounding). Off:
                                                  the first call compiles, and waits.
-``FUNCGRAD_TIER_UP_AFTER``          0.3          seconds of NumPy evaluator time a function's
+``FUNCGRAD_TIER_UP_AFTER``          0.5          seconds of NumPy evaluator time a function's
                                                  calls may take (tiered execution) before its
                                                  native code is compiled or loaded: about what
                                                  loading it costs this process, which a short
@@ -153,14 +153,14 @@ def tiered():
 
 def tier_up_after():
     """Seconds of evaluator time before a function's native code is compiled or loaded
-    (``FUNCGRAD_TIER_UP_AFTER``, default 0.3; a number >= 0).
+    (``FUNCGRAD_TIER_UP_AFTER``, default 0.5; a number >= 0).
 
     >>> tier_up_after() >= 0
     True
     """
     raw = os.environ.get("FUNCGRAD_TIER_UP_AFTER", "")
     if not raw.strip():
-        return 0.3
+        return 0.5
     try:
         seconds = float(raw)
     except ValueError:
@@ -169,7 +169,7 @@ def tier_up_after():
         raise ValueError(f"FUNCGRAD_TIER_UP_AFTER={raw!r} is not a number of seconds >= 0; set "
                          "it to how long the NumPy evaluator may answer a function's calls "
                          "before its native code is compiled or loaded (0: at once; default "
-                         "0.3), or unset it.")
+                         "0.5), or unset it.")
     return seconds
 
 
