@@ -68,10 +68,33 @@ def test_value_and_grad_against_the_closed_form():
 def test_an_argument_used_twice_and_returned_is_never_written():
     x = np.linspace(-1.0, 1.0, 7)
     a, b, c = _check(fg.make_ir(lambda x: (x, x * x + x, fnp.exp(x * x)))(x), [x])
-    assert a is x  # the output that is the argument itself
+    assert a is not x and not np.shares_memory(a, x)  # a copy, as compiled code returns
+    np.testing.assert_array_equal(a, x)
     np.testing.assert_array_equal(b, x * x + x)
     np.testing.assert_array_equal(c, np.exp(x * x))
     assert not np.shares_memory(b, c)
+
+
+def test_outputs_share_no_memory_with_arguments_constants_literals_or_each_other():
+    w = np.arange(6.0)  # a constant
+    def f(x):
+        y = fnp.exp(x)
+        return x.reshape(2, 3), x.T, w, fnp.ones(6), y, y, y.reshape(3, 2), fnp.sum(y)
+    x = np.linspace(-1.0, 1.0, 6)
+    ir = fg.make_ir(f)(x)
+    run = evaluator(ir)
+    outs = run(list(ir.consts), [x])
+    want = [x.reshape(2, 3), x.T, w, np.ones(6), np.exp(x), np.exp(x), np.exp(x).reshape(3, 2)]
+    for got, ref in zip(outs, want):
+        np.testing.assert_array_equal(got, ref)
+    arrays = [o for o in outs if np.ndim(o)]
+    for i, a in enumerate(arrays):
+        assert not np.shares_memory(a, x) and not np.shares_memory(a, w)
+        assert not any(np.shares_memory(a, b) for b in arrays[i + 1:]), i
+    again = run(list(ir.consts), [x])  # a literal's array is not the one handed out before
+    outs[3][:] = 7.0
+    np.testing.assert_array_equal(again[3], np.ones(6))
+    np.testing.assert_array_equal(run(list(ir.consts), [x])[3], np.ones(6))
 
 
 def test_a_value_read_after_an_equation_is_not_its_buffer():

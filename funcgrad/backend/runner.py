@@ -166,8 +166,7 @@ class NativeRunner:
         """The outputs from the NumPy evaluator (while the native code is not ready)."""
         if self.evaluate is None:
             self.evaluate = evaluator(self.ir)
-        outs = self.evaluate(self.consts, leaves)
-        return self.finish([np.array(o) if np.ndim(o) else o for o in outs])
+        return self.finish(self.evaluate(self.consts, leaves))  # (outputs of their own)
 
     def _finish_compile(self, args):
         """Call the native code the first time (Numba compiles or loads it now, unless the

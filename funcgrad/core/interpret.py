@@ -38,8 +38,10 @@ def evaluator(ir):
     values, a slot reused once its value is dead (which drops the array), and an elementwise
     equation whose impl is a NumPy ufunc computing into the array of a value that died (its
     own operand, say: ``np.exp(a, out=a)``) instead of a new one. A call copies one list and
-    calls the impls. Under ``FUNCGRAD_DEBUG_NANS`` (or ``fg.debug_nans()``) it binds, as
-    ``eval_ir`` does, so that each primitive is checked.
+    calls the impls. Its outputs share no memory with the arguments, the constants or each
+    other, as compiled code's do: an output that is not an array a ufunc made in this call is
+    copied (a view of an argument, a literal, an output twice). Under ``FUNCGRAD_DEBUG_NANS``
+    (or ``fg.debug_nans()``) it binds, as ``eval_ir`` does, so that each primitive is checked.
 
     >>> import funcgrad as fg, numpy as np
     >>> run = evaluator(fg.make_ir(lambda x, y: np.sin(x) * y + 1.0)(np.ones(2), 2.0))
@@ -48,6 +50,7 @@ def evaluator(ir):
     """
     plan = _Plan(ir)
     steps, template, n_in, get_outs = plan.steps, plan.template, plan.n_in, plan.get_outs
+    copies = plan.copies
 
     def run(consts, args):
         if nans.enabled:
@@ -62,7 +65,11 @@ def evaluator(ir):
             else:
                 for k, o in zip(outs, impl(*get(env), **params)):
                     env[k] = o
-        return list(get_outs(env))
+        outs = list(get_outs(env))
+        for j in copies:
+            if np.ndim(outs[j]):
+                outs[j] = np.array(outs[j])
+        return outs
     return run
 
 
@@ -115,6 +122,8 @@ class _Plan:
         self.disposable = _disposable(ir)
         self.steps = [self._step(i, e) for i, e in enumerate(ir.eqns)]
         self.get_outs = _getter([self._read(o) for o in ir.outs])
+        made = {e.outvars[0] for e in ir.eqns if computes_into(e)}  # a new array, or ours
+        self.copies = [j for j, o in enumerate(ir.outs) if o not in made or o in ir.outs[:j]]
 
     def _new_slot(self, v, value=None):
         self.template.append(value)
