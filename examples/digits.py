@@ -40,7 +40,7 @@ def run(epochs=20, out_dir="out", plots=True, verbose=True):
     per_epoch = float(np.median(hist["epoch_time"][1:] or hist["epoch_time"]))
     if verbose:
         print(f"digits: test accuracy {acc:.2%} after {epochs} epochs, "
-              f"{per_epoch * 1e3:.1f} ms per epoch (median; the first includes compiling)")
+              f"{per_epoch * 1e3:.1f} ms per epoch (median over the epochs after the first)")
     result = {"accuracy": acc, "epoch_time": per_epoch, "history": hist}
     if plots:
         from funcgrad import viz
