@@ -103,23 +103,35 @@ def kernel_cache_dir():
     return d or _user_cache("funcgrad", "kernels")
 
 
+def number(name, default, convert, valid, what):
+    """The numeric variable ``name``: ``default`` when unset or empty, else ``convert(text)``,
+    which must be ``valid``; otherwise a ``ValueError`` saying it is not ``what`` (the text
+    after "is not", with what to set).
+
+    >>> number("AN_UNSET_EXAMPLE", 3, int, lambda n: n > 0, "a positive whole number")
+    3
+    """
+    raw = os.environ.get(name, "")
+    if not raw.strip():
+        return default
+    try:
+        value = convert(raw)
+    except ValueError:
+        value = None
+    if value is None or not valid(value):
+        raise ValueError(f"{name}={raw!r} is not {what}, or unset it.")
+    return value
+
+
 def cache_max_bytes():
     """The disk cache's size cap in bytes (``FUNCGRAD_CACHE_MAX_MB``, default 512 MB).
 
     >>> cache_max_bytes() > 0
     True
     """
-    raw = os.environ.get("FUNCGRAD_CACHE_MAX_MB", "")
-    if not raw.strip():
-        return 512 * 2**20
-    try:
-        mb = float(raw)
-    except ValueError:
-        mb = math.nan
-    if not (math.isfinite(mb) and mb > 0):
-        raise ValueError(f"FUNCGRAD_CACHE_MAX_MB={raw!r} is not a positive number of "
-                         "megabytes; set it to the size cap of the disk cache of compiled "
-                         "code (default 512), or unset it.")
+    mb = number("FUNCGRAD_CACHE_MAX_MB", 512, float, lambda v: math.isfinite(v) and v > 0,
+                "a positive number of megabytes; set it to the size cap of the disk cache "
+                "of compiled code (default 512)")
     return int(mb * 2**20)
 
 
@@ -158,19 +170,10 @@ def tier_up_after():
     >>> tier_up_after() >= 0
     True
     """
-    raw = os.environ.get("FUNCGRAD_TIER_UP_AFTER", "")
-    if not raw.strip():
-        return 0.5
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = math.nan
-    if not (math.isfinite(seconds) and seconds >= 0):
-        raise ValueError(f"FUNCGRAD_TIER_UP_AFTER={raw!r} is not a number of seconds >= 0; set "
-                         "it to how long the NumPy evaluator may answer a function's calls "
-                         "before its native code is compiled or loaded (0: at once; default "
-                         "0.5), or unset it.")
-    return seconds
+    return number("FUNCGRAD_TIER_UP_AFTER", 0.5, float, lambda v: math.isfinite(v) and v >= 0,
+                  "a number of seconds >= 0; set it to how long the NumPy evaluator may "
+                  "answer a function's calls before its native code is compiled or loaded "
+                  "(0: at once; default 0.5)")
 
 
 def memory_cache_entries():
@@ -180,18 +183,9 @@ def memory_cache_entries():
     >>> memory_cache_entries() >= 1
     True
     """
-    raw = os.environ.get("FUNCGRAD_MEMORY_CACHE_ENTRIES", "")
-    if not raw.strip():
-        return 1024
-    try:
-        n = int(raw)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise ValueError(f"FUNCGRAD_MEMORY_CACHE_ENTRIES={raw!r} is not a positive whole "
-                         "number; set it to how many compiled functions to keep in memory "
-                         "(default 1024), or unset it.")
-    return n
+    return number("FUNCGRAD_MEMORY_CACHE_ENTRIES", 1024, int, lambda n: n >= 1,
+                  "a positive whole number; set it to how many compiled functions to keep "
+                  "in memory (default 1024)")
 
 
 def compile_process_environment():
