@@ -66,6 +66,18 @@ MUTANTS = [
     ("funcgrad/core/nans.py",
      "    return a is None or a.dtype.kind not in \"fc\" or bool(np.isfinite(a).all())",
      "    return True", "FUNCGRAD_DEBUG_NANS never fires"),
+    ("funcgrad/backend/runner.py", "        if self.evaluated >= self.tier_up_after:",
+     "        if True:", "tiered execution asks for native code at every first call"),
+    ("funcgrad/backend/tiered.py",
+     "    wanted = {p.name for p in source.pieces} or {source.fname}",
+     "    wanted = {source.fname}",
+     "a module with only some pieces compiled counts as cached (compiled in the user's process)"),
+    ("funcgrad/ops/openblas.py",
+     "            lib.scipy_openblas_set_num_threads64_(_state[\"saved\"])", "            pass",
+     "the evaluator's products leave OpenBLAS on one thread for good"),
+    ("funcgrad/core/interpret.py",
+     "if o not in made or o in ir.outs[:j]]", "if False]",
+     "the evaluator hands out views of the arguments"),
 ]
 
 
