@@ -114,3 +114,25 @@ def test_debug_nans_checks_calls_on_the_fast_path():
         with pytest.raises(FloatingPointError, match="log"):
             g(-1.0)
     assert np.isnan(g(-1.0))
+
+
+def test_a_module_that_reads_no_table_takes_none():
+    # the run-time tables are three arrays a call unboxes: W6's gradient of two numbers reads
+    # none of them, so its function takes none
+    g = fg.jit(fg.grad(f))
+    assert g.source(1.5, 2.0).startswith("def fn(a, b):\n")
+    assert math.isclose(g(1.5, 2.0), 2.0 + math.cos(1.5), rel_tol=1e-15)
+    assert math.isclose(g(0.25, -3.0), -3.0 + math.cos(0.25), rel_tol=1e-15)
+    # a float literal is read from F64 (one code for every value of it); a branch is a
+    # function of the module, called with the tables: both keep them
+    for lit in (0.37, -2.5):
+        h = fg.jit(lambda x, lit=lit: x * lit)
+        assert h.source(1.0).startswith("def fn(a, P, F64, F32):\n")
+        assert h(3.0) == 3.0 * lit
+    c = fg.jit(lambda x: fg.lax.cond(x > 0, lambda v: v * 2.0, lambda v: -v, x))
+    assert "def fn(a, P, F64, F32):" in c.source(1.0)
+    assert c(1.5) == 3.0 and c(-1.5) == 1.5
+    v = fg.jit(lambda x: fnp.tanh(x) * 2.0)  # array sizes are read from P
+    assert v.source(np.ones(3)).startswith("def fn(a, P, F64, F32):\n")
+    np.testing.assert_allclose(v(np.linspace(-1, 1, 5)), np.tanh(np.linspace(-1, 1, 5)) * 2.0,
+                               rtol=1e-15)

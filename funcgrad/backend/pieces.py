@@ -88,9 +88,9 @@ class Layout:
         self.name, self.params, self.blocks, self.ret = name, params, blocks, ret
         self.table_reads = table_reads
 
-    def whole(self):
-        """The function as one text."""
-        head = [f"def {self.name}({', '.join(self.params + list(TABLES))}):"]
+    def whole(self, tables=TABLES):
+        """The function as one text, taking the run-time ``tables`` after its parameters."""
+        head = [f"def {self.name}({', '.join(self.params + list(tables))}):"]
         reads = ["    " + ln for ln in self.table_reads.values()]
         body = [ln for b in self.blocks + [self.ret] for ln in b.lines]
         return "\n".join(head + reads + body) + "\n"
@@ -100,14 +100,15 @@ class Layout:
         return ["    " + self.table_reads[n] for n in sorted(tables, key=_table_order)]
 
 
-def assemble(layout, types=None, max_lines=None, piece_lines=None):
+def assemble(layout, types=None, max_lines=None, piece_lines=None, tables=TABLES):
     """The functions ``layout`` becomes: itself, whole, when short enough; else its pieces
     followed by a main function of the same name and signature that calls them. Also returns
     what ``parallel`` needs to compile each piece before the first call.
 
     With ``types`` (the type spec of every value of known type, by name: see ``Piece``) the main
     function is a Python chain, cut where every value passed between pieces has a known type
-    where possible; without, a compiled chain."""
+    where possible; without, a compiled chain. Every function takes the run-time ``tables``
+    (a module that reads none takes none: a call then unboxes three arrays fewer)."""
     in_python = types is not None
     if max_lines is None:
         max_lines = MAIN_MAX_LINES if in_python else MAX_LINES
@@ -123,16 +124,16 @@ def assemble(layout, types=None, max_lines=None, piece_lines=None):
     else:
         cuts = _greedy_cuts(sizes, piece_lines)
     if not cuts:
-        return [Function(layout.name, layout.whole())], []
+        return [Function(layout.name, layout.whole(tables))], []
     bounds = list(zip([0] + [c + 1 for c in cuts], cuts + [len(sizes) - 1]))
     functions, calls, pieces = [], [], []
     for i, (a, b) in enumerate(bounds):
         fn, call, piece = _piece(layout, f"{layout.name}__{i + 1}", layout.blocks[a:b + 1],
-                                 live[b], types)
+                                 live[b], types, tables)
         functions.append(fn)
         calls.append(call)
         pieces.append(piece)
-    functions.append(_chain(layout, calls, in_python))
+    functions.append(_chain(layout, calls, in_python, tables))
     return functions, pieces if in_python else []
 
 
@@ -150,18 +151,18 @@ def _live_after(layout):
     return live
 
 
-def _piece(layout, name, blocks, live, types):
+def _piece(layout, name, blocks, live, types, tables):
     """A piece's function, the statement of the chain that calls it, and its ``Piece``."""
     defined = set().union(*(b.defines for b in blocks))
     ins = sorted(set().union(*(b.reads for b in blocks)) - defined)
     outs = sorted(live & defined)
-    lines = [f"def {name}({', '.join(ins + list(TABLES))}):"]
+    lines = [f"def {name}({', '.join(ins + list(tables))}):"]
     lines += layout.reads_of(set().union(*(b.tables for b in blocks)))
     lines += [ln for b in blocks for ln in b.lines]
     lines.append("    return (" + "".join(f"{n}, " for n in outs) + ")")
-    args, piece = ins + list(TABLES), None
+    args, piece = ins + list(tables), None
     if types is not None:
-        params = layout.params + list(TABLES)
+        params = layout.params + list(tables)
         specs = [("arg", params.index(n)) if n in params else types.get(n) for n in args]
         piece = Piece(name, specs, len(lines))
         args = [n if n in params else _retyped(n, types.get(n)) for n in args]
@@ -170,10 +171,10 @@ def _piece(layout, name, blocks, live, types):
     return Function(name, "\n".join(lines) + "\n"), call, piece
 
 
-def _chain(layout, calls, in_python):
+def _chain(layout, calls, in_python, tables):
     """The main function of a chain: the calls of the pieces, then the return."""
     head = [CHAIN_MARK] if in_python else []
-    head.append(f"def {layout.name}({', '.join(layout.params + list(TABLES))}):")
+    head.append(f"def {layout.name}({', '.join(layout.params + list(tables))}):")
     lines = head + layout.reads_of(layout.ret.tables) + calls + layout.ret.lines
     return Function(layout.name, "\n".join(lines) + "\n", native=not in_python)
 
