@@ -133,7 +133,9 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     """
     if not any(isinstance(v, Tracer) for v in (start, stop, base)):
         return as_traced(np.logspace(start, stop, num, endpoint, base, dtype, axis))
-    out = asarray_or_tracer(base) ** linspace(start, stop, num, endpoint, axis=axis)
+    # a Python number base is weakly typed, as in NumPy: float32 ends give float32
+    b = base if type(base) in (int, float, complex) else asarray_or_tracer(base)
+    out = b ** linspace(start, stop, num, endpoint, axis=axis)
     return out if dtype is None else astype(out, dtype)
 
 
@@ -147,7 +149,9 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     """
     if not isinstance(start, Tracer) and not isinstance(stop, Tracer):
         return as_traced(np.geomspace(start, stop, num, endpoint, dtype, axis))
-    start, stop = asarray_or_tracer(start), asarray_or_tracer(stop)
+    # NumPy computes in at least float64 (float32 ends give float64)
+    dt = np.result_type(dtype_of(start), dtype_of(stop), np.float64)
+    start, stop = astype(asarray_or_tracer(start), dt), astype(asarray_or_tracer(stop), dt)
     out = exp(linspace(log(start), log(stop), num, endpoint, axis=axis))
     if num > 0:  # the ends exactly, as NumPy gives them
         ends = [broadcast_to(start, out.shape[:axis] + out.shape[axis + 1:])]
