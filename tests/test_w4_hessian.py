@@ -1,13 +1,17 @@
 """W4 (issue 13): the Hessian of logistic regression computes what its closed form computes.
 
-``hessian = jacfwd(jacrev(f))``; ``jacrev`` of a one-element output pulls back once instead
-of over a basis of one row. Checked against the closed form ``X.T @ (X * p(1-p)) / n`` and
-central differences."""
+``hessian = jacfwd(jacrev(f))`` pushes ``jacfwd``'s identity basis through ``X @ w``; the
+backend folds that product (``passes.fold_known_operands``), and ``jacrev`` of a one-element
+output pulls back once instead of over a basis of one row. Checked against the closed form
+``X.T @ (X * p(1-p)) / n``, central differences, and products with constants that are *not*
+an identity (which must stay products)."""
 import numpy as np
 import pytest
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
+from funcgrad.backend import passes
+from funcgrad.ops.linalg import matmul_p
 
 
 def logistic_data(dtype=np.float64, n=200, d=16, seed=0):
@@ -38,6 +42,10 @@ def central_differences(f, x, eps=1e-6):
     return np.moveaxis(np.array(cols), 0, -1).reshape(np.shape(f(x)) + x.shape)
 
 
+def matmuls(ir):
+    return [e for e in ir.eqns if e.prim is matmul_p]
+
+
 @pytest.mark.parametrize("jitted", [False, True], ids=["eager", "jit"])
 def test_logistic_hessian_equals_closed_form(jitted):
     w, X, y = logistic_data()
@@ -53,6 +61,41 @@ def test_logistic_hessian_float32():
     np.testing.assert_allclose(got, closed_form(w, X, y), rtol=2e-5, atol=2e-6)
 
 
+def test_folded_hessian_has_only_the_closed_forms_products():
+    """The regression guard: after the passes, the IR multiplies by no identity; its two
+    products are the closed form's own (``X @ w`` and ``X.T @ (...)``)."""
+    w, X, y = logistic_data()
+    ir = fg.make_ir(fg.hessian(loss))(w, X, y)
+    eye_products = [e for e in matmuls(ir)
+                    if any(x in passes.known_values(ir) for x in e.inputs)]
+    assert len(eye_products) == 1  # as traced: X @ I, the basis through X @ w
+    folded = passes.optimize(ir)
+    assert len(matmuls(folded)) == 2
+    known = passes.known_values(folded)
+    assert not [e for e in matmuls(folded) if any(x in known for x in e.inputs)]
+    assert fg.jit(fg.hessian(loss)).source(w, X, y).count("dot_(") == 2
+
+
+def test_product_with_a_constant_that_is_not_an_identity_stays():
+    """Constants next to the identity (scaled, one entry off, one batch entry off, a
+    permutation) are multiplied, compiled and eagerly alike."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((5, 4))
+    off = np.eye(4)
+    off[0, 3] = 1e-300  # a product differs from x only below the smallest normal number
+    batched = np.stack([np.eye(4), np.eye(4)[::-1]])
+    for c in (2 * np.eye(4), off, np.eye(4)[[1, 0, 2, 3]]):
+        ir = fg.make_ir(lambda x, c=c: x @ c)(x)
+        assert len(matmuls(passes.optimize(ir))) == 1
+    f = fg.jit(lambda x: (x @ off, fnp.stack([x, x]) @ batched, x @ np.eye(4)))
+    a, b, c = f(x)
+    np.testing.assert_array_equal(a, x @ off)
+    np.testing.assert_array_equal(b, np.stack([x, x]) @ batched)
+    np.testing.assert_array_equal(c, x)
+    ir = fg.make_ir(lambda x: fnp.stack([x, x]) @ batched)(x)
+    assert len(matmuls(passes.optimize(ir))) == 1
+
+
 def test_jacfwd_through_products_on_both_sides_jit_and_eager():
     """The basis of a vector input is folded on either side of a product (``A @ x``, ``x @
     C``); against central differences, compiled and eagerly."""
@@ -66,6 +109,8 @@ def test_jacfwd_through_products_on_both_sides_jit_and_eager():
     want = central_differences(lambda x: np.tanh(A @ x) * (x @ C), x)
     for jac in (fg.jacfwd(f), fg.jit(fg.jacfwd(f))):
         np.testing.assert_allclose(jac(x, A), want, rtol=1e-8, atol=1e-9)
+    ir = fg.make_ir(fg.jacfwd(f))(x, A)
+    assert (len(matmuls(ir)), len(matmuls(passes.fold_known_operands(ir)))) == (4, 2)
 
 
 def test_jacfwd_of_a_matrix_input_multiplies_by_its_basis():
@@ -81,6 +126,16 @@ def test_jacfwd_of_a_matrix_input_multiplies_by_its_basis():
     want = central_differences(lambda x: np.tanh(A @ x @ B), x)
     for jac in (fg.jacfwd(f), fg.jit(fg.jacfwd(f))):
         np.testing.assert_allclose(jac(x, A), want, rtol=1e-8, atol=1e-9)
+    ir = fg.make_ir(fg.jacfwd(f))(x, A)
+    assert len(matmuls(passes.fold_known_operands(ir))) == len(matmuls(ir))
+
+
+def test_holomorphic_jacfwd_of_a_product_folds_a_complex_basis():
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((3, 2)) + 1j * rng.standard_normal((3, 2))
+    z = np.array([1.0 + 2.0j, -0.5j])
+    jac = fg.jit(fg.jacfwd(lambda z: A @ z, holomorphic=True))
+    np.testing.assert_allclose(jac(z), A, rtol=1e-15)
 
 
 @pytest.mark.parametrize("shape", [(), (1,), (1, 1)])

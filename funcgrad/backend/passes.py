@@ -2,11 +2,14 @@
 
 ``compile_ir`` (``runner``) inlines calls and, where some equation has no compiled form, cuts
 the IR into segments around it; the renderer (``codegen``) optimizes each function's IR just
-before writing it: small matrix products become loops (``expand_rewrites``), then repeated
-equations, reshapes of reshapes and dead equations go (``simplify``). Every pass keeps the
+before writing it: products that return an operand given the captured constants' values go
+(``fold_known_operands``), small matrix products become loops (``expand_rewrites``), then
+repeated equations, reshapes of reshapes and dead equations go (``simplify``). Every pass keeps the
 variables it does not remove, so generated code names them as ``print(ir)`` does.
 """
-from ..core.ir import IR, Eqn, Var, param_key
+import numpy as np
+
+from ..core.ir import IR, Eqn, Lit, Var, param_key
 from ..core.lowering import Call, Structural
 
 
@@ -65,6 +68,54 @@ def expand_rewrites(ir):
     return IR(ir.in_vars, eqns, ir.outs, ir.const_vars, ir.consts, ir.in_tree, ir.out_tree)
 
 
+KNOWN_SIZE_LIMIT = 1 << 16  # elements: larger constants are not looked at when compiling
+
+
+def known_values(ir):
+    """{var: value} for the variables of ``ir`` whose values are known before it runs: its
+    captured constants (``ir.consts``, the values of ``ir.const_vars``) and the outputs of
+    equations that read only those and literals and are no larger than their largest operand
+    (a constant reshaped or transposed; never a broadcast made into an array)."""
+    known = {v: c for v, c in zip(ir.const_vars, ir.consts)
+             if isinstance(c, np.ndarray) and c.size <= KNOWN_SIZE_LIMIT}
+    for e in ir.eqns:
+        if (not known or len(e.outvars) != 1 or isinstance(e.prim.lowering, Call)
+                or _structural(e).irs or not all(isinstance(x, Lit) or x in known
+                                                 for x in e.inputs)):
+            continue
+        vals = [x.val if isinstance(x, Lit) else known[x] for x in e.inputs]
+        if e.outvars[0].aval.size <= max(np.size(v) for v in vals):
+            known[e.outvars[0]] = np.asarray(e.prim.impl(*vals, **e.params))
+    return known
+
+
+def fold_known_operands(ir):
+    """``ir`` without the equations that return one of their operands unchanged given the
+    values of its captured constants (``Structural.fold``): ``jacfwd`` pushes an identity basis
+    through a function, and a matrix product with it would cost as much as the Hessian's own.
+    The values come from ``ir.consts``, so an IR whose constants are inputs (a segment, a
+    nested call) keeps its equations."""
+    if not any(_structural(e).fold for e in ir.eqns):
+        return ir
+    known = known_values(ir)
+    sub, eqns = {}, []
+    for e in ir.eqns:
+        e = Eqn(e.prim, [sub.get(x, x) if isinstance(x, Var) else x for x in e.inputs],
+                e.params, e.outvars)
+        fold = _structural(e).fold
+        same = fold(e, known) if fold is not None and known else None
+        if same is None:
+            eqns.append(e)
+        else:
+            sub[e.outvars[0]] = same
+    if not sub:
+        return ir
+    new = IR(ir.in_vars, eqns, [sub.get(o, o) if isinstance(o, Var) else o for o in ir.outs],
+             ir.const_vars, ir.consts, ir.in_tree, ir.out_tree)
+    new.eqns = live_eqns(new)
+    return new
+
+
 def live_eqns(ir):
     """The equations that contribute to the outputs (traced IRs carry dead forward values)."""
     needed = {o for o in ir.outs if isinstance(o, Var)}
@@ -120,8 +171,8 @@ def _equation_key(e, ins):
 
 
 def optimize(ir):
-    """The passes the renderer runs on each function's IR: rewrites, then ``simplify``."""
-    return simplify(expand_rewrites(ir))
+    """The passes the renderer runs on each function's IR: folds, rewrites, ``simplify``."""
+    return simplify(expand_rewrites(fold_known_operands(ir)))
 
 
 def segments(ir, compiles):
