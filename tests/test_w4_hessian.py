@@ -165,3 +165,23 @@ def test_batched_hessians_jit_and_eager():
     np.testing.assert_allclose(blocks[0][0], closed_form(w, X, y), rtol=1e-12, atol=1e-15)
     dw_dX = central_differences(lambda X: np.asarray(fg.grad(loss)(w, X, y)), X)
     np.testing.assert_allclose(blocks[0][1], dw_dX, rtol=1e-6, atol=1e-8)
+
+
+def test_known_values_follow_constants_but_never_grow_them():
+    """An identity made in traced code and transposed is known (and its product folds); a
+    constant broadcast to a larger array, or a value computed from an input, is not."""
+    x = np.arange(12.0).reshape(3, 4)
+
+    def f(x):
+        eye = fnp.transpose(fnp.reshape(fnp.eye(4), (4, 4, 1)), (1, 0, 2))[:, :, 0]
+        big = fnp.broadcast_to(fnp.eye(4), (8, 4, 4))
+        return x @ eye, fnp.sum(big, axis=0) * fnp.sum(x)
+
+    ir = fg.make_ir(f)(x)
+    known = passes.known_values(ir)
+    assert all(ir.in_vars[0] not in e.inputs or e.outvars[0] not in known for e in ir.eqns)
+    assert not [v for v in known if v.aval.shape == (8, 4, 4)]
+    assert len(matmuls(passes.fold_known_operands(ir))) == 0
+    a, b = fg.jit(f)(x)
+    np.testing.assert_array_equal(a, x)
+    np.testing.assert_array_equal(b, 8 * np.eye(4) * 66.0)

@@ -79,13 +79,16 @@ def known_values(ir):
     known = {v: c for v, c in zip(ir.const_vars, ir.consts)
              if isinstance(c, np.ndarray) and c.size <= KNOWN_SIZE_LIMIT}
     for e in ir.eqns:
-        if (not known or len(e.outvars) != 1 or isinstance(e.prim.lowering, Call)
+        if (not known or e.prim.multiple_results or isinstance(e.prim.lowering, Call)
                 or _structural(e).irs or not all(isinstance(x, Lit) or x in known
                                                  for x in e.inputs)):
             continue
         vals = [x.val if isinstance(x, Lit) else known[x] for x in e.inputs]
-        if e.outvars[0].aval.size <= max(np.size(v) for v in vals):
-            known[e.outvars[0]] = np.asarray(e.prim.impl(*vals, **e.params))
+        out = e.outvars[0].aval
+        if out.size <= max(np.size(v) for v in vals):
+            val = np.asarray(e.prim.impl(*vals, **e.params))
+            if val.shape == out.shape and val.dtype == out.dtype:
+                known[e.outvars[0]] = val
     return known
 
 
