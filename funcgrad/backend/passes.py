@@ -75,21 +75,33 @@ def known_values(ir):
     """{var: value} for the variables of ``ir`` whose values are known before it runs: its
     captured constants (``ir.consts``, the values of ``ir.const_vars``) and the outputs of
     equations that read only those and literals and are no larger than their largest operand
-    (a constant reshaped or transposed; never a broadcast made into an array)."""
+    (a constant reshaped or transposed; never a broadcast made into an array).
+
+    >>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
+    >>> ir = fg.make_ir(lambda x: x @ fnp.transpose(np.eye(2)))(np.ones((1, 2)))
+    >>> [str(v.aval) for v in known_values(ir)]  # the constant and its transpose
+    ['f64[2,2]', 'f64[2,2]']
+    """
     known = {v: c for v, c in zip(ir.const_vars, ir.consts)
              if isinstance(c, np.ndarray) and c.size <= KNOWN_SIZE_LIMIT}
-    for e in ir.eqns:
-        if (not known or e.prim.multiple_results or isinstance(e.prim.lowering, Call)
-                or _structural(e).irs or not all(isinstance(x, Lit) or x in known
-                                                 for x in e.inputs)):
-            continue
-        vals = [x.val if isinstance(x, Lit) else known[x] for x in e.inputs]
+    for e in ir.eqns if known else ():
+        vals = _known_operands(e, known)
         out = e.outvars[0].aval
-        if out.size <= max(np.size(v) for v in vals):
+        if vals and out.size <= max(np.size(v) for v in vals):
             val = np.asarray(e.prim.impl(*vals, **e.params))
             if val.shape == out.shape and val.dtype == out.dtype:
                 known[e.outvars[0]] = val
     return known
+
+
+def _known_operands(e, known):
+    """The values of ``e``'s operands if all are known and ``e`` is one plain computation
+    (one result; no IR of its own to run), else None."""
+    if e.prim.multiple_results or isinstance(e.prim.lowering, Call) or _structural(e).irs:
+        return None
+    if not all(isinstance(x, Lit) or x in known for x in e.inputs):
+        return None
+    return [x.val if isinstance(x, Lit) else known[x] for x in e.inputs]
 
 
 def fold_known_operands(ir):
@@ -97,7 +109,13 @@ def fold_known_operands(ir):
     values of its captured constants (``Structural.fold``): ``jacfwd`` pushes an identity basis
     through a function, and a matrix product with it would cost as much as the Hessian's own.
     The values come from ``ir.consts``, so an IR whose constants are inputs (a segment, a
-    nested call) keeps its equations."""
+    nested call) keeps its equations.
+
+    >>> import numpy as np, funcgrad as fg
+    >>> ir = fg.make_ir(lambda x: x @ np.eye(3))(np.ones((2, 3)))
+    >>> [e.prim.name for e in ir.eqns], fold_known_operands(ir).eqns
+    (['matmul'], [])
+    """
     if not any(_structural(e).fold for e in ir.eqns):
         return ir
     known = known_values(ir)
