@@ -180,3 +180,51 @@ def test_known_values_follow_constants_but_never_grow_them():
     a, b = fg.jit(f)(x)
     np.testing.assert_array_equal(a, x)
     np.testing.assert_array_equal(b, 8 * np.eye(4) * 66.0)
+
+
+def layout_eqns(ir):
+    return [e for e in ir.eqns if e.prim.lowering.__class__.__name__ == "Structural"
+            and (e.prim.lowering.reshapes or e.prim.lowering.permutes)]
+
+
+def test_hessian_reads_the_data_transposed_without_copies():
+    """vmap's batch-axis moves past size-1 axes become single transposes (views): the
+    optimized Hessian holds two of them (``X.T`` and the scaled data's) and one reshape (the
+    matrix-vector product's column), not chains that copy."""
+    w, X, y = logistic_data()
+    ir = passes.optimize(fg.make_ir(fg.hessian(loss))(w, X, y))
+    kinds = sorted("T" if e.prim.lowering.permutes else "R" for e in layout_eqns(ir))
+    assert kinds.count("R") <= 2 and kinds.count("T") <= 4, kinds
+    transposed = {e.outvars[0] for e in layout_eqns(ir) if e.prim.lowering.permutes}
+    assert not [e for e in layout_eqns(ir) if e.prim.lowering.reshapes
+                and e.inputs[0] in transposed]  # a reshape of a transposed view copies
+
+
+@pytest.mark.parametrize("shape, unit_shape, perm", [
+    ((5, 3), (5, 3, 1), (1, 0, 2)),
+    ((2, 3, 4), (2, 1, 3, 4), (3, 1, 0, 2)),
+    ((2, 3, 4), (1, 2, 3, 1, 4), (4, 0, 3, 2, 1)),
+    ((4, 6), (4, 1, 6), (0, 1, 2)),
+])
+def test_transposes_of_size_one_reshapes_compile_to_the_same_values(shape, unit_shape, perm):
+    """Chains of reshapes adding size-1 axes and transposes, then a squeeze and a second
+    transpose: the same elements as NumPy's, and no reshape of a transpose left."""
+    x = np.random.default_rng(5).standard_normal(shape)
+    out_shape = tuple(unit_shape[p] for p in perm)
+
+    def f(x):
+        t = fnp.transpose(fnp.reshape(x, unit_shape), perm)
+        s = fnp.reshape(t, tuple(d for d in out_shape if d != 1))
+        return t, fnp.transpose(s) * 2.0
+
+    t_want = np.transpose(x.reshape(unit_shape), perm)
+    s_want = 2.0 * t_want.reshape(tuple(d for d in out_shape if d != 1)).T
+    t, s = fg.jit(f)(x)
+    np.testing.assert_array_equal(t, t_want)
+    np.testing.assert_array_equal(s, s_want)
+    ir = passes.optimize(fg.make_ir(f)(x))
+    made = {e.outvars[0]: e for e in ir.eqns}
+    for e in layout_eqns(ir):
+        src = made.get(e.inputs[0])
+        assert not (e.prim.lowering.permutes and src is not None and src.prim.lowering.reshapes
+                    and 1 not in src.inputs[0].aval.shape), ir

@@ -3,7 +3,8 @@
 ``compile_ir`` (``runner``) inlines calls and, where some equation has no compiled form, cuts
 the IR into segments around it; the renderer (``codegen``) optimizes each function's IR just
 before writing it: products that return an operand given the captured constants' values go
-(``fold_known_operands``), small matrix products become loops (``expand_rewrites``), then
+(``fold_known_operands``), small matrix products become loops (``expand_rewrites``), chains
+of transposes and size-1 reshapes become one transpose (``transpose_unit_chains``), then
 repeated equations, reshapes of reshapes and dead equations go (``simplify``). Every pass keeps the
 variables it does not remove, so generated code names them as ``print(ir)`` does.
 """
@@ -137,6 +138,59 @@ def fold_known_operands(ir):
     return new
 
 
+def transpose_unit_chains(ir):
+    """``ir`` with each transpose of a reshape that only adds size-1 axes to an array without
+    any (and each transpose of such a transpose) rewritten as one transpose of that array, then
+    a reshape adding the size-1 axes if the output has them. ``vmap`` moves batch axes past
+    the size-1 axes of matrix-vector products; a chain of them is a copy (a reshape of a
+    non-contiguous array), the transpose alone a view. ``simplify`` drops the dead links."""
+    layout = {}  # var -> (source without size-1 axes, the permutation of its axes it holds)
+    eqns = []
+    for e in ir.eqns:
+        rec = _structural(e)
+        x = e.inputs[0] if e.inputs and isinstance(e.inputs[0], Var) else None
+        if rec.reshapes and x is not None and _unit_free(x.aval.shape) and \
+                _non_unit(e.outvars[0].aval.shape) == x.aval.shape:
+            layout[e.outvars[0]] = (x, tuple(range(x.aval.ndim)), e.prim)
+        if not (rec.permutes and x in layout):
+            eqns.append(e)
+            continue
+        src, held, reshape_prim = layout[x]
+        perm = _unit_free_perm(x.aval.shape, e.params["perm"])
+        new = tuple(held[p] for p in perm)
+        layout[e.outvars[0]] = (src, new, reshape_prim)
+        eqns.extend(_as_one_transpose(e, src, new, reshape_prim))
+    return IR(ir.in_vars, eqns, ir.outs, ir.const_vars, ir.consts, ir.in_tree, ir.out_tree)
+
+
+def _non_unit(shape):
+    return tuple(d for d in shape if d != 1)
+
+
+def _unit_free(shape):
+    return 1 not in shape
+
+
+def _unit_free_perm(shape, perm):
+    """``perm`` of an array of ``shape`` as a permutation of its axes longer than 1."""
+    rank = {a: i for i, a in enumerate(a for a in range(len(shape)) if shape[a] != 1)}
+    return tuple(rank[a] for a in perm if shape[a] != 1)
+
+
+def _as_one_transpose(e, src, perm, reshape_prim):
+    """Equations computing ``e``'s output as ``src`` transposed by ``perm``, then reshaped."""
+    v = e.outvars[0]
+    shape = tuple(src.aval.shape[p] for p in perm)
+    if perm == tuple(range(len(perm))):
+        moved, eqns = src, []
+    else:
+        moved = v if shape == v.aval.shape else Var(type(v.aval)(shape, v.aval.dtype))
+        eqns = [Eqn(e.prim, [src], dict(e.params, perm=perm), [moved])]
+    if moved is not v:
+        eqns.append(Eqn(reshape_prim, [moved], {"shape": v.aval.shape}, [v]))
+    return eqns
+
+
 def live_eqns(ir):
     """The equations that contribute to the outputs (traced IRs carry dead forward values)."""
     needed = {o for o in ir.outs if isinstance(o, Var)}
@@ -193,7 +247,7 @@ def _equation_key(e, ins):
 
 def optimize(ir):
     """The passes the renderer runs on each function's IR: folds, rewrites, ``simplify``."""
-    return simplify(expand_rewrites(fold_known_operands(ir)))
+    return simplify(transpose_unit_chains(expand_rewrites(fold_known_operands(ir))))
 
 
 def segments(ir, compiles):
