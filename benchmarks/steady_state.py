@@ -1,14 +1,17 @@
-"""The steady state of issue 13, item 4: W6's dispatch cost and the W2 step's per-call times,
+"""The steady state of issue 13, item 4: W6's dispatch cost, the W2 step's and W4's per-call times,
 funcgrad against its peers measured in the same process, interleaved round by round (a slow
 spell of this shared machine then falls on every implementation alike).
 
-    .venv/bin/python benchmarks/steady_state.py [--only W6,W2] [--rounds 7] [--profile]
+    .venv/bin/python benchmarks/steady_state.py [--only W6,W2,W4] [--rounds 7] [--profile]
 
 W6: ``fg.jit(fg.grad(f))`` on two Python floats, nanoseconds per call over 1e5 calls a round,
 beside the same gradient written by hand as a Numba function (the floor a dispatcher can
 reach) and JAX's ``jit(grad)``. W2: one Adam step of the digits MLP (benchmarks/workloads.py),
 each call timed on its own, so that the spread shows (median, minimum, 90th percentile), beside
-JAX's step. Both run compiled code (FUNCGRAD_TIERED=0). ``--profile`` prints cProfile's view of
+JAX's step. W4: the Hessian of logistic regression (X of 200x16, float64) by
+``fg.jit(fg.hessian(loss))``, each call timed on its own, beside its closed form in NumPy
+(``X.T @ (X * p(1-p)) / n``, the first row: the ratios are to it) and JAX's ``jit(hessian)``.
+All run compiled code (FUNCGRAD_TIERED=0). ``--profile`` prints cProfile's view of
 1e5 W6 calls; ``--cpu`` times by the thread's CPU time instead of the wall clock (steadier when
 other processes share the cores). The load average is printed with the figures: read them
 against it.
@@ -88,6 +91,46 @@ def w2(rounds, calls=200):
         zeros = jax.tree_util.tree_map(jnp.zeros_like, jp)
         jX, jy, t0 = jnp.asarray(X), jnp.asarray(y), jnp.asarray(0.0, jnp.float32)
         impls["jax W2 step"] = lambda: jax.block_until_ready(jstep(jp, zeros, zeros, t0, jX, jy))
+    return timed_calls(impls, rounds, calls)
+
+
+def logistic_loss(np_):
+    """mean(log(1 + exp(-s * (X @ w)))) with s = 2y - 1, in the NumPy namespace ``np_``."""
+    def loss(w, X, y):
+        return np_.mean(np_.log1p(np_.exp(-(2 * y - 1) * (X @ w))))
+    return loss
+
+
+def logistic_hessian_closed_form(w, X, y):
+    """The Hessian of ``logistic_loss``: X.T @ (X * p(1-p)[:, None]) / n, p = sigmoid(X @ w)."""
+    p = 1.0 / (1.0 + np.exp(-(X @ w)))
+    return X.T @ (X * (p * (1.0 - p))[:, None]) / X.shape[0]
+
+
+def w4(rounds, calls=200, n=200, d=16):
+    """{implementation: [ns of each call]}"""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((n, d)), (rng.random(n) < 0.5) * 1.0
+    w = 0.3 * rng.standard_normal(d)
+    h = fg.jit(fg.hessian(logistic_loss(fnp)))
+    want = logistic_hessian_closed_form(w, X, y)
+    assert np.allclose(h(w, X, y), want, rtol=1e-10, atol=1e-13)
+    impls = {"NumPy closed form": lambda: logistic_hessian_closed_form(w, X, y),
+             "funcgrad jit(hessian)": lambda: h(w, X, y)}
+    if have("jax"):
+        import jax
+        import jax.numpy as jnp
+        jax.config.update("jax_enable_x64", True)
+        jh = jax.jit(jax.hessian(logistic_loss(jnp)))
+        jw, jX, jy = jnp.asarray(w), jnp.asarray(X), jnp.asarray(y)
+        assert np.allclose(np.asarray(jh(jw, jX, jy)), want, rtol=1e-10, atol=1e-13)
+        impls["jax jit(hessian)"] = lambda: jax.block_until_ready(jh(jw, jX, jy))
+    return timed_calls(impls, rounds, calls)
+
+
+def timed_calls(impls, rounds, calls):
+    """Each implementation called ``calls`` times a round, each call timed on its own, round
+    by round after 20 warm-up calls: {name: [ns of each call]}."""
     for fn in impls.values():
         for _ in range(20):
             fn()
@@ -133,7 +176,7 @@ def report(title, times, unit):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", default="W6,W2")
+    ap.add_argument("--only", default="W6,W2,W4")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--cpu", action="store_true")
@@ -151,6 +194,8 @@ def main():
             pstats.Stats(prof).sort_stats("tottime").print_stats(8)
     if "W2" in only:
         report("W2 step, each call timed", w2(a.rounds), "us")
+    if "W4" in only:
+        report("W4 logistic-regression Hessian, each call timed", w4(a.rounds), "us")
 
 
 if __name__ == "__main__":

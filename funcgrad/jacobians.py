@@ -50,8 +50,7 @@ def jacrev(fun, argnums=0, holomorphic=False):
                        for k, x in enumerate(out_leaves)]
                 return pytree.tree_leaves(vjp_fn(pytree.tree_unflatten(out_tree, cts)))
 
-            grads = vmap(pull)(_basis(oa)) if oa.size else [
-                np.zeros((0,) + get_aval(x).shape) for x in in_leaves]
+            grads = _pulled_rows(pull, oa, in_leaves)
             block = [to_user(sh.reshape(g, oa.shape + get_aval(x).shape))
                      for g, x in zip(grads, in_leaves)]
             rows.append(_pick(pytree.tree_unflatten(in_tree, block), single))
@@ -59,6 +58,19 @@ def jacrev(fun, argnums=0, holomorphic=False):
 
     jac.__name__ = f"jacrev({fun_name(fun)})"
     return jac
+
+
+def _pulled_rows(pull, oa, in_leaves):
+    """``pull`` applied to each row of the identity basis of ``oa``: one gradient per input
+    leaf, each of shape (oa.size,) + its shape. A one-element output has a one-row basis: one
+    pullback of the cotangent 1, without a batch axis of size 1 that every equation of the
+    backward pass (and, under ``jacfwd``, of its tangents) would carry and move about."""
+    if oa.size == 0:
+        return [np.zeros((0,) + get_aval(x).shape) for x in in_leaves]
+    if oa.size == 1:
+        return [sh.reshape(g, (1,) + get_aval(g).shape)
+                for g in pull(_basis(oa).reshape(oa.shape))]
+    return vmap(pull)(_basis(oa))
 
 
 def _ct(dtype):

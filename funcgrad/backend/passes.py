@@ -2,11 +2,15 @@
 
 ``compile_ir`` (``runner``) inlines calls and, where some equation has no compiled form, cuts
 the IR into segments around it; the renderer (``codegen``) optimizes each function's IR just
-before writing it: small matrix products become loops (``expand_rewrites``), then repeated
-equations, reshapes of reshapes and dead equations go (``simplify``). Every pass keeps the
+before writing it: products that return an operand given the captured constants' values go
+(``fold_known_operands``), small matrix products become loops (``expand_rewrites``), chains
+of transposes and size-1 reshapes become one transpose (``transpose_unit_chains``), then
+repeated equations, reshapes of reshapes and dead equations go (``simplify``). Every pass keeps the
 variables it does not remove, so generated code names them as ``print(ir)`` does.
 """
-from ..core.ir import IR, Eqn, Var, param_key
+import numpy as np
+
+from ..core.ir import IR, Eqn, Lit, Var, param_key
 from ..core.lowering import Call, Structural
 
 
@@ -65,6 +69,128 @@ def expand_rewrites(ir):
     return IR(ir.in_vars, eqns, ir.outs, ir.const_vars, ir.consts, ir.in_tree, ir.out_tree)
 
 
+KNOWN_SIZE_LIMIT = 1 << 16  # elements: larger constants are not looked at when compiling
+
+
+def known_values(ir):
+    """{var: value} for the variables of ``ir`` whose values are known before it runs: its
+    captured constants (``ir.consts``, the values of ``ir.const_vars``) and the outputs of
+    equations that read only those and literals and are no larger than their largest operand
+    (a constant reshaped or transposed; never a broadcast made into an array).
+
+    >>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
+    >>> ir = fg.make_ir(lambda x: x @ fnp.transpose(np.eye(2)))(np.ones((1, 2)))
+    >>> [str(v.aval) for v in known_values(ir)]  # the constant and its transpose
+    ['f64[2,2]', 'f64[2,2]']
+    """
+    known = {v: c for v, c in zip(ir.const_vars, ir.consts)
+             if isinstance(c, np.ndarray) and c.size <= KNOWN_SIZE_LIMIT}
+    for e in ir.eqns if known else ():
+        vals = _known_operands(e, known)
+        out = e.outvars[0].aval
+        if vals and out.size <= max(np.size(v) for v in vals):
+            val = np.asarray(e.prim.impl(*vals, **e.params))
+            if val.shape == out.shape and val.dtype == out.dtype:
+                known[e.outvars[0]] = val
+    return known
+
+
+def _known_operands(e, known):
+    """The values of ``e``'s operands if all are known and ``e`` is one plain computation
+    (one result; no IR of its own to run), else None."""
+    if e.prim.multiple_results or isinstance(e.prim.lowering, Call) or _structural(e).irs:
+        return None
+    if not all(isinstance(x, Lit) or x in known for x in e.inputs):
+        return None
+    return [x.val if isinstance(x, Lit) else known[x] for x in e.inputs]
+
+
+def fold_known_operands(ir):
+    """``ir`` without the equations that return one of their operands unchanged given the
+    values of its captured constants (``Structural.fold``): ``jacfwd`` pushes an identity basis
+    through a function, and a matrix product with it would cost as much as the Hessian's own.
+    The values come from ``ir.consts``, so an IR whose constants are inputs (a segment, a
+    nested call) keeps its equations.
+
+    >>> import numpy as np, funcgrad as fg
+    >>> ir = fg.make_ir(lambda x: x @ np.eye(3))(np.ones((2, 3)))
+    >>> [e.prim.name for e in ir.eqns], fold_known_operands(ir).eqns
+    (['matmul'], [])
+    """
+    if not any(_structural(e).fold for e in ir.eqns):
+        return ir
+    known = known_values(ir)
+    sub, eqns = {}, []
+    for e in ir.eqns:
+        e = Eqn(e.prim, [sub.get(x, x) if isinstance(x, Var) else x for x in e.inputs],
+                e.params, e.outvars)
+        fold = _structural(e).fold
+        same = fold(e, known) if fold is not None and known else None
+        if same is None:
+            eqns.append(e)
+        else:
+            sub[e.outvars[0]] = same
+    if not sub:
+        return ir
+    new = IR(ir.in_vars, eqns, [sub.get(o, o) if isinstance(o, Var) else o for o in ir.outs],
+             ir.const_vars, ir.consts, ir.in_tree, ir.out_tree)
+    new.eqns = live_eqns(new)
+    return new
+
+
+def transpose_unit_chains(ir):
+    """``ir`` with each transpose of a reshape that only adds size-1 axes to an array without
+    any (and each transpose of such a transpose) rewritten as one transpose of that array, then
+    a reshape adding the size-1 axes if the output has them. ``vmap`` moves batch axes past
+    the size-1 axes of matrix-vector products; a chain of them is a copy (a reshape of a
+    non-contiguous array), the transpose alone a view. ``simplify`` drops the dead links."""
+    layout = {}  # var -> (source without size-1 axes, the permutation of its axes it holds)
+    eqns = []
+    for e in ir.eqns:
+        rec = _structural(e)
+        x = e.inputs[0] if e.inputs and isinstance(e.inputs[0], Var) else None
+        if rec.reshapes and x is not None and _unit_free(x.aval.shape) and \
+                _non_unit(e.outvars[0].aval.shape) == x.aval.shape:
+            layout[e.outvars[0]] = (x, tuple(range(x.aval.ndim)), e.prim)
+        if not (rec.permutes and x in layout):
+            eqns.append(e)
+            continue
+        src, held, reshape_prim = layout[x]
+        perm = _unit_free_perm(x.aval.shape, e.params["perm"])
+        new = tuple(held[p] for p in perm)
+        layout[e.outvars[0]] = (src, new, reshape_prim)
+        eqns.extend(_as_one_transpose(e, src, new, reshape_prim))
+    return IR(ir.in_vars, eqns, ir.outs, ir.const_vars, ir.consts, ir.in_tree, ir.out_tree)
+
+
+def _non_unit(shape):
+    return tuple(d for d in shape if d != 1)
+
+
+def _unit_free(shape):
+    return 1 not in shape
+
+
+def _unit_free_perm(shape, perm):
+    """``perm`` of an array of ``shape`` as a permutation of its axes longer than 1."""
+    rank = {a: i for i, a in enumerate(a for a in range(len(shape)) if shape[a] != 1)}
+    return tuple(rank[a] for a in perm if shape[a] != 1)
+
+
+def _as_one_transpose(e, src, perm, reshape_prim):
+    """Equations computing ``e``'s output as ``src`` transposed by ``perm``, then reshaped."""
+    v = e.outvars[0]
+    shape = tuple(src.aval.shape[p] for p in perm)
+    if perm == tuple(range(len(perm))):
+        moved, eqns = src, []
+    else:
+        moved = v if shape == v.aval.shape else Var(type(v.aval)(shape, v.aval.dtype))
+        eqns = [Eqn(e.prim, [src], dict(e.params, perm=perm), [moved])]
+    if moved is not v:
+        eqns.append(Eqn(reshape_prim, [moved], {"shape": v.aval.shape}, [v]))
+    return eqns
+
+
 def live_eqns(ir):
     """The equations that contribute to the outputs (traced IRs carry dead forward values)."""
     needed = {o for o in ir.outs if isinstance(o, Var)}
@@ -120,8 +246,8 @@ def _equation_key(e, ins):
 
 
 def optimize(ir):
-    """The passes the renderer runs on each function's IR: rewrites, then ``simplify``."""
-    return simplify(expand_rewrites(ir))
+    """The passes the renderer runs on each function's IR: folds, rewrites, ``simplify``."""
+    return simplify(transpose_unit_chains(expand_rewrites(fold_known_operands(ir))))
 
 
 def segments(ir, compiles):

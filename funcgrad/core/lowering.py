@@ -105,13 +105,19 @@ class Structural:
     functions of their own (branches, loop bodies). ``rewrite(eqn)``: a list of equations
     computing the same outputs with other primitives, used instead when it is not ``None``
     (so that they fuse with their neighbours). ``reshapes``: its output is its operand's
-    elements in C order in a new shape (a reshape of it reads its operand).
+    elements in C order in a new shape (param ``shape``; a reshape of it reads its operand).
+    ``permutes``: its output is its operand with the axes reordered by param ``perm``.
+    ``fold(eqn, known)``: the operand the equation returns unchanged, given ``known``
+    (var -> value, for the operands whose values are known when compiling: captured constants
+    and what is computed from them alone), or ``None`` (a product with a constant identity
+    matrix).
     """
 
-    __slots__ = ("emit", "irs", "rewrite", "reshapes")
+    __slots__ = ("emit", "irs", "rewrite", "reshapes", "permutes", "fold")
 
-    def __init__(self, emit, irs=(), rewrite=None, reshapes=False):
+    def __init__(self, emit, irs=(), rewrite=None, reshapes=False, permutes=False, fold=None):
         self.emit, self.irs, self.rewrite, self.reshapes = emit, tuple(irs), rewrite, reshapes
+        self.permutes, self.fold = permutes, fold
 
 
 class Call:

@@ -176,7 +176,7 @@ transpose_p = linear_primitive(
     "transpose", lambda x, perm: np.transpose(x, perm), _transpose_abstract,
     vjp=lambda ct, primals, out, perm: (lambda: transpose(ct, tuple(np.argsort(perm))),),
     shift=lambda p, n: dict(perm=(0,) + tuple(q + 1 for q in p["perm"])),
-    lowering=Structural(_emit_transpose))
+    lowering=Structural(_emit_transpose, permutes=True))
 
 
 def transpose(x, perm):

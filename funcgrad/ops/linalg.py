@@ -303,9 +303,25 @@ def _small_matmul_as_loops(e):
     return eqns
 
 
+def _identity_operand(e, known):
+    """The operand a product with a constant identity matrix (in every batch entry) equals:
+    ``jacfwd``'s basis pushed through a function's matrix product makes one. Equal exactly
+    where the operand is finite; where it holds an inf or a nan, BLAS would also spread
+    ``inf * 0 = nan`` along its row, which the operand itself does not."""
+    v = e.outvars[0]
+    for operand, other in ((e.inputs[0], e.inputs[1]), (e.inputs[1], e.inputs[0])):
+        val = known.get(other) if isinstance(other, Var) else None
+        if (val is not None and isinstance(operand, Var) and operand.aval == v.aval
+                and val.shape[-1] == val.shape[-2]
+                and np.array_equal(val, np.broadcast_to(np.eye(val.shape[-1]), val.shape))):
+            return operand
+    return None
+
+
 matmul_p = Primitive("matmul", impl=openblas.matmul, abstract_eval=_matmul_abstract,
                      jvp=_matmul_jvp, vjp=_matmul_vjp, batch=_matmul_batch,
-                     lowering=Structural(_emit_matmul, rewrite=_small_matmul_as_loops))
+                     lowering=Structural(_emit_matmul, rewrite=_small_matmul_as_loops,
+                                         fold=_identity_operand))
 
 
 # --- solve: a (..., n, n), b (..., n, k) -> x with a @ x = b ----------------------------------
