@@ -21,6 +21,7 @@ import re
 import threading
 
 import llvmlite.binding as ll
+import llvmlite.ir as lir
 import numpy as np
 from numba import njit, types
 from numba.extending import get_cython_function_address, intrinsic, overload
@@ -57,6 +58,32 @@ def _from_bits(typingctx, i):
     def codegen(context, builder, signature, args):
         return builder.bitcast(args[0], context.get_value_type(types.float64))
     return sig, codegen
+
+
+def nonneg_(i):
+    """``i``, an integer the caller knows is not negative; compiled, LLVM is told so
+    (``llvm.assume``). Numba maps a negative index to ``i + n``; unless LLVM can prove an index
+    is not negative (it can for ``range(n)``, not for ``range(lo, hi)``), that select per
+    element makes a vectorized loop gather its loads and scatter its stores."""
+    return i
+
+
+@intrinsic
+def _assume_nonneg(typingctx, i):
+    sig = i(i)
+
+    def codegen(context, builder, signature, args):
+        assume = builder.module.declare_intrinsic(
+            "llvm.assume", fnty=lir.FunctionType(lir.VoidType(), [lir.IntType(1)]))
+        builder.call(assume, [builder.icmp_signed(">=", args[0], args[0].type(0))])
+        return args[0]
+    return sig, codegen
+
+
+@overload(nonneg_, inline="always")
+def _nonneg_impl(i):
+    if isinstance(i, types.Integer) and i.signed:
+        return lambda i: _assume_nonneg(i)
 
 
 # --- exp, expm1 -------------------------------------------------------------------------------
