@@ -34,10 +34,14 @@ target.configure()  # the vector width, before Numba compiles or loads anything 
 cache.install_kernel_locator()  # before any kernel is defined (blas.py's too)
 from . import blas  # noqa: E402
 
-jit = njit(cache=True, error_model="numpy")
+# "contract": LLVM may fuse a product and a sum into one fused multiply-add (one rounding, not
+# two) where the CPU has FMA. The polynomials and range reductions below are chains of them:
+# W3's loop ran 1.5x faster, and every kernel stays within its accuracy (the error-free
+# splits multiply by constants short enough that the products are exact either way).
+jit = njit(cache=True, error_model="numpy", fastmath={"contract"})
 # Helpers of the kernels are inlined into them by Numba, so each kernel is one flat function
 # that LLVM can inline into (and vectorize with) the loops of generated code.
-helper = njit(cache=True, inline="always", error_model="numpy")
+helper = njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})
 
 
 # --- bit casts (free in machine code; LLVM vectorizes them) -----------------------------------
