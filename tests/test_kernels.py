@@ -2,6 +2,7 @@
 values included, in float64 and float32 (float32 as generated code uses them: computed in
 float64, rounded once). They run inside one compiled loop, as in generated code."""
 import decimal
+import re
 
 import numpy as np
 import pytest
@@ -112,6 +113,24 @@ def test_fast_trig_kernels_agree_with_the_exact_ones_in_their_range():
     assert not out[2].any()
     big = both(np.array([1e6, -np.inf, np.nan]), np.empty((3, 3)))[2]
     assert big.tolist() == [1.0, 1.0, 0.0]
+
+
+@pytest.mark.parametrize("kernel", [K.exp_, K.expm1_, K.log_, K.log1p_, K.tanh_, K.logistic_,
+                                    K.sin_fast_, K.cos_fast_, K.trig_big_])
+def test_each_math_kernel_inlines_into_a_loop_that_vectorizes(kernel):
+    # LLVM vectorizes a loop only if the kernel is inlined into it; its inliner gives up on
+    # functions past a size threshold (sin_fast_ once was, and its loop ran 10x slower)
+    @njit(error_model="numpy")
+    def run(x, out):
+        for i in range(x.shape[0]):
+            out[i] = kernel(x[i])
+        return out
+
+    x = np.linspace(0.5, 2.0, 64)
+    run(x, np.empty_like(x))
+    llvm = run.inspect_llvm(run.signatures[0])
+    assert not re.search(r"call [^\n]*@_ZN8funcgrad7backend7kernels", llvm), "not inlined"
+    assert re.search(r"load <\d+ x double>", llvm), "the loop is not vectorized"
 
 
 def test_range_reduction_constants_are_what_the_code_assumes():

@@ -111,8 +111,10 @@ class LoopNest:
         b0, b1, jj = w.fresh("lo"), w.fresh("hi"), w.fresh("j")
         w.emit(f"for {b0} in range(0, {n}, {BLOCK}):", depth)
         w.emit(f"{b1} = min({b0} + {BLOCK}, {n})", depth + 1)
-        w.emit(f"for {self.idx[j]} in range({b0}, {b1}):", depth + 1)
-        w.emit(f"{jj} = {self.idx[j]} - {b0}", depth + 2)
+        # the index within the block counts from 0, so LLVM knows it is not negative; the
+        # array index is told so (``nonneg_``), else every load is a gather
+        w.emit(f"for {jj} in range({b1} - {b0}):", depth + 1)
+        w.emit(f"{self.idx[j]} = {K.nonneg_(f'{b0} + {jj}')}", depth + 2)
         self._body(depth + 2, jj, fast)
         for f in self.folds:
             if f.depth is not None and f.depth < self.r:

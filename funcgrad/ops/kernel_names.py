@@ -53,6 +53,9 @@ prod_block_ = Kernel("prod_block_")
 max_block_ = Kernel("max_block_")
 min_block_ = Kernel("min_block_")
 
+# --- loops -------------------------------------------------------------------------------------
+nonneg_ = Kernel("nonneg_")  # an index known to be >= 0: no wraparound, so loops vectorize
+
 # --- arrays: construction, layout, products, gathers ------------------------------------------
 empty_ = Kernel("empty_")
 zeros_ = Kernel("zeros_")
