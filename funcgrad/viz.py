@@ -26,7 +26,7 @@ CLASS_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
 
 # Margins in inches: room for tick labels of up to ~7 characters, an axis label and a title.
 # Fixed rather than matplotlib's constrained layout, which measures every text of the figure
-# and cost 0.1-0.15 s per plot (a tenth of the moons demo's run, benchmarks/RESULTS.md M).
+# and cost 0.1-0.15 s per plot (a tenth of the moons demo's run, benchmarks/RESULTS.md N).
 _MARGINS = {"left": 0.8, "right": 0.2, "bottom": 0.55, "top": 0.35}
 
 

@@ -120,6 +120,7 @@ class Module:
         return name
 
     def reads_tables(self):
+        """Whether any function of the module reads a size or a float from the tables."""
         return bool(self.P or self.F64 or self.F32)
 
 

@@ -106,7 +106,7 @@ class NativeRunner:
         the same code, such as a new batch size): then it is used at once."""
         if self.handover is None and cache.memory:  # (then Numba is imported)
             if self.code_key is None:
-                            self.code_key = cache.code_key(self.source.file_text())
+                self.code_key = cache.code_key(self.source.file_text())
             self.fn = cache.memory.get(self.code_key)
         return self.fn is not None
 
@@ -114,9 +114,10 @@ class NativeRunner:
         """Answer with the evaluator, and start the handover once it has spent
         ``tier_up_after`` seconds on this function: loading native code costs this process
         about that much (importing Numba, loading the module), which a script that ends sooner
-        would never win back. The first call is answered before the handover starts: its thread
-        imports Numba holding the interpreter lock, which the evaluator's NumPy calls would
-        wait for (W3's first call: 147 -> 90 ms, benchmarks/RESULTS.md J)."""
+        would never win back. A call is answered before the handover it starts: that thread
+        holds the interpreter lock at times (reading the disk cache, importing Numba to load
+        the code), which the evaluator's NumPy calls would wait for (W3's first call: 147 -> 90
+        ms, benchmarks/RESULTS.md J)."""
         if self.signature is None:
             n = len(args) - len(self.source.args())  # the tables are the source's own
             self.signature = [tiered.describe(a) for a in args[:n]]

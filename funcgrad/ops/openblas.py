@@ -5,7 +5,7 @@ calls while its native code compiles).
 A product of fewer than ``THREADED_MIN_MNK`` multiply-adds runs on the calling thread alone,
 as in compiled code (``backend/blas.py``): on a machine whose cores are busy, OpenBLAS's second
 thread waits for a core to be free, and the digits example's training step on the evaluator
-took 80 ms instead of 3-4 ms at load 2 (benchmarks/RESULTS.md M). Products too small for OpenBLAS
+took 80 ms instead of 3-4 ms at load 2 (benchmarks/RESULTS.md N). Products too small for OpenBLAS
 to thread (it threads from ``OPENBLAS_SMALLEST``) and larger ones are left as they are. The
 user's setting (``OPENBLAS_NUM_THREADS``, ``threadpoolctl``) is read at each product and never
 exceeded. Where NumPy is not linked to its bundled OpenBLAS, products are NumPy's, untouched.
