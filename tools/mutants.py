@@ -76,7 +76,7 @@ MUTANTS = [
      "            lib.scipy_openblas_set_num_threads64_(_state[\"saved\"])", "            pass",
      "the evaluator's products leave OpenBLAS on one thread for good"),
     ("funcgrad/core/interpret.py",
-     "if o not in made or o in ir.outs[:j]]", "if False]",
+     "if o not in self.made or o in ir.outs[:j]]", "if False]",
      "the evaluator hands out views of the arguments"),
 ]
 

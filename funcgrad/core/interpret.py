@@ -119,11 +119,13 @@ class _Plan:
         self.n_in = len(self.template)
         self.last_read = _last_reads(ir)
         self.outs = {o for o in ir.outs if not isinstance(o, Lit)}
-        self.disposable = _disposable(ir)
+        # the results of equations that compute into an array: a new one, or one of ours
+        self.made = {e.outvars[0] for e in ir.eqns if computes_into(e)}
+        self.disposable = _disposable(ir, self.made)
         self.steps = [self._step(i, e) for i, e in enumerate(ir.eqns)]
         self.get_outs = _getter([self._read(o) for o in ir.outs])
-        made = {e.outvars[0] for e in ir.eqns if computes_into(e)}  # a new array, or ours
-        self.copies = [j for j, o in enumerate(ir.outs) if o not in made or o in ir.outs[:j]]
+        self.copies = [j for j, o in enumerate(ir.outs)
+                       if o not in self.made or o in ir.outs[:j]]
 
     def _new_slot(self, v, value=None):
         self.template.append(value)
@@ -140,7 +142,7 @@ class _Plan:
             if self.last_read.get(v) == i:  # dead after this equation
                 self._release(v)
         into = None
-        if computes_into(e):
+        if e.outvars[0] in self.made:
             into = self._take_dead_array(_kind(e.outvars[0]))
         outs = [self._place(v, into) for v in e.outvars]
         for v in e.outvars:
@@ -186,14 +188,15 @@ def _last_reads(ir):
     return last
 
 
-def _disposable(ir):
+def _disposable(ir, made):
     """The variables whose arrays the evaluator may overwrite once they are dead (``_Plan``;
-    an output is never dead)."""
-    made = {e.outvars[0] for e in ir.eqns if computes_into(e)}
+    an output is never dead): of those ``made`` by equations computing into an array, the
+    ones no other equation reads."""
+    out = set(made)
     for e in ir.eqns:
-        if not computes_into(e):
-            made.difference_update(e.inputs)
-    return made
+        if e.outvars[0] not in made:
+            out.difference_update(e.inputs)
+    return out
 
 
 def _getter(positions):
