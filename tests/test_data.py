@@ -38,9 +38,22 @@ def test_generated_datasets():
         assert X[y == c].std(0).max() < 0.2
 
 
-def test_load_digits():
+def test_load_digits_is_scikit_learns():
+    from sklearn.datasets import load_digits
     X, y = data.load_digits()
-    assert X.shape == (1797, 64) and X.max() == 16 and set(y.tolist()) == set(range(10))
+    reference = load_digits()
+    assert X.dtype == np.float64 and y.dtype == np.int64
+    np.testing.assert_array_equal(X, reference.data)
+    np.testing.assert_array_equal(y, reference.target)
+
+
+def test_load_digits_without_scikit_learn(monkeypatch):
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "sklearn" else real(name, *a))
+    with pytest.raises(ImportError, match=r"digits\.csv\.gz.*pip install 'funcgrad\[examples\]'"):
+        data.load_digits()
 
 
 def test_load_csv_errors(tmp_path):
