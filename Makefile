@@ -59,8 +59,15 @@ docs-check: docs
 	  apt-get update -q && apt-get install -y -q chromium; }
 	$(BIN)/python docs/tools/check_site.py site out
 
+# Issue 13's figures in one run: the tables of RESULTS.md (run.py), the first calls of W1-W5
+# in fresh processes, cold and warm (first_calls.py), and the steady state of W6, W2 and the
+# logistic-regression Hessian beside their floors (steady_state.py). The peers (JAX, PyTorch,
+# autograd) are measured where installed: pip install -e '.[bench]'.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/first_calls.py
+	$(BIN)/python benchmarks/first_calls.py --warm 5
+	$(BIN)/python benchmarks/steady_state.py
 
 clean:
 	rm -rf $(VENV) out site .pytest_cache
