@@ -239,6 +239,12 @@ def test_select_gives_np_wheres_bits(dtype):
     pred = rng.random((7, 5)) > 0.4
     cases = [(pred, x, y), (pred, x, sample(())), (pred, sample(()), y), (pred[:1], x, y),
              (np.array(True), x, y[::-1]), (pred.T, x.T, y.T), (pred, x[:, :1], y)]
+    # one side +0 (a relu; a derivative masked by one) is one `and` with the mask; -0.0 is not
+    zero = np.zeros((), dt)
+    minus_zero = np.negative(zero) if dt.kind != "b" else zero
+    cases += [(pred, x, zero), (pred, np.broadcast_to(zero, (7, 5)), y),
+              (pred[:, :1], x, np.broadcast_to(zero, (7, 5))), (pred[:1], zero, y),
+              (pred, x[:1], zero), (pred, x, minus_zero), (pred, minus_zero, y)]
     for p, a, b in cases:
         got, want = _select(p, a, b), np.where(p, a, b)
         assert got.dtype == want.dtype and got.shape == want.shape
@@ -249,3 +255,35 @@ def test_select_gives_np_wheres_bits(dtype):
 def _select(p, a, b):
     from funcgrad.ops.elementwise import select_p
     return select_p.impl(p, a, b)
+
+
+def test_broadcasts_numpy_does_itself_are_left_to_it_with_the_same_results():
+    # a broadcast onto the trailing axes read only by ufuncs with a full-shape operand is not
+    # computed; any other broadcast is (an output, a reduction's operand, a leading axis, a
+    # ufunc whose other operand is a broadcast too)
+    from funcgrad.core.interpret import without_implicit_broadcasts
+    rng = np.random.default_rng(5)
+    x, b, c = rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=4)
+
+    def f(x, b, c):
+        both = fnp.broadcast_to(b, (4, 3)) * fnp.broadcast_to(2.0, (4, 3))  # one is computed
+        return (x * fnp.broadcast_to(b, (4, 3)) + 1.5,
+                fnp.sum(fnp.broadcast_to(c[:, None], (4, 3))),  # a reduction's operand
+                both + c[:, None] * x, fnp.broadcast_to(b, (4, 3)))  # an output
+
+    def onto_a_leading_axis(x):  # the derivative of a row sum: (4,) onto axis 0 of (4, 3)
+        return fg.grad(lambda x: fnp.sum(fnp.sum(x, axis=1) ** 2))(x) * x
+
+    for fun in (f, lambda x, b, c: fg.grad(lambda x: fnp.sum(f(x, b, c)[0] ** 2))(x)):
+        ir = fg.make_ir(fun)(x, b, c)
+        kept = without_implicit_broadcasts(ir)
+        assert len(kept) < len(ir.eqns)
+        _check(ir, (x, b, c))
+    ir = fg.make_ir(f)(x, b, c)
+    count = [[e.prim.name for e in eqns].count("broadcast_in_dim")
+             for eqns in (ir.eqns, without_implicit_broadcasts(ir))]
+    assert count == [6, 3]
+    ir = fg.make_ir(onto_a_leading_axis)(x)
+    assert [e.params["dims"] for e in without_implicit_broadcasts(ir)
+            if e.prim.name == "broadcast_in_dim"] == [(0,)]
+    _check(ir, (x,))

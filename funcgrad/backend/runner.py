@@ -165,8 +165,8 @@ class NativeRunner:
 
     def _evaluate(self, leaves):
         """The outputs from the NumPy evaluator (while the native code is not ready)."""
-        if self.evaluate is None:
-            self.evaluate = evaluator(self.ir)
+        if self.evaluate is None:  # (simplify: traced IRs repeat equations and keep dead ones)
+            self.evaluate = evaluator(passes.simplify(self.ir))
         return self.finish(self.evaluate(self.consts, leaves))  # (outputs of their own)
 
     def _finish_compile(self, args):

@@ -10,8 +10,8 @@ from operator import itemgetter
 import numpy as np
 
 from . import nans
-from .ir import Lit
-from .lowering import Elementwise
+from .ir import Eqn, Lit, Var
+from .lowering import Broadcast, Elementwise
 
 
 def eval_ir(ir, consts, args):
@@ -37,7 +37,9 @@ def evaluator(ir):
     here, once: each equation's ``impl`` and the slots of its inputs and outputs in one list of
     values, a slot reused once its value is dead (which drops the array), and an elementwise
     equation whose impl is a NumPy ufunc computing into the array of a value that died (its
-    own operand, say: ``np.exp(a, out=a)``) instead of a new one. A call copies one list and
+    own operand, say: ``np.exp(a, out=a)``) instead of a new one; a broadcast that NumPy's
+    ufuncs would do themselves is left to them (``without_implicit_broadcasts``). A call copies
+    one list and
     calls the impls. Its outputs share no memory with the arguments, the constants or each
     other, as compiled code's do: an output that is not an array a ufunc made in this call is
     copied (a view of an argument, a literal, an output twice). Under ``FUNCGRAD_DEBUG_NANS``
@@ -117,12 +119,13 @@ class _Plan:
         for v in ir.const_vars + ir.in_vars:
             self._new_slot(v)
         self.n_in = len(self.template)
-        self.last_read = _last_reads(ir)
+        eqns = without_implicit_broadcasts(ir)
+        self.last_read = _last_reads(eqns, ir.outs)
         self.outs = {o for o in ir.outs if not isinstance(o, Lit)}
         # the results of equations that compute into an array: a new one, or one of ours
-        self.made = {e.outvars[0] for e in ir.eqns if computes_into(e)}
-        self.disposable = _disposable(ir, self.made)
-        self.steps = [self._step(i, e) for i, e in enumerate(ir.eqns)]
+        self.made = {e.outvars[0] for e in eqns if computes_into(e)}
+        self.disposable = _disposable(eqns, self.made)
+        self.steps = [self._step(i, e) for i, e in enumerate(eqns)]
         self.get_outs = _getter([self._read(o) for o in ir.outs])
         self.copies = [j for j, o in enumerate(ir.outs)
                        if o not in self.made or o in ir.outs[:j]]
@@ -175,28 +178,75 @@ def _kind(v):
     return v.aval.shape, np.dtype(v.aval.dtype)
 
 
-def _last_reads(ir):
-    """For each variable read by an equation of ``ir`` (and not an output), the index of the
+def _last_reads(eqns, outs):
+    """For each variable read by one of ``eqns`` (and not one of ``outs``), the index of the
     last equation reading it."""
     last = {}
-    for i, e in enumerate(ir.eqns):
+    for i, e in enumerate(eqns):
         for x in e.inputs:
             if not isinstance(x, Lit):
                 last[x] = i
-    for o in ir.outs:
+    for o in outs:
         last.pop(o, None)
     return last
 
 
-def _disposable(ir, made):
+def _disposable(eqns, made):
     """The variables whose arrays the evaluator may overwrite once they are dead (``_Plan``;
     an output is never dead): of those ``made`` by equations computing into an array, the
     ones no other equation reads."""
     out = set(made)
-    for e in ir.eqns:
+    for e in eqns:
         if e.outvars[0] not in made:
             out.difference_update(e.inputs)
     return out
+
+
+def without_implicit_broadcasts(ir):
+    """``ir``'s equations less the broadcasts that NumPy's ufuncs do themselves, their readers
+    reading the operand instead: a ``broadcast_in_dim`` onto the trailing axes (NumPy's rule),
+    not an output, read only by elementwise equations computed by a ufunc that each have
+    another operand of the full shape, which keeps the result's shape. (The digits step has
+    22 broadcasts, of its learning rate and of zeros, at 3-10 us each in the evaluator.)
+
+    >>> import funcgrad as fg, numpy as np
+    >>> ir = fg.make_ir(lambda x, b: x * b + 1.0)(np.ones((2, 3)), np.ones(3))
+    >>> [e.prim.name for e in ir.eqns], [e.prim.name for e in without_implicit_broadcasts(ir)]
+    (['broadcast_in_dim', 'mul', 'add'], ['mul', 'add'])
+    """
+    readers = {}
+    for e in ir.eqns:
+        for x in e.inputs:
+            if isinstance(x, Var):
+                readers.setdefault(x, []).append(e)
+    outs = {o for o in ir.outs if isinstance(o, Var)}
+    implicit = {}  # a broadcast's result -> its operand
+    for e in ir.eqns:
+        v = e.outvars[0]
+        if v not in outs and _numpy_broadcasts(e, readers.get(v, ()), implicit):
+            implicit[v] = e.inputs[0]
+    if not implicit:
+        return ir.eqns
+    return [Eqn(e.prim, [implicit.get(x, x) if isinstance(x, Var) else x for x in e.inputs],
+                e.params, e.outvars) for e in ir.eqns if e.outvars[0] not in implicit]
+
+
+def _numpy_broadcasts(e, readers, implicit):
+    """Whether each of ``readers`` would broadcast ``e``'s operand as ``e`` does (see
+    ``without_implicit_broadcasts``; ``implicit``: the broadcasts left out so far)."""
+    if not isinstance(e.prim.lowering, Broadcast) or not readers:
+        return False
+    shape, dims, v = e.params["shape"], tuple(e.params["dims"]), e.outvars[0]
+    if dims != tuple(range(len(shape) - len(dims), len(shape))):
+        return False
+    for r in readers:
+        if not (isinstance(r.prim.lowering, Elementwise) and isinstance(r.prim.impl, np.ufunc)
+                and not r.params and r.outvars[0].aval.shape == shape):
+            return False
+        if not any(isinstance(x, Var) and x is not v and x not in implicit
+                   and x.aval.shape == shape for x in r.inputs):
+            return False
+    return True
 
 
 def _getter(positions):
