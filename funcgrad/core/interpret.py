@@ -38,12 +38,12 @@ def evaluator(ir):
     values, a slot reused once its value is dead (which drops the array), and an elementwise
     equation whose impl is a NumPy ufunc computing into the array of a value that died (its
     own operand, say: ``np.exp(a, out=a)``) instead of a new one; a broadcast that NumPy's
-    ufuncs would do themselves is left to them (``without_implicit_broadcasts``). A call copies
-    one list and
-    calls the impls. Its outputs share no memory with the arguments, the constants or each
-    other, as compiled code's do: an output that is not an array a ufunc made in this call is
-    copied (a view of an argument, a literal, an output twice). Under ``FUNCGRAD_DEBUG_NANS``
-    (or ``fg.debug_nans()``) it binds, as ``eval_ir`` does, so that each primitive is checked.
+    ufuncs would do themselves is left to them (``without_implicit_broadcasts``). A call
+    copies one list and calls the impls. Its outputs share no memory with the arguments, the
+    constants or each other, as compiled code's do: an output that is not an array a ufunc
+    made in this call is copied (a view of an argument, a literal, an output twice). Under
+    ``FUNCGRAD_DEBUG_NANS`` (or ``fg.debug_nans()``) it binds, as ``eval_ir`` does, so that
+    each primitive is checked.
 
     >>> import funcgrad as fg, numpy as np
     >>> run = evaluator(fg.make_ir(lambda x, y: np.sin(x) * y + 1.0)(np.ones(2), 2.0))
