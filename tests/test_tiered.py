@@ -103,6 +103,40 @@ def test_the_evaluators_time_past_the_limit_starts_the_tier_up(tiers, monkeypatc
                      r"\(it answered 1 in \d+\.\d\d s before asking for it\)", err), err
 
 
+def test_a_compile_is_asked_for_later_than_a_load_from_the_disk_cache(tiers, monkeypatch):
+    # the evaluator's time is set by hand: past FUNCGRAD_TIER_UP_AFTER, the code is loaded if
+    # the disk cache has it; a compile waits until COMPILE_AFTER times that
+    from funcgrad.backend import cache
+    from funcgrad.backend.runner import COMPILE_AFTER
+    monkeypatch.setenv("FUNCGRAD_TIER_UP_AFTER", "100")
+    x = np.linspace(0, 1, 5)
+
+    def call_after(f, seconds):  # a call once the evaluator has spent ``seconds`` on f
+        run = _runner(f)
+        run.evaluated = seconds
+        np.testing.assert_allclose(f(x), np.sin(x) * 3.0, rtol=1e-14)
+        return run
+
+    f = fg.jit(lambda x: fnp.sin(x) * 3.0)
+    f(x)
+    run = call_after(f, 150)
+    assert run.handover is None and run.cached is False
+    run = call_after(f, 100 * COMPILE_AFTER - 1)
+    assert run.handover is None
+    run = call_after(f, 100 * COMPILE_AFTER)
+    assert run.handover is not None
+    assert f.wait_compiled(timeout=300)
+    assert run.handover.where == "compiled in another process"
+    cache.memory.clear()  # as in a new process, whose disk cache has it
+    g = fg.jit(lambda x: fnp.sin(x) * 3.0)
+    g(x)
+    assert _runner(g).handover is None
+    run = call_after(g, 100)
+    assert run.cached is True and run.handover is not None
+    assert g.wait_compiled(timeout=300)
+    assert run.handover.where == "loaded from the disk cache"
+
+
 def test_a_module_counts_as_cached_only_with_every_piece_compiled(private_cache):
     # a compile killed at exit may leave the machine code of some pieces and not the others;
     # loading such a module would compile the rest in the user's process

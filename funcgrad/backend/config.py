@@ -40,9 +40,11 @@ variable                            default      meaning
                                                  the first call compiles, and waits.
 ``FUNCGRAD_TIER_UP_AFTER``          0.5          seconds of NumPy evaluator time a function's
                                                  calls may take (tiered execution) before its
-                                                 native code is compiled or loaded: about what
-                                                 loading it costs this process, which a short
-                                                 script would not win back. ``0``: at the first
+                                                 native code is loaded from the disk cache:
+                                                 about what loading it costs this process,
+                                                 which a short script would not win back; 4
+                                                 times that before it is compiled (the compile
+                                                 slows this process). ``0``: at the first
                                                  call. ``fn.wait_compiled()`` starts it at once.
 ``FUNCGRAD_VECTOR_WIDTH``           512          the widest vectors compiled loops use where the
                                                  CPU has AVX-512: ``512`` or ``256`` (LLVM's

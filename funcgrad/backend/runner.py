@@ -37,6 +37,15 @@ def compile_ir(ir, consts, out_tree, name, reason, on_ready=None):
     return SegmentedRunner(ir, consts, out_tree, f"{name}: {reason}")
 
 
+# A compile in the background is asked for after this many times FUNCGRAD_TIER_UP_AFTER (2 s
+# by default): it pays back only once it is done (3-7 s for a training step), and meanwhile
+# the compile process slows this one, even at nice 19 on another core (the digits example's
+# epochs took 38-40 ms instead of 26 while it ran, on this 2-core machine). Asked for at 0.5 s,
+# it started in most runs of that 1.7 s script, made them 0.4-0.6 s slower, and was killed
+# at exit unfinished (benchmarks/RESULTS.md O).
+COMPILE_AFTER = 4
+
+
 class NativeRunner:
     """Runs an IR as one generated module compiled by Numba.
 
@@ -45,8 +54,9 @@ class NativeRunner:
 
     1. With tiered execution (``FUNCGRAD_TIERED``, on by default) ``_evaluate`` (the NumPy
        evaluator) answers the calls; once it has spent ``FUNCGRAD_TIER_UP_AFTER`` seconds on
-       them (or ``wait`` is called) a ``tiered.Handover`` starts: the compile process compiles
-       the module into the disk cache and a thread here loads it.
+       them with the module in the disk cache, or ``COMPILE_AFTER`` times that without (or
+       when ``wait`` is called), a ``tiered.Handover`` starts: the compile process compiles
+       the module into the disk cache unless it is there, and a thread here loads it.
        Without it, the first call compiles (or loads) the module itself, and waits.
     2. The first call with the native code ready (``_finish_compile``) calls it through
        ``compile.call_first`` (which logs and explains Numba's errors), then writes ``fast``,
@@ -70,6 +80,7 @@ class NativeRunner:
         self.tier_up_after = config.tier_up_after() if self.tiered else 0.0
         self.evaluated = 0.0  # seconds the evaluator spent on the calls before the handover
         self.evaluated_calls = 0
+        self.cached = None  # whether the disk cache has the module, once asked
         self.signature = None  # the first call's argument types (``tiered.describe``)
         self.handover = None
         self.code_key = None  # the key of ``cache.memory``, once Numba is imported
@@ -112,9 +123,11 @@ class NativeRunner:
 
     def _evaluate_before_tier_up(self, leaves, args):
         """Answer with the evaluator, and start the handover once it has spent
-        ``tier_up_after`` seconds on this function: loading native code costs this process
-        about that much (importing Numba, loading the module), which a script that ends sooner
-        would never win back. A call is answered before the handover it starts: that thread
+        ``tier_up_after`` seconds on this function with the module in the disk cache: loading
+        native code costs this process about that much (importing Numba, loading the module),
+        which a script that ends sooner would never win back. Without it, ``COMPILE_AFTER``
+        times that: a compile costs more (``COMPILE_AFTER``'s comment). A call is answered
+        before the handover it starts: that thread
         holds the interpreter lock at times (reading the disk cache, importing Numba to load
         the code), which the evaluator's NumPy calls would wait for (W3's first call: 147 -> 90
         ms, benchmarks/RESULTS.md J)."""
@@ -125,9 +138,18 @@ class NativeRunner:
         out = self._evaluate(leaves)
         self.evaluated += time.perf_counter() - t0
         self.evaluated_calls += 1
-        if self.evaluated >= self.tier_up_after:
+        if self.evaluated >= self.tier_up_after and self._native_code_pays():
             self._handover()
         return out
+
+    def _native_code_pays(self):
+        """With ``tier_up_after`` seconds of evaluator time spent: whether to ask for the
+        native code now (see ``_evaluate_before_tier_up``)."""
+        if self.evaluated >= self.tier_up_after * COMPILE_AFTER:
+            return True
+        if self.cached is None:  # asked once: the source's key hashes its text
+            self.cached = tiered.in_disk_cache(self.source)
+        return self.cached
 
     def _handover(self):
         with self.lock:
