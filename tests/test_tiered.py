@@ -137,6 +137,37 @@ def test_a_compile_is_asked_for_later_than_a_load_from_the_disk_cache(tiers, mon
     assert run.handover.where == "loaded from the disk cache"
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_every_thread_of_the_compile_process_runs_at_the_lowest_priority(tiers):
+    # Linux lowers the priority of the calling thread only: a thread started before (an
+    # OpenBLAS thread at NumPy's import) would compete with the user's process
+    f = fg.jit(lambda x: fnp.cos(x) * 2.0)
+    f(np.ones(3))
+    assert f.wait_compiled(timeout=300)
+    me = str(os.getpid())
+
+    def stat(path):  # the fields after the command's name, which may hold spaces
+        with open(path) as fh:
+            return fh.read().rsplit(")", 1)[1].split()
+
+    kids = [p for p in os.listdir("/proc") if p.isdigit() and _compile_process(p, me, stat)]
+    assert kids, "no compile process"
+    for pid in kids:
+        nices = [int(stat(f"/proc/{pid}/task/{tid}/stat")[16])
+                 for tid in os.listdir(f"/proc/{pid}/task")]
+        assert nices and set(nices) == {19}, (pid, nices)
+
+
+def _compile_process(pid, parent, stat):
+    """Whether ``pid`` is a compile process of ``parent`` (not a zombie of another test's)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            is_worker = b"funcgrad.backend.worker" in fh.read()
+        return is_worker and stat(f"/proc/{pid}/stat")[1] == parent
+    except OSError:  # ended meanwhile
+        return False
+
+
 def test_a_module_counts_as_cached_only_with_every_piece_compiled(private_cache):
     # a compile killed at exit may leave the machine code of some pieces and not the others;
     # loading such a module would compile the rest in the user's process

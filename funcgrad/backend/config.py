@@ -192,12 +192,17 @@ def memory_cache_entries():
 
 def compile_process_environment():
     """The environment of tiered execution's compile process: this one's, with its own
-    logging off (this process logs what it does).
+    logging off (this process logs what it does), and one OpenBLAS thread: it multiplies no
+    matrices, and the thread NumPy's import starts would run at the default priority (Linux
+    lowers only the calling thread's), beside the user's process. Without it, the digits
+    example's epochs took 31 ms (median of 9 runs) while the compile ran; with it 27 ms.
 
-    >>> compile_process_environment()["FUNCGRAD_LOG_COMPILES"]
-    '0'
+    >>> env = compile_process_environment()
+    >>> env["FUNCGRAD_LOG_COMPILES"], env["OPENBLAS_NUM_THREADS"]
+    ('0', '1')
     """
-    return dict(os.environ, FUNCGRAD_LOG_COMPILES="0", FUNCGRAD_TIERED="0")
+    return dict(os.environ, FUNCGRAD_LOG_COMPILES="0", FUNCGRAD_TIERED="0",
+                OPENBLAS_NUM_THREADS="1")
 
 
 def set_cache_dir(path):
