@@ -39,10 +39,11 @@ def compile_ir(ir, consts, out_tree, name, reason, on_ready=None):
 
 # A compile in the background is asked for after this many times FUNCGRAD_TIER_UP_AFTER (2 s
 # by default): it pays back only once it is done (3-7 s for a training step), and meanwhile
-# the compile process slows this one, even at nice 19 on another core (the digits example's
-# epochs took 38-40 ms instead of 26 while it ran, on this 2-core machine). Asked for at 0.5 s,
-# it started in most runs of that 1.7 s script, made them 0.4-0.6 s slower, and was killed
-# at exit unfinished (benchmarks/RESULTS.md O).
+# the compile process slows this one, even at nice 19 on another core (on this 2-core machine
+# the digits example's epochs took 27-31 ms instead of 26 while it ran; 38-40 ms before its
+# stray OpenBLAS thread went, config.compile_process_environment). Asked for at 0.5 s, it
+# started in most runs of that 1.7 s script, made them slower, and was killed at exit
+# unfinished (benchmarks/RESULTS.md O).
 COMPILE_AFTER = 4
 
 
