@@ -137,7 +137,9 @@ def test_a_compile_is_asked_for_later_than_a_load_from_the_disk_cache(tiers, mon
     assert run.handover.where == "loaded from the disk cache"
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="reads each thread's priority from Linux's /proc (elsewhere "
+                    "a process has one priority, which os.nice sets for all its threads)")
 def test_every_thread_of_the_compile_process_runs_at_the_lowest_priority(tiers):
     # Linux lowers the priority of the calling thread only: a thread started before (an
     # OpenBLAS thread at NumPy's import) would compete with the user's process

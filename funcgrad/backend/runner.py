@@ -128,10 +128,9 @@ class NativeRunner:
         native code costs this process about that much (importing Numba, loading the module),
         which a script that ends sooner would never win back. Without it, ``COMPILE_AFTER``
         times that: a compile costs more (``COMPILE_AFTER``'s comment). A call is answered
-        before the handover it starts: that thread
-        holds the interpreter lock at times (reading the disk cache, importing Numba to load
-        the code), which the evaluator's NumPy calls would wait for (W3's first call: 147 -> 90
-        ms, benchmarks/RESULTS.md J)."""
+        before the handover it starts: that thread holds the interpreter lock at times
+        (reading the disk cache, importing Numba to load the code), which the evaluator's
+        NumPy calls would wait for (W3's first call: 147 -> 90 ms, benchmarks/RESULTS.md J)."""
         if self.signature is None:
             n = len(args) - len(self.source.args())  # the tables are the source's own
             self.signature = [tiered.describe(a) for a in args[:n]]
