@@ -12,10 +12,13 @@ DOCS_STAMP := $(VENV)/.docs-installed
 
 .PHONY: demo test test-all lint bench clean setup docs docs-check
 
+# --no-compile: pip would byte-compile every module of every package (SciPy, scikit-learn,
+# matplotlib, Dask...), most of which nothing here imports: 95 s to set up instead of 43 s. The
+# modules that are imported get their bytecode cached at their first import (~6 s in all).
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev,examples,distributed]"
+	$(BIN)/python -m pip install -q --no-compile --upgrade pip
+	$(BIN)/python -m pip install -q --no-compile -e ".[dev,examples,distributed]"
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -41,7 +44,7 @@ demo: $(STAMP)
 	@echo "plots written to out/"
 
 $(DOCS_STAMP): $(STAMP)
-	$(BIN)/python -m pip install -q -e ".[dev,examples,docs]"
+	$(BIN)/python -m pip install -q --no-compile -e ".[dev,examples,docs]"
 	touch $(DOCS_STAMP)
 
 # Builds the site in strict mode (a broken link or a missing page fails), running every

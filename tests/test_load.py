@@ -95,28 +95,36 @@ def test_many_argument_sizes_keep_a_bounded_plan_table(monkeypatch, compiles):
     assert len(compiles) == modules  # plans rebuilt; the compiled code found again
 
 
-def _distinct_functions_stay_bounded(count, limit, monkeypatch, compiles):
-    """``count`` functions of different structure (a new code module each), with room in
+def _steps(k, x, total):
+    """The bits of ``k`` pick each of ten steps (double or add one): 1024 functions of one
+    size, so that a thousand of them cost a thousand small compiles."""
+    for bit in range(10):
+        x = x * 2.0 if (k >> bit) & 1 else x + 1.0
+    return total(x)
+
+
+def _distinct_functions_stay_bounded(ks, limit, monkeypatch, compiles):
+    """A function of different structure (a new code module) for each of ``ks``, with room in
     memory for ``limit``: the compiled code kept (and its modules) stays within it."""
     monkeypatch.setenv("FUNCGRAD_MEMORY_CACHE_ENTRIES", str(limit))
     a = np.linspace(0.5, 1.5, 7)
     earlier = {m for m in sys.modules if m.startswith("fg_")}
-    for k in range(count):
-        f = fg.jit(lambda x, k=k: fnp.sum(fnp.stack([x] * (k + 2))))  # k + 2 rows in the code
-        assert f(a) == pytest.approx((k + 2) * np.sum(a), rel=1e-13)
+    for k in ks:
+        f = fg.jit(lambda x, k=k: _steps(k, x, fnp.sum))
+        assert f(a) == pytest.approx(_steps(k, a, np.sum), rel=1e-13)
         assert len(cache.memory) <= limit
-    assert len(set(compiles)) == count  # each a module of its own
+    assert len(set(compiles)) == len(ks)  # each a module of its own
     modules = [m for m in sys.modules if m.startswith("fg_") and m not in earlier]
     assert len(modules) <= limit, modules
 
 
-def test_distinct_functions_keep_the_compiled_code_in_memory_bounded(monkeypatch, compiles):
-    _distinct_functions_stay_bounded(5, 3, monkeypatch, compiles)
+def test_distinct_functions_keep_the_in_memory_caches_bounded(monkeypatch, compiles):
+    _distinct_functions_stay_bounded(range(1019, 1024), 3, monkeypatch, compiles)
 
 
 @pytest.mark.slow
 def test_a_thousand_distinct_functions_keep_the_caches_bounded(monkeypatch, compiles):
-    _distinct_functions_stay_bounded(1000, 64, monkeypatch, compiles)
+    _distinct_functions_stay_bounded(range(1000), 64, monkeypatch, compiles)
 
 
 def test_jit_in_a_loop_shares_one_compiled_module(compiles):
