@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 import warnings
 
 import numpy as np
@@ -137,6 +138,36 @@ def test_size_cap_evicts_least_recently_used(private_cache, monkeypatch):
     left = sorted(os.listdir(root))
     assert "fg_old0.py" in left and "fg_old1.py" not in left and "fg_old4.py" in left
     assert "fg_old1.fn.nbc" not in os.listdir(pyc)
+
+
+def _aged_dirs(base, names_and_days):
+    for name, days in names_and_days:
+        os.makedirs(base / name / "__pycache__")
+        (base / name / "fg_x.py").write_text("# an entry")
+        then = os.path.getmtime(base) - days * 86400
+        os.utime(base / name, (then, then))
+    return base
+
+
+@pytest.mark.parametrize("which", ["modules", "kernels"])
+def test_other_versions_unused_for_a_month_are_removed_nothing_else(tmp_path, monkeypatch, which):
+    base = _aged_dirs(tmp_path / which, [("fg-nb0.1-old", 31), ("fg0.0.9-nb0.2-old", 400),
+                                         ("fg-nb0.3-recent", 29), ("mine-fg-nb", 400),
+                                         ("fgnotes", 400)])
+    (base / "fg-nb0.4-a-file").write_text("not a directory")
+    os.utime(base / "fg-nb0.4-a-file", (0, 0))
+    if which == "modules":
+        monkeypatch.setenv("FUNCGRAD_CACHE_DIR", str(base))
+        path = cache.root()
+        monkeypatch.delenv("FUNCGRAD_CACHE_DIR")
+        cache.root()
+    else:
+        monkeypatch.setenv("FUNCGRAD_KERNEL_CACHE_DIR", str(base))
+        path = cache.kernel_root()
+    assert os.path.dirname(path) == str(base)
+    assert sorted(os.listdir(base)) == sorted([os.path.basename(path), "fg-nb0.3-recent",
+                                               "mine-fg-nb", "fgnotes", "fg-nb0.4-a-file"])
+    assert time.time() - os.path.getmtime(path) < 60  # marked as used
 
 
 def test_key_ignores_comments_and_includes_versions_and_kernels():

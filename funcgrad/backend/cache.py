@@ -17,15 +17,21 @@ The kernel library (``kernels.py``, ``blas.py``) is the same for every program, 
 code is kept apart, once per machine and version, not per cache directory or checkout:
 ``<FUNCGRAD_KERNEL_CACHE_DIR>/<tag>/`` (default ``~/.cache/funcgrad/kernels``), each kernel
 compiled lazily, for the types it is first called with (``KernelLocator``).
+
+Each upgrade (of funcgrad's kernels, Numba, NumPy, Python) starts a new ``<tag>`` directory in
+both places. A process marks the ones it uses, and removes those of other versions that no
+process has used for ``STALE_AFTER_DAYS``: they would otherwise stay, up to the size cap each.
 """
 import functools
 import hashlib
 import os
 import platform
 import shutil
+import stat
 import sys
 import tempfile
 import threading
+import time
 import warnings
 
 from . import config
@@ -38,6 +44,7 @@ memory = Bounded()
 on_clear = []  # callables that drop caches built on top of this one (jit plans)
 
 
+STALE_AFTER_DAYS = 30
 KERNEL_MODULES = ("kernels", "blas")  # in this package; their source keys their machine code
 
 
@@ -84,6 +91,7 @@ def _kernel_root(base):
         fd, probe = tempfile.mkstemp(dir=path, prefix=".probe")
         os.close(fd)
         os.remove(probe)
+        _claim(path)
     except OSError as err:
         warnings.warn(f"funcgrad: cannot use the kernel cache directory {path} ({err}); the "
                       "kernel library's machine code goes where Numba keeps it by default, so "
@@ -137,6 +145,25 @@ def code_key(text):
     return hashlib.sha256(code.encode()).hexdigest()[:24]
 
 
+def _claim(path):
+    """Mark the version directory ``path`` as in use (its time), and remove the directories of
+    other versions beside it that no process has marked for ``STALE_AFTER_DAYS``: only ours
+    (named ``fg...-nb...``, owned by this user), never anything else in that directory."""
+    os.utime(path)
+    base, mine = os.path.split(path)
+    cutoff = time.time() - STALE_AFTER_DAYS * 86400
+    for name in os.listdir(base):
+        other = os.path.join(base, name)
+        if name == mine or not name.startswith("fg") or "-nb" not in name:
+            continue
+        try:
+            st = os.lstat(other)
+        except OSError:
+            continue
+        if stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and st.st_mtime < cutoff:
+            shutil.rmtree(other, ignore_errors=True)
+
+
 def _private_dir(path):
     """Create ``path`` (0700) if needed; raise OSError unless it is a directory of ours."""
     os.makedirs(path, mode=0o700, exist_ok=True)
@@ -160,6 +187,7 @@ def root():
             fd, probe = tempfile.mkstemp(dir=path, prefix=".probe")
             os.close(fd)
             os.remove(probe)
+            _claim(path)
         except OSError as err:
             _warn_unusable(path, err)
             path = None
