@@ -700,6 +700,33 @@ def cumsum_(a, out, reverse):
     return out
 
 
+# Sorting rows (ops/sorting.py). Called from generated code, Numba's np.argsort (merge sort)
+# and np.searchsorted compiled in every process (argsort: ~3.8 s), and a row assigned from
+# their results compiled Numba's shape-error message formatting (~3 s); here, once per machine.
+
+@jit
+def argsort_rows_(x, out):
+    """Each row's stable argsort into ``out`` (merge sort: NaNs last, as NumPy's stable sort)."""
+    for r in range(x.shape[0]):
+        idx = np.argsort(x[r], kind="mergesort")
+        for j in range(idx.shape[0]):
+            out[r, j] = idx[j]
+    return out
+
+
+@jit
+def searchsorted_rows_(a, v, out, right):
+    """Where each value of row ``r`` of ``v`` goes in row ``r`` of sorted ``a`` (NaNs last)."""
+    for r in range(a.shape[0]):
+        if right:
+            idx = np.searchsorted(a[r], v[r], side="right")
+        else:
+            idx = np.searchsorted(a[r], v[r], side="left")
+        for j in range(idx.shape[0]):
+            out[r, j] = idx[j]
+    return out
+
+
 @jit
 def take_(x, idx, out):
     """out[p, m, q] = x[p, idx[m], q], indices clamped to range (NumPy's mode='clip')."""

@@ -6,9 +6,10 @@ derivative is that permutation), quantiles gather sorted values, ``isin`` and ``
 
 Both work on the last axis of stacks: ``argsort`` sorts each row of an ``(..., n)`` array;
 ``searchsorted`` looks up each row of ``v`` ``(..., m)`` in the same row of a sorted ``a``
-``(..., n)``. Leading axes are how ``vmap`` batches them. Under ``jit`` the emitters loop over
+``(..., n)``. Leading axes are how ``vmap`` batches them. Under ``jit`` kernels loop over
 the rows and call Numba's ``np.argsort`` (merge sort: stable, NaNs last, as NumPy's stable
-sort) and ``np.searchsorted`` (NaNs sort last, as in NumPy).
+sort) and ``np.searchsorted`` (NaNs sort last, as in NumPy): ``argsort_rows_``,
+``searchsorted_rows_``.
 """
 import numpy as np
 
@@ -29,22 +30,16 @@ def _rows(w, x):
     return K.reshape_(w.n(x), f"({w.size(rows)}, {w.size(shape[-1])})"), rows
 
 
-def _emit_row_loop(w, e, call):
-    """Emit ``out[r] = call(row texts)`` for each row ``r`` of the operands (all (..., k))."""
+def _emit_rows(w, e, kernel, *flags):
+    """Emit ``kernel(operands as (rows, k) arrays, out, *flags)``, a kernel that fills ``out``
+    (rows, width) row by row, and the result in its shape."""
     v = e.outvars[0]
-    ins, rows = [], 0
+    texts, rows = [], 0
     for x in e.inputs:
-        t = w.fresh()
         text, rows = _rows(w, x)
-        w.emit(f"{t} = {text}")
-        ins.append(t)
-    out = w.fresh()
-    width = v.aval.shape[-1]
-    w.emit(f"{out} = {K.empty_(f'({w.size(rows)}, {w.size(width)})', w.dtype(v.aval.dtype))}")
-    r = w.fresh("r")
-    w.emit(f"for {r} in range({w.size(rows)}):")
-    w.emit(f"{out}[{r}] = {call(*[f'{t}[{r}]' for t in ins])}", 2)
-    w.assign(v, f"{out}.reshape({w.shape(v.aval.shape)})")
+        texts.append(text)
+    out = K.empty_(f"({w.size(rows)}, {w.size(v.aval.shape[-1])})", w.dtype(v.aval.dtype))
+    w.assign(v, f"{kernel(*texts, out, *flags)}.reshape({w.shape(v.aval.shape)})")
 
 
 # --- argsort ----------------------------------------------------------------------------------
@@ -60,8 +55,7 @@ argsort_p = Primitive(
     "argsort", impl=lambda x: np.argsort(x, axis=-1, kind="stable").astype(INDEX),
     abstract_eval=_argsort_abstract, differentiable=False,
     batch=lambda vals, dims: batch_shifted(argsort_p, lambda p, n: p, vals, dims, {}),
-    lowering=Structural(lambda w, e: _emit_row_loop(
-        w, e, lambda x: f"np.argsort({x}, kind='mergesort')")))
+    lowering=Structural(lambda w, e: _emit_rows(w, e, K.argsort_rows_)))
 
 
 # --- searchsorted -----------------------------------------------------------------------------
@@ -106,5 +100,5 @@ def _searchsorted_batch(vals, dims, side):
 searchsorted_p = Primitive(
     "searchsorted", impl=_searchsorted_impl, abstract_eval=_searchsorted_abstract,
     differentiable=False, batch=_searchsorted_batch,
-    lowering=Structural(lambda w, e: _emit_row_loop(
-        w, e, lambda a, v: f"np.searchsorted({a}, {v}, side={e.params['side']!r})")))
+    lowering=Structural(lambda w, e: _emit_rows(w, e, K.searchsorted_rows_,
+                                                str(e.params["side"] == "right"))))
