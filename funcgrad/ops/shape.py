@@ -70,8 +70,8 @@ def _concat_jvp(primals, tangents, axis):
 
 def _emit_concatenate(w, e):
     # A loop nest per part, not np.concatenate: Numba compiles its np.concatenate for each
-    # tuple of part types in every process, and emits it whole into the module (five times
-    # the code of the rest for a stack of 25 arrays: ~20 s of a cold test run).
+    # tuple of part types in every process, and emits it whole into the module (three times
+    # the code of the rest for a stack of 25 arrays, which took 14 s instead of 2 to compile).
     v, axis = e.outvars[0], e.params["axis"]
     w.assign(v, K.empty_(w.shape(v.aval.shape), w.dtype(v.aval.dtype)))
     offset = 0
