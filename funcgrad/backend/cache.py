@@ -152,7 +152,11 @@ def _claim(path):
     os.utime(path)
     base, mine = os.path.split(path)
     cutoff = time.time() - STALE_AFTER_DAYS * 86400
-    for name in os.listdir(base):
+    try:
+        names = os.listdir(base)
+    except OSError:  # a base we may write into but not list: nothing to clean, the cache works
+        return
+    for name in names:
         other = os.path.join(base, name)
         if name == mine or not name.startswith("fg") or "-nb" not in name:
             continue
