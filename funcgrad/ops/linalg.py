@@ -422,9 +422,10 @@ def _emit_triangular_solve(w, e):
     if p["left_side"]:
         x = K.trisolve_(a3, b3, str(p["lower"]), str(p["transpose_a"]))
     else:  # x op(a) = b  <=>  op(a)^T x^T = b^T
-        bt = f"np.ascontiguousarray(np.transpose({b3}, (0, 2, 1)))"
-        x = f"np.transpose({K.trisolve_(a3, bt, str(p['lower']), str(not p['transpose_a']))}, " \
-            "(0, 2, 1))"
+        # the kernels, not Numba's np.transpose, which compiles anew in every process (~5 s)
+        bt = K.contig_(K.transpose_(b3, "(0, 2, 1)"))
+        x = K.transpose_(K.trisolve_(a3, bt, str(p["lower"]), str(not p["transpose_a"])),
+                         "(0, 2, 1)")
     w.assign(v, K.reshape_(x, w.shape(v.aval.shape)))
 
 
