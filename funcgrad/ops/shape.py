@@ -76,11 +76,17 @@ def _emit_concatenate(w, e):
     w.assign(v, K.empty_(w.shape(v.aval.shape), w.dtype(v.aval.dtype)))
     offset = 0
     for x in e.inputs:
-        ks = w.loops([w.size(n) for n in x.aval.shape])
-        out_ix = [f"{w.size(offset)} + {k}" if i == axis and offset else k
-                  for i, k in enumerate(ks)]
-        w.emit(f"{w.n(v)}[{', '.join(out_ix)}] = {w.n(x)}[{', '.join(ks)}]", 1 + len(ks))
+        _emit_copy(w, v, x, lambda i, k, at=offset: f"{w.size(at)} + {k}" if i == axis and at
+                   else k)
         offset += x.aval.shape[axis]
+
+
+def _emit_copy(w, v, x, place):
+    """Emit a loop nest writing each element of ``x`` into ``v`` at ``place(axis, index)``
+    (texts): concatenate's parts, pad's interior."""
+    ks = w.loops([w.size(n) for n in x.aval.shape])
+    out_ix = [place(i, k) for i, k in enumerate(ks)]
+    w.emit(f"{w.n(v)}[{', '.join(out_ix)}] = {w.n(x)}[{', '.join(ks)}]", 1 + len(ks))
 
 
 concatenate_p = Primitive(
@@ -173,10 +179,12 @@ def _emit_pad(w, e):
     # An explicit loop nest, not a strided slice assignment: Numba's setitem for strided
     # n-d slices costs about a quarter of a second of compile time per use.
     w.assign(v, K.zeros_(w.shape(v.aval.shape), w.dtype(v.aval.dtype)))
-    ks = w.loops([w.size(n) for n in x.aval.shape])
-    out_ix = [f"{w.size(lo)} + {k} * {w.size(it + 1)}" if it else f"{w.size(lo)} + {k}"
-              for k, (lo, hi, it) in zip(ks, e.params["config"])]
-    w.emit(f"{w.n(v)}[{', '.join(out_ix)}] = {w.n(x)}[{', '.join(ks)}]", 1 + len(ks))
+    config = e.params["config"]
+
+    def place(i, k):
+        lo, _, it = config[i]
+        return f"{w.size(lo)} + {k} * {w.size(it + 1)}" if it else f"{w.size(lo)} + {k}"
+    _emit_copy(w, v, x, place)
 
 
 pad_p = linear_primitive("pad", _pad_impl, _pad_abstract, _pad_vjp,
