@@ -829,6 +829,131 @@ def trisolve_(a, b, lower, trans):
     return x
 
 
+# --- stacks of matrices: Numba's LAPACK bindings on each matrix of a (B, m, n) stack ----------
+# Called from generated code, Numba compiled np.linalg.solve & co. anew in every process (solve:
+# 5.9 s, pinv 1 s) and, for a result assigned to a slice, its shape-error formatting (~3 s);
+# here, once per machine. Results go into preallocated outputs element by element.
+# ``wide``: the dtype a matrix is computed in (float64 for float32 where NumPy widens, so a rank
+# or a cutoff agrees with NumPy's). ``mode`` of ``_matrix``: 0 as it is, 1 transposed, 2 the
+# symmetric matrix its lower triangle makes.
+
+@helper
+def _matrix(a, wide, mode, cols):
+    """A C-contiguous copy of the 2-d ``a`` in dtype ``wide`` (see above for ``mode``), with
+    zero columns added up to ``cols``."""
+    m, n = a.shape
+    x = np.zeros((m, cols), wide)
+    for r in range(m):
+        for c in range(n):
+            if mode == 0:
+                x[r, c] = a[r, c]
+            elif mode == 1:
+                x[r, c] = a[c, r]
+            else:
+                x[r, c] = a[max(r, c), min(r, c)]
+    return x
+
+
+@helper
+def _put(dst, src):
+    """``dst[...] = src`` for 2-d arrays, ``src`` possibly wider (its first columns are kept)."""
+    for r in range(dst.shape[0]):
+        for c in range(dst.shape[1]):
+            dst[r, c] = src[r, c]
+
+
+@helper
+def _put1(dst, src):
+    for k in range(dst.shape[0]):
+        dst[k] = src[k]
+
+
+@jit
+def solve_stack_(a, b, out):
+    for i in range(a.shape[0]):
+        _put(out[i], np.linalg.solve(a[i], b[i]))
+    return out
+
+
+@jit
+def inv_stack_(a, out):
+    for i in range(a.shape[0]):
+        _put(out[i], np.linalg.inv(a[i]))
+    return out
+
+
+@jit
+def cholesky_stack_(a, out):
+    for i in range(a.shape[0]):
+        _put(out[i], np.linalg.cholesky(a[i]))
+    return out
+
+
+@jit
+def slogdet_stack_(a, sign, logdet):
+    for i in range(a.shape[0]):
+        s, d = np.linalg.slogdet(a[i])
+        sign[i], logdet[i] = s, d
+    return sign, logdet
+
+
+@jit
+def svd_stack_(a, wide, full, u, s, vt):
+    """u, s, vt of each matrix; ``full``: u and vt square (NumPy's full_matrices)."""
+    for i in range(a.shape[0]):
+        x = _matrix(a[i], wide, 0, a.shape[2])
+        uu, ss, vv = np.linalg.svd(x, full)
+        _put(u[i], uu)
+        _put1(s[i], ss)
+        _put(vt[i], vv)
+    return u, s, vt
+
+
+@jit
+def svdvals_stack_(a, wide, s):
+    for i in range(a.shape[0]):
+        _put1(s[i], np.linalg.svd(_matrix(a[i], wide, 0, a.shape[2]), False)[1])
+    return s
+
+
+@jit
+def eigh_stack_(a, wide, lower, w, v):
+    """Eigenvalues (ascending) and vectors of each symmetric matrix, read from its ``lower``
+    or upper triangle."""
+    for i in range(a.shape[0]):
+        ww, vv = np.linalg.eigh(_matrix(a[i], wide, 0 if lower else 1, a.shape[2]))
+        _put1(w[i], ww)
+        _put(v[i], vv)
+    return w, v
+
+
+@jit
+def eigvalsh_stack_(a, wide, lower, w):
+    for i in range(a.shape[0]):
+        _put1(w[i], np.linalg.eigvalsh(_matrix(a[i], wide, 0 if lower else 1, a.shape[2])))
+    return w
+
+
+@jit
+def qr_stack_(a, q, r):
+    """q, r of each matrix. Numba's qr is the reduced one: for a complete q (q square, r as
+    tall as a) of a tall matrix, the matrix is padded with zero columns to square."""
+    for i in range(a.shape[0]):
+        qq, rr = np.linalg.qr(_matrix(a[i], a.dtype, 0, max(a.shape[2], q.shape[2])))
+        _put(q[i], qq)
+        _put(r[i], rr)
+    return q, r
+
+
+@jit
+def pinv_stack_(a, wide, rcond, hermitian, out):
+    """The pseudo-inverse of each matrix; a ``hermitian`` one is read from its lower triangle."""
+    for i in range(a.shape[0]):
+        x = _matrix(a[i], wide, 2 if hermitian else 0, a.shape[2])
+        _put(out[i], np.linalg.pinv(x, rcond))
+    return out
+
+
 # --- scipy.special: SciPy's own compiled scalar functions -------------------------------------
 # scipy.special.cython_special exports the C functions behind scipy.special's ufuncs; generated
 # code calls them by a symbol name that llvmlite resolves when the code is loaded. (A call

@@ -33,6 +33,7 @@ from .linalg import (
     lapack_emitter,
     lapack_errors,
     matmul_p,
+    stack_kernel,
     stack_primitive,
     swap_last,
     triangle,
@@ -191,10 +192,10 @@ def _svd_vjp(cts, primals, out, full_matrices, compute_uv):
     return (ct_a,)
 
 
-def _svd_call(e, args):
+def _svd_call(e, ins, outs, wide):
     if not e.params["compute_uv"]:
-        return f"np.linalg.svd({args[0]}, False)[1]"
-    return f"np.linalg.svd({args[0]}, {e.params['full_matrices']})"
+        return K.svdvals_stack_(ins[0], wide, *outs)
+    return K.svd_stack_(ins[0], wide, str(e.params["full_matrices"]), *outs)
 
 
 svd_p = stack_primitive(
@@ -252,9 +253,9 @@ def _eigh_vjp(cts, primals, out, lower, vectors):
     return (ct_a,)
 
 
-def _eigh_call(e, args):
-    x = args[0] if e.params["lower"] else f"np.ascontiguousarray({args[0]}.T)"
-    return f"np.linalg.eigh({x})" if e.params["vectors"] else f"np.linalg.eigvalsh({x})"
+def _eigh_call(e, ins, outs, wide):
+    kernel = K.eigh_stack_ if e.params["vectors"] else K.eigvalsh_stack_
+    return kernel(ins[0], wide, str(e.params["lower"]), *outs)
 
 
 eigh_p = stack_primitive(
@@ -336,17 +337,8 @@ def _qr_vjp(cts, primals, out, full_matrices):
     return (ct_a,)
 
 
-def _qr_call(e, args):
-    m, n = e.inputs[0].aval.shape[-2:]
-    if e.params["full_matrices"] and m > n:  # Numba's qr is the reduced one: pad a to square
-        x = args[0]
-        padded = f"np.hstack(({x}, np.zeros(({x}.shape[0], {x}.shape[0] - {x}.shape[1]), " \
-                 f"{x}.dtype)))"
-        return f"(lambda qr: (qr[0], qr[1][:, :{x}.shape[1]]))(np.linalg.qr({padded}))"
-    return f"np.linalg.qr({args[0]})"
-
-
-qr_p = stack_primitive("qr", Structural(lapack_emitter(_qr_call)), multiple_results=True,
+qr_p = stack_primitive("qr", Structural(lapack_emitter(stack_kernel(K.qr_stack_))),
+                       multiple_results=True,
                        impl=_qr_impl, abstract_eval=_qr_abstract, jvp=_qr_jvp, vjp=_qr_vjp)
 
 

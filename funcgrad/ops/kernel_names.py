@@ -74,6 +74,18 @@ searchsorted_rows_ = Kernel("searchsorted_rows_")
 take_ = Kernel("take_")
 scatter_ = Kernel("scatter_")  # mode: ops/shape.py's SCATTER_MODES
 trisolve_ = Kernel("trisolve_")
+# Numba's LAPACK bindings on each matrix of a stack (from generated code, each compiled anew in
+# every process)
+solve_stack_ = Kernel("solve_stack_")
+inv_stack_ = Kernel("inv_stack_")
+cholesky_stack_ = Kernel("cholesky_stack_")
+slogdet_stack_ = Kernel("slogdet_stack_")
+svd_stack_ = Kernel("svd_stack_")
+svdvals_stack_ = Kernel("svdvals_stack_")
+eigh_stack_ = Kernel("eigh_stack_")
+eigvalsh_stack_ = Kernel("eigvalsh_stack_")
+qr_stack_ = Kernel("qr_stack_")
+pinv_stack_ = Kernel("pinv_stack_")
 
 
 # --- scipy.special: named after SciPy's compiled scalar functions they call (zeta_: our own) --

@@ -164,44 +164,34 @@ def batch_count(aval):
 
 
 def lapack_emitter(call, double=False):
-    """Emitter calling NumPy's ``call`` (Numba's LAPACK binding) on each matrix of a stack.
+    """Emitter running a kernel (``*_stack_``: Numba's LAPACK binding on each matrix) on the
+    operands as ``(B, m, n)`` stacks, into outputs allocated as stacks.
 
-    ``call``: a function's name, or ``call(e, args)`` giving the text of the call on one matrix
-    of each operand; it returns one array, or a tuple of one per output. ``double``: float32
-    operands are computed in float64 and rounded back, as NumPy does (a rank or a cutoff then
+    ``call(e, ins, outs, wide)`` gives the text of the kernel's call from the texts of the
+    stacked operands, of the outputs and of the dtype a matrix is computed in: ``double``
+    computes float32 operands in float64, rounded back, as NumPy does (a rank or a cutoff then
     agrees with NumPy's)."""
-    text = call if callable(call) else (lambda e, args: f"{call}({', '.join(args)})")
-
     def emit(w, e):
         a = e.inputs[0]
-        shape = a.aval.shape
-        widen = double and a.aval.dtype == np.float32
-        several = len(e.outvars) > 1
-        if len(shape) == 2 and not several and not widen:
-            w.assign(e.outvars[0], text(e, [K.contig_(w.n(x)) for x in e.inputs]))
-            return
         B = batch_count(a.aval)
         ins = [as_stack(w, x, B) for x in e.inputs]
         outs = []
         for v in e.outvars:
             t = w.fresh()
-            flat = (B,) + v.aval.shape[len(shape) - 2:]
+            flat = (B,) + v.aval.shape[len(a.aval.shape) - 2:]
             w.emit(f"{t} = {K.empty_(w.shape(flat), w.dtype(v.aval.dtype))}")
             outs.append(t)
-        b = w.fresh("b")
-        w.emit(f"for {b} in range({w.size(B)}):")
-        args = [f"{i}[{b}]" + (".astype(np.float64)" if widen else "") for i in ins]
-        if not several:
-            w.emit(f"    {outs[0]}[{b}] = {text(e, args)}")
-        else:
-            r = w.fresh("r")
-            w.emit(f"    {r} = {text(e, args)}")
-            for k, t in enumerate(outs):
-                w.emit(f"    {t}[{b}] = {r}[{k}]")
+        wide = np.float64 if double and a.aval.dtype == np.float32 else a.aval.dtype
+        w.emit(call(e, ins, outs, w.dtype(wide)))
         for v, t in zip(e.outvars, outs):
             w.assign_shaped(v, t if v.aval.shape == () else
                             f"{t}.reshape({w.shape(v.aval.shape)})")
     return emit
+
+
+def stack_kernel(kernel):
+    """``call`` for ``lapack_emitter``: ``kernel(*operands, *outputs)``."""
+    return lambda e, ins, outs, wide: kernel(*ins, *outs)
 
 
 # --- matmul: x (..., m, k) @ y (..., k, n), equal batch dims (the NumPy layer broadcasts) ------
@@ -353,7 +343,7 @@ solve_p = Primitive(
     "solve", impl=lapack_errors("solve", np.linalg.solve, _SINGULAR), abstract_eval=_solve_abstract,
     jvp=_solve_jvp, vjp=_solve_vjp,
     batch=lambda vals, dims: _shared_matrix_batch(solve_p, vals, dims, {}),
-    lowering=Structural(lapack_emitter("np.linalg.solve")))
+    lowering=Structural(lapack_emitter(stack_kernel(K.solve_stack_))))
 
 
 # --- triangular_solve: op(a) x = b (left_side) or x op(a) = b, op(a) = a or a^T ---------------
@@ -466,7 +456,7 @@ inv_p = Primitive("inv", impl=lapack_errors("inv", np.linalg.inv, _SINGULAR + " 
                                             "of det and slogdet need the inverse too)"),
                   abstract_eval=_inv_abstract, jvp=_inv_jvp, vjp=_inv_vjp,
                   batch=lambda vals, dims: front_batch(inv_p, vals, dims, {}),
-                  lowering=Structural(lapack_emitter("np.linalg.inv")))
+                  lowering=Structural(lapack_emitter(stack_kernel(K.inv_stack_))))
 
 
 # --- slogdet: (sign, log|det a|) --------------------------------------------------------------
@@ -500,7 +490,7 @@ def _slogdet_vjp(cts, primals, out):
 slogdet_p = Primitive("slogdet", multiple_results=True, impl=_slogdet_impl,
                       abstract_eval=_slogdet_abstract, jvp=_slogdet_jvp, vjp=_slogdet_vjp,
                       batch=lambda vals, dims: front_batch(slogdet_p, vals, dims, {}),
-                      lowering=Structural(lapack_emitter("np.linalg.slogdet")))
+                      lowering=Structural(lapack_emitter(stack_kernel(K.slogdet_stack_))))
 
 
 # --- cholesky: lower-triangular L with L L^T = a ----------------------------------------------
@@ -550,6 +540,6 @@ cholesky_p = Primitive("cholesky", impl=lapack_errors(
     "of the identity (a + 1e-8 * I)"),
     abstract_eval=_cholesky_abstract, jvp=_cholesky_jvp, vjp=_cholesky_vjp,
     batch=lambda vals, dims: front_batch(cholesky_p, vals, dims, {}),
-    lowering=Structural(lapack_emitter("np.linalg.cholesky")))
+    lowering=Structural(lapack_emitter(stack_kernel(K.cholesky_stack_))))
 
 

@@ -9,7 +9,7 @@
 - ``sylvester``: ``A Y + Y B = Q``; ``dY = sylvester(A, B, dQ - dA Y - Y dB)``.
 
 Numba has none of SciPy's ``expm``, ``sqrtm`` or ``solve_sylvester``: under jit they run with
-NumPy between compiled pieces. ``pinv`` compiles (Numba's ``np.linalg.pinv``).
+NumPy between compiled pieces. ``pinv`` compiles (Numba's ``np.linalg.pinv``, in a cached kernel).
 """
 import numpy as np
 
@@ -17,6 +17,7 @@ from ..core.avals import ShapedArray
 from ..core.lowering import Structural
 from ..core.primitive import NOT_SUPPORTED
 from ..errors import user_frame
+from . import kernel_names as K
 from .broadcasting import zeros_like
 from .factorizations import check_stack, matmul, symmetric_part
 from .linalg import (
@@ -84,11 +85,9 @@ def _pinv_vjp(ct, primals, out, rcond, hermitian):
     return (ct_a,)
 
 
-def _pinv_call(e, args):
-    x = args[0]
-    if e.params["hermitian"]:  # the symmetric matrix a's lower triangle makes
-        x = f"(np.tril({x}) + np.tril({x}, -1).T)"
-    return f"np.linalg.pinv({x}, {float(e.params['rcond'])!r})"
+def _pinv_call(e, ins, outs, wide):
+    return K.pinv_stack_(ins[0], wide, repr(float(e.params["rcond"])), str(e.params["hermitian"]),
+                         *outs)
 
 
 pinv_p = stack_primitive(
