@@ -62,7 +62,6 @@ zeros_ = Kernel("zeros_")
 full_ = Kernel("full_")
 reshape_ = Kernel("reshape_")  # a view of a C-contiguous array, else a copy
 transpose_ = Kernel("transpose_")  # a strided view (Numba's np.transpose compiles per process)
-contig_ = Kernel("contig_")  # C or Fortran contiguous as it is, else a C copy
 dot_ = Kernel("dot_")  # 2-d float matmul through BLAS
 matmul_batched_ = Kernel("matmul_batched_")
 matmul_loops_ = Kernel("matmul_loops_")  # integer matmul (BLAS has none)

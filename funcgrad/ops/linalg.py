@@ -412,8 +412,9 @@ def _emit_triangular_solve(w, e):
     if p["left_side"]:
         x = K.trisolve_(a3, b3, str(p["lower"]), str(p["transpose_a"]))
     else:  # x op(a) = b  <=>  op(a)^T x^T = b^T
-        # the kernels, not Numba's np.transpose, which compiles anew in every process (~5 s)
-        bt = K.contig_(K.transpose_(b3, "(0, 2, 1)"))
+        # the kernels, not Numba's np.transpose, which compiles anew in every process (~5 s);
+        # trisolve_ reads the strided view as it is (np.ascontiguousarray would compile too)
+        bt = K.transpose_(b3, "(0, 2, 1)")
         x = K.transpose_(K.trisolve_(a3, bt, str(p["lower"]), str(not p["transpose_a"])),
                          "(0, 2, 1)")
     w.assign(v, K.reshape_(x, w.shape(v.aval.shape)))
