@@ -383,6 +383,15 @@ def test_linear_algebra_compiles_and_reports_singular_matrices():
         s(np.zeros((3, 3)), np.ones((3, 1)))
 
 
+def test_linear_algebra_errors_under_jit_say_what_was_wrong():
+    nan = np.eye(3)
+    nan[1, 1] = np.nan
+    with pytest.raises(np.linalg.LinAlgError, match="test_jit.py.*NaN or an infinity.*debug_nans"):
+        fg.jit(lambda a: fnp.linalg.eigh(a)[0])(nan)
+    with pytest.raises(np.linalg.LinAlgError, match="test_jit.py.*positive-definite.*1e-8"):
+        fg.jit(fnp.linalg.cholesky)(-np.eye(3))
+
+
 def test_outer_and_vector_matrix_products_fuse_into_loops():
     rng = np.random.default_rng(4)
     a, b = rng.normal(size=(5, 1)), rng.normal(size=(1, 4))  # outer product

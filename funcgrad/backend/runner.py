@@ -381,9 +381,24 @@ def _node_builder(td):
     return lambda children: pytree.tree_unflatten(node, children)
 
 
+_LINALG_ADVICE = (  # (words in the message of Numba's LAPACK binding, what to say)
+    ("infs or nans", "The matrix holds a NaN or an infinity, which LAPACK cannot factor "
+                     "(NumPy may return NaNs here instead of raising). Find where it came "
+                     "from with `with fg.debug_nans():` around the call, or "
+                     "FUNCGRAD_DEBUG_NANS=1."),
+    ("positive definite", "cholesky needs a symmetric positive-definite matrix; if yours is "
+                          "only semi-definite, add a small multiple of the identity "
+                          "(a + 1e-8 * I)."),
+    ("singular", "In floating point a pivot was exactly zero. Check for linearly dependent "
+                 "rows or columns, or regularize it, e.g. a + 1e-8 * I."),
+)
+
+
 def linalg_error(err):
     """A ``LinAlgError`` from compiled code, saying where and what to do."""
+    text = str(err)
+    advice = next((a for words, a in _LINALG_ADVICE if words in text.lower()),
+                  "LAPACK did not succeed on this matrix; check it for NaNs, infinities "
+                  "or a scale far from 1.")
     return np.linalg.LinAlgError(
-        f"{err} (in a jitted function called at {user_frame()}). The matrix is singular or "
-        "not positive definite; in floating point a pivot was exactly zero. Regularize it, "
-        "e.g. a + 1e-8 * I.")
+        f"{text} (in a jitted function called at {user_frame()}). {advice}")
