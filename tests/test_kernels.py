@@ -115,6 +115,25 @@ def test_fast_trig_kernels_agree_with_the_exact_ones_in_their_range():
     assert big.tolist() == [1.0, 1.0, 0.0]
 
 
+def test_expm1_within_an_ulp_where_its_reduction_gives_k_of_one():
+    # 0.35 < |x| < 0.45: x = +-ln2 + r with r near -+ln2/2, where expm1 reached 1.8 ulp before
+    # its reconstruction summed 2^(k-1) - 1/2 and 2^(k-1) r exactly
+    assert np.finfo(np.longdouble).nmant >= 63, "needs x87 extended precision for a reference"
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.uniform(0.3, 0.45, 20_000), rng.uniform(-0.45, -0.3, 20_000)])
+
+    @njit(error_model="numpy")
+    def run(x, out):
+        for i in range(x.shape[0]):
+            out[i] = K.expm1_(x[i])
+        return out
+
+    got = run(x, np.empty_like(x))
+    want = np.expm1(x.astype(np.longdouble))
+    err = np.abs((got.astype(np.longdouble) - want) / np.spacing(want.astype(np.float64)))
+    assert err.max() <= 1.25, f"{float(err.max()):.2f} ulp at x={x[np.argmax(err)]!r}"
+
+
 @pytest.mark.parametrize("kernel", [K.exp_, K.expm1_, K.log_, K.log1p_, K.tanh_, K.logistic_,
                                     K.sin_fast_, K.cos_fast_, K.trig_big_])
 def test_each_math_kernel_inlines_into_a_loop_that_vectorizes(kernel):

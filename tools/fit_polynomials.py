@@ -1,7 +1,7 @@
 """Fit the polynomials of the vectorizable math kernels (funcgrad/backend/kernels.py).
 
 Each kernel reduces its argument to a small interval and evaluates one polynomial there:
-``_expm1_reduced`` (e^r - 1 = r + r^2 P(r)), ``_log1p_reduced`` (log(1 + f) = 2s + s z Q(z),
+``_expm1_tail`` (e^r - 1 = r + r^2 P(r)), ``_log1p_reduced`` (log(1 + f) = 2s + s z Q(z),
 z = s^2), ``_sin_poly`` (sin r = r + r z p(z)) and ``_cos_poly`` (cos r = 1 - z/2 + z^2 q(z)).
 A minimax fit needs fewer terms than the Taylor series for the same accuracy, and each term
 saved is one fused multiply-add and one constant less in every loop that calls the kernel.
