@@ -146,7 +146,7 @@ def exp_(x):
 @helper
 def _expm1_finite(xc):
     """e^xc - 1 for -40 <= xc <= 710, for ``tanh_``: no special values, and 5 operations
-    fewer than ``expm1_`` for up to 1.8 ulp instead of 1 where k = +-1 (0.35 < |xc| < 0.41)."""
+    fewer than ``expm1_`` for up to 1.8 ulp instead of 1 where k = +-1 (0.35 < |xc| < 0.45)."""
     k, r, c = _reduce_ln2(xc)
     em1 = r + _expm1_tail(r)
     em1 = em1 + c * (1.0 + em1)
