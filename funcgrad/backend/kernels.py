@@ -8,8 +8,11 @@ Transcendentals: Numba lowers ``np.exp`` & co. to scalar libm calls, which LLVM 
 kernels below are written in plain arithmetic, integer bit operations and selects, with no calls
 and no branches, so LLVM inlines them and vectorizes the loop around them: range reduction
 (``x = k ln2 + r``, ``x = 2^e m``, ``x = k pi/2 + r``), a polynomial on the reduced argument
-(Taylor series taken far enough for double precision), and reconstruction through the exponent
-bits. Special values (inf, nan, 0, subnormals, overflow) are handled by selects at the end.
+(minimax fits for double precision, ``tools/fit_polynomials.py``), and reconstruction through
+the exponent bits (``vscalefpd`` on AVX-512, through LLVM's ldexp). Special values (inf, nan, 0,
+subnormals, overflow) are handled by selects at the end. The loops calling these run about as
+fast as their chain of dependent operations lets the CPU overlap iterations, so a select at the
+start of that chain costs more than its one operation.
 Accuracy: within a few ulp of NumPy over the whole float range (tests/test_kernels.py). float32
 arguments are computed in float64 and rounded once by the caller. ``sin_fast_``/``cos_fast_``
 are valid for |x| <= ``TRIG_FAST_LIMIT``; ``sin_``/``cos_`` fall back to libm beyond it (the
@@ -131,6 +134,33 @@ def _reduce_ln2(xc):
     return k, r, c
 
 
+@intrinsic
+def _ldexp(typingctx, x, k):
+    """x 2^k, rounded once (LLVM's ldexp: one ``vscalefpd`` per vector on AVX-512)."""
+    sig = types.float64(types.float64, types.int64)
+
+    def codegen(context, builder, signature, args):
+        i32 = lir.IntType(32)
+        fn = builder.module.declare_intrinsic(
+            "llvm.ldexp", [lir.DoubleType(), i32],
+            fnty=lir.FunctionType(lir.DoubleType(), [lir.DoubleType(), i32]))
+        return builder.call(fn, [args[0], builder.trunc(args[1], i32)])
+    return sig, codegen
+
+
+if target.has_avx512():
+    @helper
+    def _times_2k(p, k):
+        """p 2^k for 1/2 < p < 2 and -1080 < k < 1030: subnormal or infinite as it rounds."""
+        return _ldexp(p, k)
+else:  # elsewhere LLVM expands ldexp into scalar code, which stops the loop vectorizing
+    @helper
+    def _times_2k(p, k):
+        """p 2^k for 1/2 < p < 2 and -1080 < k < 1030: subnormal or infinite as it rounds."""
+        k1 = k >> 1  # two factors, so that 2^k may be subnormal or 2^1024 without overflow
+        return p * _from_bits((k1 + 1023) << 52) * _from_bits((k - k1 + 1023) << 52)
+
+
 @inlined
 def exp_(x):
     x = np.float64(x)
@@ -138,8 +168,7 @@ def exp_(x):
     k, r, c = _reduce_ln2(xc)
     em1 = r + _expm1_tail(r)
     p = 1.0 + (em1 + c * (1.0 + em1))
-    k1 = k >> 1  # two factors, so that 2^k may be subnormal or 2^1024 without overflow
-    res = p * _from_bits((k1 + 1023) << 52) * _from_bits((k - k1 + 1023) << 52)
+    res = _times_2k(p, k)
     return res if x == x else x
 
 
@@ -176,22 +205,20 @@ def expm1_(x):
 # --- log, log1p -------------------------------------------------------------------------------
 
 MANT_MASK = (1 << 52) - 1
-ONE_BITS = 1023 << 52
-SQRT2 = 1.4142135623730951
+SQRT_HALF_BITS = 0x3FE6A09E667F3BCD  # sqrt(1/2)
+SHIFTER_BITS = 0x4338000000000000  # SHIFTER's
 
 
 @helper
 def _log_parts(x):
-    """e, f with x = 2^e (1 + f), sqrt(1/2) <= 1 + f < sqrt(2), for finite x > 0."""
-    tiny = x < 2.2250738585072014e-308
-    xs = x * 18014398509481984.0 if tiny else x  # 2^54 lifts subnormals into the normal range
-    b = _bits(xs)
-    e = ((b >> 52) & 0x7FF) - 1023 - (54 if tiny else 0)
-    m = _from_bits((b & MANT_MASK) | ONE_BITS)
-    big = m > SQRT2
-    m = m * 0.5 if big else m
-    e = e + 1 if big else e
-    return np.float64(e), m - 1.0
+    """e, f with x = 2^e (1 + f), sqrt(1/2) <= 1 + f < sqrt(2), for normal x > 0 (e a float).
+    Subtracting sqrt(1/2)'s bits from x's moves the exponent's boundary to sqrt(1/2), so one
+    shift and one mask split x with no compare or select; e converts through the bits of
+    1.5 2^52 + e (an integer add, no int-to-float conversion)."""
+    t = _bits(x) - SQRT_HALF_BITS
+    e = _from_bits((t >> 52) + SHIFTER_BITS) - SHIFTER
+    m = _from_bits((t & MANT_MASK) + SQRT_HALF_BITS)
+    return e, m - 1.0
 
 
 @helper
@@ -214,28 +241,29 @@ def _log1p_reduced(f):
 @inlined
 def log_(x):
     x = np.float64(x)
-    ok = (x > 0.0) & (x < np.inf)
-    e, f = _log_parts(x if ok else 1.0)
+    tiny = x < 2.2250738585072014e-308
+    xs = x * 18014398509481984.0 if tiny else x  # 2^54 lifts subnormals into the normal range
+    e, f = _log_parts(xs)
+    e = e - 54.0 if tiny else e
     f, hfsq, t = _log1p_reduced(f)
     res = e * LN2_HI + (f - (hfsq - (t + e * LN2_LO)))
-    special = -np.inf if x == 0.0 else (x if x == np.inf else np.nan)
-    return res if ok else special
+    # special values last, off the chain of dependent operations above
+    res = res if x < np.inf else x  # inf and nan
+    return res if x > 0.0 else (-np.inf if x == 0.0 else np.nan)
 
 
 @inlined
 def log1p_(x):
     x = np.float64(x)
-    u = 1.0 + x
-    ok = (x > -1.0) & (x < np.inf)
-    uu = u if ok else 1.0
-    e, f = _log_parts(uu)
+    u = 1.0 + x  # at least 2^-53 for x > -1: normal
+    e, f = _log_parts(u)
     f, hfsq, t = _log1p_reduced(f)
     # (x - (u - 1)) / u: the part of x that rounding 1 + x lost
-    c = (x - (uu - 1.0)) / uu if ok else 0.0
+    c = (x - (u - 1.0)) / u
     res = e * LN2_HI + (f - (hfsq - (t + (e * LN2_LO + c))))
-    special = -np.inf if x == -1.0 else (x if x == np.inf else np.nan)
     res = res if x != 0.0 else x  # log1p(-0.0) is -0.0
-    return res if ok else special
+    res = res if x < np.inf else x  # inf and nan
+    return res if x > -1.0 else (-np.inf if x == -1.0 else np.nan)
 
 
 # --- tanh, logistic ---------------------------------------------------------------------------

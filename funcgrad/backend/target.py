@@ -38,3 +38,8 @@ def configure():
             features += ",-prefer-256-bit"
     os.environ[VARIABLE] = features
     numba_config.reload_config()
+
+
+def has_avx512():
+    """Whether the code Numba emits in this process may use AVX-512 (after ``configure``)."""
+    return "+avx512f" in os.environ.get(VARIABLE, "").split(",")
