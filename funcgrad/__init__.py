@@ -12,6 +12,7 @@ from . import numpy, ops  # noqa: E402,F401  (numpy installs the NumPy protocols
 from .ad import grad, jvp, linearize, stop_gradient, value_and_grad, vjp  # noqa: E402,F401
 from .api import eval_shape, jit, make_ir  # noqa: E402,F401
 from .backend import config as _config  # noqa: E402
+from .backend import heap as _heap  # noqa: E402
 from .backend.cache import clear_cache  # noqa: E402,F401
 from .batching import vmap  # noqa: E402,F401
 from .checkpoint import checkpoint, remat  # noqa: E402,F401
@@ -55,3 +56,4 @@ def __dir__():
 
 if _config.debug_nans():
     debug_nans().__enter__()  # for the whole process
+_heap.configure()  # glibc's malloc thresholds: no page faults per call for a step's arrays

@@ -46,6 +46,11 @@ variable                            default      meaning
                                                  times that before it is compiled (the compile
                                                  slows this process). ``0``: at the first
                                                  call. ``fn.wait_compiled()`` starts it at once.
+``FUNCGRAD_TUNE_MALLOC``            on           at import, raise glibc's malloc thresholds so
+                                                 that a step's large arrays are not handed back
+                                                 to the kernel and faulted in again at every
+                                                 call (``backend/heap.py``; not where the user
+                                                 set glibc's ``MALLOC_*_`` variables).
 ``FUNCGRAD_VECTOR_WIDTH``           512          the widest vectors compiled loops use where the
                                                  CPU has AVX-512: ``512`` or ``256`` (LLVM's
                                                  own default there). Elsewhere the CPU's own.
@@ -153,6 +158,16 @@ def jit_disabled():
     True
     """
     return flag("FUNCGRAD_DISABLE_JIT")
+
+
+def tune_malloc():
+    """Whether to set glibc's malloc thresholds at import (``FUNCGRAD_TUNE_MALLOC``, on unless
+    set off).
+
+    >>> tune_malloc() in (True, False)
+    True
+    """
+    return flag("FUNCGRAD_TUNE_MALLOC", default=True)
 
 
 def tiered():
