@@ -22,7 +22,7 @@ from .core.ir import consts_as_inputs
 from .core.tracing import Tracer, get_aval, trace_to_ir
 from .errors import user_frame
 from .jit_call import clear_plans, jit_call_p
-from .signatures import FLAT_KEYS, TracedArgument, flat_key, signature
+from .signatures import FLAT_KEYS, TracedArgument, flat_key, signature, structure_walker
 
 
 def _static_positions(args, static_argnums, where, hint=""):
@@ -95,6 +95,7 @@ def eval_shape(fun, *args, **kwargs):
 
 _JIT_DISABLED = config.jit_disabled()
 _all_jitted = weakref.WeakSet()
+MAX_WALKERS = 8  # structure walkers written per jitted function (Jitted._new_walker)
 
 
 def clear_memory_caches():
@@ -118,6 +119,8 @@ class Jitted:
         self._plans = Bounded()  # signature -> run(leaves): a runner, then its fast path
         self._traced = Bounded()  # signature -> (closed IR, consts, out_tree), calls on tracers
         self._lock = threading.Lock()
+        self._walk = None  # signatures.structure_walker of the pytree arguments last seen
+        self._walkers_made = 0
         self.__name__ = getattr(fun, "__name__", "jitted")
         self.__doc__ = getattr(fun, "__doc__", None)
         self.__wrapped__ = fun
@@ -132,6 +135,14 @@ class Jitted:
             run = self._plans.get(FLAT_KEYS.get(len(args), flat_key)(args))
             if run is not None:
                 return run(args)
+            # pytrees (parameters, optimizer state): the key by a walker written for their
+            # structure, the one ``_dispatch`` saw last
+            walk = self._walk
+            hit = None if walk is None else walk(args)
+            if hit is not None:
+                run = self._plans.get(hit[0])
+                if run is not None:
+                    return run(hit[1])
         return self._dispatch(args, kwargs)
 
     def _dispatch(self, args, kwargs):
@@ -147,6 +158,8 @@ class Jitted:
                 key = (signature((dyn, dyn_kwargs), leaves), static_vals, static_kw)
             else:
                 key = tuple([signature(a, leaves) for a in args])
+                if len(leaves) != len(args) or key != flat_key(args):
+                    self._new_walker(args)
             run = self._plans.get(key)
         except TracedArgument:
             return self._call_traced(args, kwargs)
@@ -159,6 +172,15 @@ class Jitted:
             nans.recheck(self.fun, args, kwargs, out)
             return out
         return run(leaves)
+
+    def _new_walker(self, args):
+        """A walker for the structure of these pytree arguments, unless the one kept fits them;
+        at most ``MAX_WALKERS`` per function (one called with ever new structures keeps the
+        general path, not a new walker per call)."""
+        walk = self._walk
+        if (walk is None or walk(args) is None) and self._walkers_made < MAX_WALKERS:
+            self._walkers_made += 1
+            self._walk = structure_walker(args)
 
     def _separate_static(self, args, kwargs):
         """The static positions, the static values (positional and keyword: they key the

@@ -1,6 +1,7 @@
 """The fast path of a jitted call (positional arrays and numbers, no keywords): it must give
 what the general path gives, and never reuse a plan made for other dtypes, shapes or layouts.
 The reference is the same function run by NumPy without ``jit``."""
+import collections
 import math
 
 import numpy as np
@@ -8,6 +9,8 @@ import pytest
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
+from funcgrad import api
+from funcgrad.signatures import signature, structure_walker
 
 
 def f(x, y):
@@ -136,3 +139,88 @@ def test_a_module_that_reads_no_table_takes_none():
     assert v.source(np.ones(3)).startswith("def fn(a, P, F64, F32):\n")
     np.testing.assert_allclose(v(np.linspace(-1, 1, 5)), np.tanh(np.linspace(-1, 1, 5)) * 2.0,
                                rtol=1e-15)
+
+
+# --- pytree arguments: the walker written for their structure ----------------------------------
+
+Pair = collections.namedtuple("Pair", "a b")
+
+
+class Box:
+    """A registered pytree node with static data (``tag``), for the walker's general nodes."""
+
+    def __init__(self, v, tag):
+        self.v, self.tag = v, tag
+
+
+fg.register_pytree_node(Box, lambda b: ((b.v,), b.tag), lambda tag, c: Box(c[0], tag))
+
+STRUCTURES = [
+    ([{"w": np.ones((2, 3)), "b": np.zeros(3)}, {"w": np.ones((3, 1)), "b": np.zeros(1)}],
+     np.ones((4, 2)), 0.5),
+    (Pair(np.ones(2), [None, 1.0, np.float32(2)]), (), {}),
+    ({1: 2.0, 0: np.ones(1, np.int32)}, (np.ones(2), (np.ones(3), True))),
+    (Box(np.ones(2), "x"), [Box({"k": np.ones(1)}, 3)]),
+    (),
+]
+
+
+def general_key(args):
+    leaves = []
+    return tuple(signature(a, leaves) for a in args), leaves
+
+
+@pytest.mark.parametrize("args", STRUCTURES, ids=range(len(STRUCTURES)))
+def test_structure_walker_keys_as_signature_does(args):
+    key, leaves = structure_walker(args)(args)
+    want_key, want_leaves = general_key(args)
+    assert key == want_key and hash(key) == hash(want_key)
+    assert len(leaves) == len(want_leaves) and all(a is b for a, b in zip(leaves, want_leaves))
+
+
+def test_structure_walker_refuses_every_other_structure():
+    walk = structure_walker(STRUCTURES[0])
+    params, X, lr = STRUCTURES[0]
+    others = [
+        (params[:1], X, lr),  # a shorter list
+        ([{**params[0], "c": np.ones(1)}, params[1]], X, lr),  # an extra key
+        ([{"w": params[0]["w"], "v": params[0]["b"]}, params[1]], X, lr),  # a renamed key
+        ([params[0], (params[1]["b"], params[1]["w"])], X, lr),  # a tuple for a dict
+        (params, 1.0, lr),  # a number for an array
+        (params, X, np.float32(0.5)),  # a number of another type
+        (params, [X], lr),  # a list for an array
+        (params, X),  # fewer arguments
+        (params, X, lr, None),  # more
+    ]
+    for args in others:
+        assert walk(args) is None, args
+    walk = structure_walker(STRUCTURES[3])
+    assert walk((Box(np.ones(2), "y"), [Box({"k": np.ones(1)}, 3)])) is None  # other aux
+    assert walk((Pair(np.ones(2), None), [Box({"k": np.ones(1)}, 3)])) is None  # other node
+    # the same structure with other shapes and dtypes: the key changes with them
+    same = (Box(np.ones(5, np.float32), "x"), [Box({"k": np.ones(1)}, 3)])
+    assert walk(same) == general_key(same) and walk(same)[0] != general_key(STRUCTURES[3])[0]
+
+
+def test_structure_walker_leaves_objects_it_does_not_know_to_the_general_path():
+    assert structure_walker(({"f": object()},)) is None
+    assert structure_walker((np.str_("a"),)) is None
+
+
+def test_jitted_pytree_calls_in_changing_structures_match_numpy():
+    """A function of a pytree called with structures in turn (each one's walker replaced by
+    the next, then no new walkers past MAX_WALKERS): every result as without jit."""
+    def total(tree, x):
+        return sum(fnp.sum(leaf) for leaf in fg.tree_leaves(tree)) * x
+
+    trees = [{"a": np.ones(3), "b": np.arange(2.0)}, {"b": np.arange(2.0), "a": np.ones(3)},
+             [np.ones(2), {"c": np.full(4, 2.0)}], Pair(np.ones(1), np.arange(3.0)),
+             {"a": np.ones(3), "b": np.arange(5.0)}]
+    trees += [{f"k{i}": np.full(2, float(i))} for i in range(12)]
+    jt = fg.jit(total)
+    assert jt(trees[0], 1.5) == jt(trees[0], 1.5) and jt._walk((trees[0], 1.5)) is not None
+    for _ in range(2):
+        for tree in trees:
+            want = sum(float(np.sum(leaf)) for leaf in fg.tree_leaves(tree)) * 1.5
+            assert math.isclose(jt(tree, 1.5), want, rel_tol=1e-15)
+    assert jt._walkers_made <= api.MAX_WALKERS
