@@ -3,6 +3,7 @@ what the general path gives, and never reuse a plan made for other dtypes, shape
 The reference is the same function run by NumPy without ``jit``."""
 import collections
 import math
+import random
 
 import numpy as np
 import pytest
@@ -224,3 +225,38 @@ def test_jitted_pytree_calls_in_changing_structures_match_numpy():
             want = sum(float(np.sum(leaf)) for leaf in fg.tree_leaves(tree)) * 1.5
             assert math.isclose(jt(tree, 1.5), want, rel_tol=1e-15)
     assert jt._walkers_made <= api.MAX_WALKERS
+
+
+def random_tree(rng, depth=0):
+    """A random pytree of the kinds users pass: arrays, numbers of several types, None,
+    lists, tuples, dicts, namedtuples (and OrderedDicts, which are leaves to funcgrad)."""
+    k = rng.random()
+    if depth > 3 or k < 0.3:
+        return rng.choice([np.ones(rng.randint(1, 3)), np.zeros((2, 2), np.float32), 1.0, 2,
+                           True, np.float64(1), np.float32(2), np.int32(3), np.array(1.5),
+                           None])
+    kids = [random_tree(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+    if k < 0.45:
+        return kids
+    if k < 0.6:
+        return tuple(kids)
+    if k < 0.75:
+        return {rng.choice("abcde"): kid for kid in kids}
+    if k < 0.9:
+        return Pair(random_tree(rng, depth + 1), random_tree(rng, depth + 1))
+    return collections.OrderedDict(zip("xy", kids))
+
+
+def test_structure_walker_agrees_with_signature_on_random_pytrees():
+    rng = random.Random(0)
+    for _ in range(500):
+        args = tuple(random_tree(rng) for _ in range(rng.randint(0, 4)))
+        walk = structure_walker(args)
+        if walk is None:  # an OrderedDict (a leaf funcgrad cannot key): the general path
+            continue
+        key, leaves = walk(args)
+        want_key, want_leaves = general_key(args)
+        assert key == want_key and all(a is b for a, b in zip(leaves, want_leaves)), args
+        other = tuple(random_tree(rng) for _ in args)  # found, or refused: never another key
+        got = walk(other)
+        assert got is None or got[0] == general_key(other)[0], (args, other)
