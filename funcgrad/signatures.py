@@ -157,6 +157,7 @@ class _WalkerWriter:
 
     def __init__(self):
         self.lines, self.leaves, self.consts = [], [], {}
+        self.names = 0  # variables named so far
 
     def const(self, value):
         name = f"k{len(self.consts)}"
@@ -164,7 +165,8 @@ class _WalkerWriter:
         return name
 
     def fresh(self):
-        return f"v{len(self.lines)}_{len(self.leaves)}_{len(self.consts)}"
+        self.names += 1
+        return f"v{self.names}"
 
     def node(self, var, x, depth):
         t = type(x)
@@ -214,6 +216,6 @@ class _WalkerWriter:
         """Unpack ``seq`` (of ``len(children)`` items) and return its children's key texts."""
         if not len(children):
             return ""
-        names = [f"{self.fresh()}_{i}" for i in range(len(children))]
+        names = [self.fresh() for _ in children]
         self.lines.append(f"{''.join(n + ', ' for n in names)}= {seq}")
         return "".join(self.node(n, c, depth + 1) + ", " for n, c in zip(names, children))

@@ -16,6 +16,7 @@ Left alone where the C library is not glibc, where the user set glibc's own vari
 (``MALLOC_TRIM_THRESHOLD_``, ``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TOP_PAD_``,
 ``GLIBC_TUNABLES``), or with ``FUNCGRAD_TUNE_MALLOC=0``.
 """
+import functools
 import os
 
 from . import config
@@ -25,22 +26,15 @@ MMAP_THRESHOLD = 32 << 20  # glibc's DEFAULT_MMAP_THRESHOLD_MAX on 64-bit machin
 TRIM_THRESHOLD = 2 * MMAP_THRESHOLD  # what glibc sets it to when it raises the other
 USERS_OWN = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_",
               "GLIBC_TUNABLES")
-_done = []
 
 
+@functools.cache
 def configure():
     """Set glibc's malloc thresholds for this process (once); returns whether they were set.
 
     >>> configure() in (True, False)
     True
     """
-    if _done:
-        return _done[0]
-    _done.append(_set())
-    return _done[0]
-
-
-def _set():
     if not config.tune_malloc() or any(os.environ.get(v) for v in USERS_OWN):
         return False
     try:
@@ -50,5 +44,6 @@ def _set():
         return False
     import ctypes
     mallopt = ctypes.CDLL(None).mallopt
-    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) & bool(
-        mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+    mmap_set = mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    trim_set = mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    return bool(mmap_set and trim_set)
