@@ -158,8 +158,8 @@ class Jitted:
                 key = (signature((dyn, dyn_kwargs), leaves), static_vals, static_kw)
             else:
                 key = tuple([signature(a, leaves) for a in args])
-                if len(leaves) != len(args) or key != flat_key(args):
-                    self._new_walker(args)
+                if not nans.enabled and (len(leaves) != len(args) or key != flat_key(args)):
+                    self._new_walker(args)  # (debug_nans calls always come here: no walker)
             run = self._plans.get(key)
         except TracedArgument:
             return self._call_traced(args, kwargs)

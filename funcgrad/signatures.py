@@ -113,7 +113,8 @@ class _Unwalkable(Exception):
     """A part of the arguments a walker does not handle (the general path keys it)."""
 
 
-WALKER_LIMITS = (64, 4096)  # the deepest pytree and the most leaves a walker is written for
+WALKER_MAX_DEPTH = 64  # the deepest pytree a walker is written for
+WALKER_MAX_LEAVES = 4096  # and the most leaves
 
 
 def structure_walker(args):
@@ -171,7 +172,7 @@ class _WalkerWriter:
     def node(self, var, x, depth):
         t = type(x)
         if t is np.ndarray or t in SCALAR_TYPES:
-            if len(self.leaves) >= WALKER_LIMITS[1]:
+            if len(self.leaves) >= WALKER_MAX_LEAVES:
                 raise _Unwalkable
             self.leaves.append(var)
             if t is np.ndarray:
@@ -183,7 +184,7 @@ class _WalkerWriter:
         if x is None:
             self.lines.append(f"if {var} is not None: return None")
             return "None"
-        if depth >= WALKER_LIMITS[0] or isinstance(x, (Tracer, np.generic)):
+        if depth >= WALKER_MAX_DEPTH or isinstance(x, (Tracer, np.generic)):
             raise _Unwalkable
         if t is dict or t is list or t is tuple:
             return self._container(var, x, t, depth)
