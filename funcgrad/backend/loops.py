@@ -40,10 +40,12 @@ class LoopNest:
 
     def __init__(self, w, g):
         self.w, self.g, self.r = w, g, len(g.shape)
-        self.idx = [f"i{j}" for j in range(self.r)]
+        # a unit axis is structure, not a size (broadcasting already depends on it): it has no
+        # loop, its index is 0. A loop of one iteration would cost Numba and LLVM as much to
+        # compile as any other (and a reduction over it a blocked loop and a block buffer).
+        self.idx = ["0" if s == 1 else f"i{j}" for j, s in enumerate(g.shape)]
+        self.inner = max((j for j, s in enumerate(g.shape) if s != 1), default=None)
         self.local = {}  # member var -> its scalar in the loop body
-        # a unit axis is structure, not a size (broadcasting already depends on it): a literal
-        # 1 lets LLVM drop that loop, which otherwise costs a loop entry per outer iteration
         rep = group_var(g)
         self.dims = ["1" if s == 1 else w.size(s, (rep, j)) for j, s in enumerate(g.shape)]
         self.folds = []
@@ -59,9 +61,9 @@ class LoopNest:
                     made = K.empty_(tuple_text(self.dims), w.dtype(v.aval.dtype))
                     w.emit(f"{w.define(v)} = {made}")
         self.folds = [_Fold(e, r) for e in self.g.reductions]
-        self.blocked = r > 0 and any(f.depth is not None and f.depth < r for f in self.folds)
+        self.blocked = any(self._spans_inner(f) for f in self.folds)
         for f in self.folds:
-            if self.blocked and f.depth is not None and f.depth < r:
+            if self._spans_inner(f):
                 v = f.e.outvars[0]
                 w.emit(f"{w.names[v]}_b = {K.empty_(str(BLOCK), w.dtype(v.aval.dtype))}")
         # sin/cos: the loop runs with the vectorizable kernels, valid for moderate arguments;
@@ -75,6 +77,11 @@ class LoopNest:
         else:
             self._nest(1, False)
 
+    def _spans_inner(self, f):
+        """Whether fold ``f`` keeps a scalar accumulator across the innermost loop (which is
+        then blocked)."""
+        return f.depth is not None and self.inner is not None and f.depth <= self.inner
+
     def _nest(self, depth, fast):
         for f in self.folds:
             if f.kept:
@@ -86,16 +93,19 @@ class LoopNest:
                 self.w.emit(f"{self.w.define(v)} = {made}", depth)
         self._level(0, depth, fast)
 
-    def _level(self, j, depth, fast):
-        """Loop ``j`` of the nest (``j == r``: the body) at indentation ``depth``."""
+    def _level(self, j, depth, fast, block_var=None):
+        """Loop ``j`` of the nest (``j == r``: the body) at indentation ``depth``; inside the
+        blocked loop, ``block_var`` is the index within the block."""
         w, r = self.w, self.r
         for f in self.folds:
             if f.depth == j:
                 w.emit(f"{w.names[f.e.outvars[0]]}_a = {_identity(w, f.e)}", depth)
         if j == r:
-            self._body(depth, None, fast)
-        elif j == r - 1 and self.blocked:
+            self._body(depth, block_var, fast)
+        elif j == self.inner and self.blocked:
             self._blocked_loop(j, depth, fast)
+        elif self.idx[j] == "0":
+            self._level(j + 1, depth, fast, block_var)
         else:
             w.emit(f"for {self.idx[j]} in range({self.dims[j]}):", depth)
             self._level(j + 1, depth + 1, fast)
@@ -115,9 +125,9 @@ class LoopNest:
         # array index is told so (``nonneg_``), else every load is a gather
         w.emit(f"for {jj} in range({b1} - {b0}):", depth + 1)
         w.emit(f"{self.idx[j]} = {K.nonneg_(f'{b0} + {jj}')}", depth + 2)
-        self._body(depth + 2, jj, fast)
+        self._level(j + 1, depth + 2, fast, jj)  # the unit axes after it, if any
         for f in self.folds:
-            if f.depth is not None and f.depth < self.r:
+            if self._spans_inner(f):
                 name = w.names[f.e.outvars[0]]
                 fold = f.e.prim.lowering.block(f"{name}_a", f"{name}_b", f"{b1} - {b0}")
                 w.emit(f"{name}_a = {fold}", depth + 1)
@@ -154,7 +164,7 @@ class LoopNest:
         if f.depth is None:
             tgt = f"{w.define(v)}[{', '.join(self.idx[i] for i in f.kept)}]"
             w.emit(f"{tgt} = {_combine(w, f.e, tgt, val)}", depth)
-        elif block_var is not None and f.depth < self.r:
+        elif block_var is not None and self._spans_inner(f):
             w.emit(f"{w.names[v]}_b[{block_var}] = {val}", depth)
         else:
             acc = f"{w.names[v]}_a"
