@@ -289,7 +289,8 @@ class Jitted:
             ...
             for i0 in range(p0):
                 # b:f64[3] = tanh a
-                b_s = tanh_(a[i0])
+                a_e1_ = a[i0]
+                b_s = tanh_(a_e1_)
         ...
         """
         ir, _ = self.trace(*args, **kwargs)

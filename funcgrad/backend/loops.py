@@ -2,11 +2,13 @@
 shape, written through the ``codegen.Writer`` of its function.
 
 Values computed by members are scalars in the loop body (``<name>_s``); only those read after
-the loop are stored to arrays. A reduction keeps a scalar accumulator (``<name>_a``) when the
-axes it keeps lead (reset at that loop depth), else an array accumulator updated in the
-innermost loop. A scalar accumulator over the innermost axis is a serial chain LLVM will not
-reorder, so that loop is blocked: values go to a small buffer (``<name>_b``, a vectorized loop)
-that the reduction's block kernel folds into the accumulator with independent partial sums.
+the loop are stored to arrays. An operand's element is read once per iteration, into a scalar.
+A unit axis has no loop (its index is 0). A reduction keeps a scalar accumulator (``<name>_a``)
+when the axes it keeps lead (reset at that loop depth), else an array accumulator updated in
+the innermost loop. A scalar accumulator over the innermost axis is a serial chain LLVM will
+not reorder, so that loop is blocked: values go to a small buffer (``<name>_b``, a vectorized
+loop) that the reduction's block kernel folds into the accumulator with independent partial
+sums.
 """
 
 from ..core.ir import Var
@@ -46,6 +48,8 @@ class LoopNest:
         self.idx = ["0" if s == 1 else f"i{j}" for j, s in enumerate(g.shape)]
         self.inner = max((j for j, s in enumerate(g.shape) if s != 1), default=None)
         self.local = {}  # member var -> its scalar in the loop body
+        self.loads = {}  # element read in the loop body (its text) -> the scalar holding it
+        self.depth = 0  # indentation of the loop body being written
         rep = group_var(g)
         self.dims = ["1" if s == 1 else w.size(s, (rep, j)) for j, s in enumerate(g.shape)]
         self.folds = []
@@ -133,6 +137,7 @@ class LoopNest:
                 w.emit(f"{name}_a = {fold}", depth + 1)
 
     def _body(self, depth, block_var, fast):
+        self.loads, self.depth = {}, depth
         done = set()  # broadcasts commented in this body
         for e in self.g.members:
             self.w.comment_reads(e, depth, done)
@@ -174,7 +179,15 @@ class LoopNest:
         """Text of operand ``x`` at the current element."""
         if self.r == 0 and isinstance(x, Var) and x not in self.w.virtual:
             return self.w.n(x)
-        return self.w.at(x, self.idx, self.local)
+        text = self.w.at(x, self.idx, self.local)
+        if not text.endswith("]"):
+            return text
+        # each element read once per iteration: Numba's compile time grows with every read
+        # (LLVM would merge repeated loads; Numba types and lowers each one first)
+        if text not in self.loads:
+            self.loads[text] = self.w.fresh(text[:text.index("[")] + "_e")
+            self.w.emit(f"{self.loads[text]} = {text}", self.depth)
+        return self.loads[text]
 
 
 def _has_fast_form(e):
