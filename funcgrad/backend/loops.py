@@ -49,7 +49,7 @@ class LoopNest:
         self.inner = max((j for j, s in enumerate(g.shape) if s != 1), default=None)
         self.local = {}  # member var -> its scalar in the loop body
         self.loads = {}  # element read in the loop body (its text) -> the scalar holding it
-        self.depth = 0  # indentation of the loop body being written
+        self.body_depth = 0  # indentation of the loop body being written
         rep = group_var(g)
         self.dims = ["1" if s == 1 else w.size(s, (rep, j)) for j, s in enumerate(g.shape)]
         self.folds = []
@@ -137,7 +137,7 @@ class LoopNest:
                 w.emit(f"{name}_a = {fold}", depth + 1)
 
     def _body(self, depth, block_var, fast):
-        self.loads, self.depth = {}, depth
+        self.loads, self.body_depth = {}, depth
         done = set()  # broadcasts commented in this body
         for e in self.g.members:
             self.w.comment_reads(e, depth, done)
@@ -186,7 +186,7 @@ class LoopNest:
         # (LLVM would merge repeated loads; Numba types and lowers each one first)
         if text not in self.loads:
             self.loads[text] = self.w.fresh(text[:text.index("[")] + "_e")
-            self.w.emit(f"{self.loads[text]} = {text}", self.depth)
+            self.w.emit(f"{self.loads[text]} = {text}", self.body_depth)
         return self.loads[text]
 
 
