@@ -17,12 +17,13 @@ and outputs as the W2 step's second piece: what Numba's argument handling costs 
     python benchmarks/compile_parts.py
 """
 import os
-import subprocess
-import sys
 import tempfile
 import textwrap
 
-import compile_time
+from compile_time import CASES, compile_env, run_program
+
+# Numba's first compile in a process, which any process pays once whatever it compiles
+FIRST_COMPILE = "numba.njit(lambda a, i: a[i] + 1.0)(np.ones(3), 1)"
 
 PROG = """
 import sys, time
@@ -31,7 +32,7 @@ import numpy as np, numba, funcgrad as fg, funcgrad.numpy as fnp
 from funcgrad.backend import cache, compile as fgcompile
 import funcgrad.backend.kernels
 t = time.process_time()
-numba.njit(lambda a, i: a[i] + 1.0)(np.ones(3), 1)
+{first_compile}
 print(f"first compile {{time.process_time() - t:.2f}} s")
 {setup}
 t = time.process_time()
@@ -54,7 +55,7 @@ for fn in list(cache.memory.values()):
 
 PASS_THROUGH = """
 import time, numpy as np, numba
-numba.njit(lambda a, i: a[i] + 1.0)(np.ones(3), 1)
+{first_compile}
 n, k = 28, 18
 src = ("def f(" + ", ".join(f"a{{i}}" for i in range(n)) + "):\\n    return ("
        + "".join(f"a{{i % n}}, " for i in range(k)) + ")\\n")
@@ -69,27 +70,18 @@ print(f"a function returning its inputs, {{n}} arrays in {{k}} out: "
 """
 
 
-def run(prog, env):
-    r = subprocess.run([sys.executable, "-c", prog], env=env, capture_output=True, text=True,
-                       timeout=1800)
-    if r.returncode:
-        raise RuntimeError(r.stderr)
-    return r.stdout
-
-
 def main():
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with tempfile.TemporaryDirectory() as kernels:
-        for name, setup in compile_time.CASES.items():
+        for name, setup in CASES.items():
+            prog = PROG.format(repo=repo, setup=textwrap.dedent(setup),
+                               first_compile=FIRST_COMPILE)
             with tempfile.TemporaryDirectory() as d:
-                env = dict(os.environ, FUNCGRAD_CACHE_DIR=d, FUNCGRAD_KERNEL_CACHE_DIR=kernels,
-                           FUNCGRAD_COMPILE_WORKERS="1", FUNCGRAD_TIERED="0")
-                prog = PROG.format(repo=repo, setup=textwrap.dedent(setup))
-                run(prog, env)  # compiles the kernels it needs, once
+                run_program(prog, compile_env(d, kernels))  # compiles the kernels it needs
             with tempfile.TemporaryDirectory() as d:
-                env["FUNCGRAD_CACHE_DIR"] = d
-                print(name, "\n" + textwrap.indent(run(prog, env), "  "), flush=True)
-    print(run(PASS_THROUGH.format(), dict(os.environ)))
+                out = run_program(prog, compile_env(d, kernels))
+                print(name, "\n" + textwrap.indent(out, "  "), flush=True)
+    print(run_program(PASS_THROUGH.format(first_compile=FIRST_COMPILE), dict(os.environ)))
 
 
 if __name__ == "__main__":

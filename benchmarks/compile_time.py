@@ -69,17 +69,30 @@ print(lines, time.process_time() - t)
 """
 
 
-def first_call(repo, setup, kernel_dir):
-    with tempfile.TemporaryDirectory() as d:
-        env = dict(os.environ, FUNCGRAD_CACHE_DIR=d, FUNCGRAD_KERNEL_CACHE_DIR=kernel_dir,
-                   FUNCGRAD_COMPILE_WORKERS="1", FUNCGRAD_TIERED="0")
-        env.pop("FUNCGRAD_COMPILE_IN_BACKGROUND", None)
-        prog = PROG.format(repo=repo, setup=textwrap.dedent(setup))
-        r = subprocess.run([sys.executable, "-c", prog], env=env, capture_output=True,
-                           text=True, timeout=1800)
+def compile_env(cache_dir, kernel_dir):
+    """The environment of a measured process: these caches, one compile process, the compiled
+    code from the first call (no tiered execution, no background compile)."""
+    env = dict(os.environ, FUNCGRAD_CACHE_DIR=cache_dir, FUNCGRAD_KERNEL_CACHE_DIR=kernel_dir,
+               FUNCGRAD_COMPILE_WORKERS="1", FUNCGRAD_TIERED="0")
+    env.pop("FUNCGRAD_COMPILE_IN_BACKGROUND", None)
+    return env
+
+
+def run_program(prog, env):
+    """The standard output of ``python -c prog`` in ``env`` (a RuntimeError with its error
+    output if it fails)."""
+    r = subprocess.run([sys.executable, "-c", prog], env=env, capture_output=True, text=True,
+                       timeout=1800)
     if r.returncode:
         raise RuntimeError(r.stderr)
-    lines, seconds = r.stdout.split()
+    return r.stdout
+
+
+def first_call(repo, setup, kernel_dir):
+    with tempfile.TemporaryDirectory() as d:
+        out = run_program(PROG.format(repo=repo, setup=textwrap.dedent(setup)),
+                          compile_env(d, kernel_dir))
+    lines, seconds = out.split()
     return int(lines), float(seconds)
 
 
