@@ -103,12 +103,12 @@ def _unit_axis_stats(x):
 
 @pytest.mark.parametrize("shape", [(5, 1), (1, 5), (3, 1, 4), (1, 1)])
 def test_unit_axes_have_no_loop_and_reduce_right(shape):
-    """A unit axis has no loop (index 0); reductions over it, along it and across it, the
-    sin/cos loop run again with the exact kernels, and the gradient through them."""
+    """A unit axis has no loop (index 0); reductions over it, along it and across it, a sin
+    beyond its fast kernel's range (the evaluator answers), and the gradient through them."""
     f = fg.jit(lambda x: (_unit_axis_stats(x),
                           fg.grad(lambda x: fnp.sum(_unit_axis_stats(x)[1] ** 2))(x)))
     x = np.random.default_rng(5).normal(size=shape)
-    x.flat[-1] = 1e6  # beyond the fast sin's range: the nest runs again with the exact kernel
+    x.flat[-1] = 1e6  # beyond the fast sin's range: the evaluator answers the call
     (s0, s1, m1, ss), g = f(x)
     y = np.sin(x) * x
     for got, want in [(s0, y.sum(0)), (s1, y.sum(-1)), (m1, y.max(-1)), (ss, (y * y).sum())]:
@@ -116,6 +116,34 @@ def test_unit_axes_have_no_loop_and_reduce_right(shape):
     want_g = 2 * y.sum(-1, keepdims=True) * (np.cos(x) * x + np.sin(x))
     np.testing.assert_allclose(g, want_g, rtol=1e-12)
     assert "range(1)" not in f.source(x)
+
+
+def test_arguments_beyond_a_fast_kernels_range_are_answered_by_the_evaluator(capfd,
+                                                                              monkeypatch):
+    """Loops take the fast kernels of log, sin and cos and check their arguments; a call with
+    a positive subnormal for log or |x| > 6.5e5 for sin/cos is answered by the NumPy
+    evaluator (said once under FUNCGRAD_LOG_COMPILES), the next calls by compiled code again.
+    float32 values are never subnormal in float64: log then has no check."""
+    monkeypatch.setenv("FUNCGRAD_LOG_COMPILES", "1")
+    f = fg.jit(lambda x: (fnp.log(x) * 2.0,
+                          fg.grad(lambda x: fnp.sum(fnp.sin(x) ** 2 + fnp.log(x)))(x)))
+    x = np.random.default_rng(6).uniform(0.1, 10.0, 300)
+    for beyond in ([], [1e-308, 2.0**-1070, 5e-324], [], [1e6, 7e5], [], [1e-310, 1e7]):
+        x[:len(beyond)] = beyond
+        with np.errstate(over="ignore"):  # 1 / subnormal
+            v, g = f(x)
+            np.testing.assert_allclose(v, 2 * np.log(x), rtol=1e-15, atol=0)
+            np.testing.assert_allclose(g, 2 * np.sin(x) * np.cos(x) + 1 / x, rtol=1e-14,
+                                       atol=1e-15)
+    err = capfd.readouterr().err
+    assert err.count("beyond the range of a fast kernel") == 1, err
+    assert f.source(x).count("log_subnormal_(") == 1 and "raise BeyondFastRange" in f.source(x)
+    assert f.source(x).count("trig_big_(") == 1  # sin x and cos x: one check of x
+    x32 = x[3:].astype(np.float32)
+    v32, _ = f(x32)
+    np.testing.assert_allclose(v32, 2 * np.log(x32.astype(np.float64)), rtol=1e-6)
+    src32 = f.source(x32)
+    assert "log_fast_(" in src32 and "log_subnormal_(" not in src32 and "log_(" not in src32
 
 
 def test_float32_stays_float32_end_to_end():

@@ -115,6 +115,26 @@ def test_fast_trig_kernels_agree_with_the_exact_ones_in_their_range():
     assert big.tolist() == [1.0, 1.0, 0.0]
 
 
+def test_fast_log_agrees_with_numpy_except_on_the_positive_subnormals_it_flags():
+    x = samples(np.float64, np.random.default_rng(2))
+    x = np.concatenate([x, [np.nextafter(0.0, 1.0), 2.0**-1030, 2.2250738585072009e-308,
+                            2.2250738585072014e-308, -2.0**-1030]])
+
+    @njit(error_model="numpy")
+    def both(x, out):
+        for i in range(x.shape[0]):
+            out[0, i] = K.log_fast_(x[i])
+            out[1, i] = K.log_subnormal_(x[i])
+        return out
+
+    out = both(x, np.empty((2, len(x))))
+    flagged = out[1] == 1.0
+    np.testing.assert_array_equal(flagged, (x > 0) & (x < np.finfo(np.float64).tiny))
+    assert flagged.sum() > 100
+    d = ulp_distance(out[0][~flagged], reference("log", x[~flagged]))
+    assert d.max() <= 4, f"{d.max()} ulp at x={x[~flagged][np.argmax(d)]!r}"
+
+
 def test_expm1_within_an_ulp_where_its_reduction_gives_k_of_one():
     # 0.35 < |x| < 0.45: x = +-ln2 + r with r near -+ln2/2, where expm1 reached 1.8 ulp before
     # its reconstruction summed 2^(k-1) - 1/2 and 2^(k-1) r exactly
@@ -135,7 +155,8 @@ def test_expm1_within_an_ulp_where_its_reduction_gives_k_of_one():
 
 
 @pytest.mark.parametrize("kernel", [K.exp_, K.expm1_, K.log_, K.log1p_, K.tanh_, K.logistic_,
-                                    K.sin_fast_, K.cos_fast_, K.trig_big_])
+                                    K.sin_fast_, K.cos_fast_, K.trig_big_, K.log_fast_,
+                                    K.log_subnormal_])
 def test_each_math_kernel_inlines_into_a_loop_that_vectorizes(kernel):
     # LLVM vectorizes a loop only if the kernel is inlined into it; its inliner gives up on
     # functions past a size threshold (sin_fast_ once was, and its loop ran 10x slower)
@@ -149,7 +170,8 @@ def test_each_math_kernel_inlines_into_a_loop_that_vectorizes(kernel):
     run(x, np.empty_like(x))
     llvm = run.inspect_llvm(run.signatures[0])
     assert not re.search(r"call [^\n]*@_ZN8funcgrad7backend7kernels", llvm), "not inlined"
-    assert re.search(r"load <\d+ x double>", llvm), "the loop is not vectorized"
+    # (a kernel reading only x's bits, as log_subnormal_, loads them as vectors of i64)
+    assert re.search(r"load <\d+ x (double|i64)>", llvm), "the loop is not vectorized"
 
 
 def test_range_reduction_constants_are_what_the_code_assumes():

@@ -188,7 +188,8 @@ def _load_without_refresh(impl):
 def call_first(fn, args):
     """Call a function the first time for a plan: this is when Numba compiles it (or loads it
     from its cache). Logs that with ``FUNCGRAD_LOG_COMPILES=1``; turns Numba errors into a
-    ``CompileError`` naming the IR equation at fault."""
+    ``CompileError`` naming the IR equation at fault. None if the call raised
+    ``kernels.BeyondFastRange`` (the caller answers it another way)."""
     info = fn.__funcgrad_info__
     t0 = time.perf_counter()
     before, hits = _counts(fn)
@@ -198,6 +199,8 @@ def call_first(fn, args):
         if pieces and not info["earlier"]:  # else the pieces load from the disk cache
             helped = parallel.compile_pieces(pieces, args)
         res = fn(*args)
+    except kernels.BeyondFastRange:
+        res = None
     except NUMBA_ERRORS as err:
         raise explain_numba_error(err, info["path"]) from None
     if config.log_compiles():

@@ -15,9 +15,11 @@ fast as their chain of dependent operations lets the CPU overlap iterations, so 
 start of that chain costs more than its one operation.
 Accuracy: within a few ulp of NumPy over the whole float range (tests/test_kernels.py). float32
 arguments are computed in float64 and rounded once by the caller. ``sin_fast_``/``cos_fast_``
-are valid for |x| <= ``TRIG_FAST_LIMIT``; ``sin_``/``cos_`` fall back to libm beyond it (the
-codegen runs a loop nest with the fast forms and re-runs it with the exact ones only if some
-argument was that large).
+are valid for |x| <= ``TRIG_FAST_LIMIT`` (``sin_``/``cos_`` fall back to libm beyond it), and
+``log_fast_`` for all but positive subnormals (which ``log_`` lifts by a select). Loops of
+generated code call the fast forms and check their arguments; if some argument was beyond the
+fast form's range, the call raises ``BeyondFastRange`` and the NumPy evaluator answers it. The
+exact forms serve single values (no loop).
 """
 import math
 import re
@@ -48,6 +50,12 @@ jit = njit(cache=True, error_model="numpy", fastmath={"contract"})
 inlined = njit(cache=True, error_model="numpy", fastmath={"contract"}, forceinline=True)
 # Helpers of the kernels are inlined into them by Numba, so each kernel is one flat function.
 helper = njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})
+
+
+class BeyondFastRange(Exception):
+    """Raised by generated code after a loop whose fast kernels met an argument beyond their
+    range (``sin_fast_``'s |x| > ``TRIG_FAST_LIMIT``, ``log_fast_``'s positive subnormals);
+    the runner then answers that call with the NumPy evaluator."""
 
 
 # --- bit casts (free in machine code; LLVM vectorizes them) -----------------------------------
@@ -238,18 +246,38 @@ def _log1p_reduced(f):
     return f, hfsq, s * (hfsq + R)
 
 
-@inlined
-def log_(x):
-    x = np.float64(x)
-    tiny = x < 2.2250738585072014e-308
-    xs = x * 18014398509481984.0 if tiny else x  # 2^54 lifts subnormals into the normal range
+@helper
+def _log_scaled(x, xs, s):
+    """log(x) from xs = x 2^s, a normal number (s is 0, or 54 for a subnormal x)."""
     e, f = _log_parts(xs)
-    e = e - 54.0 if tiny else e
+    e = e - s
     f, hfsq, t = _log1p_reduced(f)
     res = e * LN2_HI + (f - (hfsq - (t + e * LN2_LO)))
     # special values last, off the chain of dependent operations above
     res = res if x < np.inf else x  # inf and nan
     return res if x > 0.0 else (-np.inf if x == 0.0 else np.nan)
+
+
+@inlined
+def log_(x):
+    x = np.float64(x)
+    tiny = x < 2.2250738585072014e-308
+    # 2^54 lifts subnormals into the normal range
+    return _log_scaled(x, x * 18014398509481984.0 if tiny else x, 54.0 if tiny else 0.0)
+
+
+@inlined
+def log_fast_(x):
+    """log for any x but a positive subnormal (``log_subnormal_``): the select that lifts those
+    is ~15% of a vectorized loop's time (0.94 -> 0.77 ms for 1e6 values on a Zen 4)."""
+    x = np.float64(x)
+    return _log_scaled(x, x, 0.0)
+
+
+@inlined
+def log_subnormal_(x):
+    """Whether x is a positive subnormal: 1 <= bits(x) < 2^52, as one unsigned compare."""
+    return np.uint64(_bits(np.float64(x))) - np.uint64(1) < np.uint64(MANT_MASK)
 
 
 @inlined

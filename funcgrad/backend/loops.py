@@ -17,6 +17,7 @@ from ..ops import kernel_names as K
 from .dims import group_var
 
 BLOCK = 256  # innermost-loop block for vectorizable reductions (fits in L1)
+BEYOND_FAST_RANGE = "BeyondFastRange"  # the exception class kernels.py defines
 
 
 def tuple_text(texts):
@@ -49,6 +50,7 @@ class LoopNest:
         self.inner = max((j for j, s in enumerate(g.shape) if s != 1), default=None)
         self.local = {}  # member var -> its scalar in the loop body
         self.loads = {}  # element read in the loop body (its text) -> the scalar holding it
+        self.checks = set()  # range checks written in the loop body
         self.body_depth = 0  # indentation of the loop body being written
         rep = group_var(g)
         self.dims = ["1" if s == 1 else w.size(s, (rep, j)) for j, s in enumerate(g.shape)]
@@ -70,23 +72,24 @@ class LoopNest:
             if self._spans_inner(f):
                 v = f.e.outvars[0]
                 w.emit(f"{w.names[v]}_b = {K.empty_(str(BLOCK), w.dtype(v.aval.dtype))}")
-        # sin/cos: the loop runs with the vectorizable kernels, valid for moderate arguments;
-        # if any argument was beyond that range, it runs again with the exact ones.
-        if r > 0 and any(_has_fast_form(e) for e in self.g.members):
+        # sin, cos, log: the loop runs with the vectorizable kernels, valid for moderate
+        # arguments; if some argument was beyond that range, the NumPy evaluator answers the
+        # call instead (``runner.fast_call``): rare arguments, and a second loop with the exact
+        # kernels would double the nest's compile time.
+        if r > 0 and any(_range_checked(e) for e in self.g.members):
             self.flag = w.fresh("big")
             w.emit(f"{self.flag} = False")
-            self._nest(1, True)
+        self._nest()
+        if self.flag is not None:
             w.emit(f"if {self.flag}:")
-            self._nest(2, False)
-        else:
-            self._nest(1, False)
+            w.emit(f"raise {BEYOND_FAST_RANGE}", 2)
 
     def _spans_inner(self, f):
         """Whether fold ``f`` keeps a scalar accumulator across the innermost loop (which is
         then blocked)."""
         return f.depth is not None and self.inner is not None and f.depth <= self.inner
 
-    def _nest(self, depth, fast):
+    def _nest(self):
         for f in self.folds:
             if f.kept:
                 v = f.e.outvars[0]
@@ -94,10 +97,10 @@ class LoopNest:
                     v.aval.dtype)
                 made = K.empty_(out_dims, dt) if f.depth is not None else \
                     K.full_(out_dims, _identity(self.w, f.e), dt)
-                self.w.emit(f"{self.w.define(v)} = {made}", depth)
-        self._level(0, depth, fast)
+                self.w.emit(f"{self.w.define(v)} = {made}")
+        self._level(0, 1)
 
-    def _level(self, j, depth, fast, block_var=None):
+    def _level(self, j, depth, block_var=None):
         """Loop ``j`` of the nest (``j == r``: the body) at indentation ``depth``; inside the
         blocked loop, ``block_var`` is the index within the block."""
         w, r = self.w, self.r
@@ -105,21 +108,21 @@ class LoopNest:
             if f.depth == j:
                 w.emit(f"{w.names[f.e.outvars[0]]}_a = {_identity(w, f.e)}", depth)
         if j == r:
-            self._body(depth, block_var, fast)
+            self._body(depth, block_var)
         elif j == self.inner and self.blocked:
-            self._blocked_loop(j, depth, fast)
+            self._blocked_loop(j, depth)
         elif self.idx[j] == "0":
-            self._level(j + 1, depth, fast, block_var)
+            self._level(j + 1, depth, block_var)
         else:
             w.emit(f"for {self.idx[j]} in range({self.dims[j]}):", depth)
-            self._level(j + 1, depth + 1, fast)
+            self._level(j + 1, depth + 1)
         for f in self.folds:
             if f.depth == j:
                 v = f.e.outvars[0]
                 tgt = w.define(v) + (f"[{', '.join(self.idx[:j])}]" if f.kept else "")
                 w.emit(f"{tgt} = {w.names[v]}_a", depth)
 
-    def _blocked_loop(self, j, depth, fast):
+    def _blocked_loop(self, j, depth):
         """The innermost loop in blocks of ``BLOCK``, each folded into the accumulators."""
         w, n = self.w, self.dims[j]
         b0, b1, jj = w.fresh("lo"), w.fresh("hi"), w.fresh("j")
@@ -129,31 +132,35 @@ class LoopNest:
         # array index is told so (``nonneg_``), else every load is a gather
         w.emit(f"for {jj} in range({b1} - {b0}):", depth + 1)
         w.emit(f"{self.idx[j]} = {K.nonneg_(f'{b0} + {jj}')}", depth + 2)
-        self._level(j + 1, depth + 2, fast, jj)  # the unit axes after it, if any
+        self._level(j + 1, depth + 2, jj)  # the unit axes after it, if any
         for f in self.folds:
             if self._spans_inner(f):
                 name = w.names[f.e.outvars[0]]
                 fold = f.e.prim.lowering.block(f"{name}_a", f"{name}_b", f"{b1} - {b0}")
                 w.emit(f"{name}_a = {fold}", depth + 1)
 
-    def _body(self, depth, block_var, fast):
-        self.loads, self.body_depth = {}, depth
+    def _body(self, depth, block_var):
+        self.loads, self.checks, self.body_depth = {}, set(), depth
         done = set()  # broadcasts commented in this body
         for e in self.g.members:
             self.w.comment_reads(e, depth, done)
             self.w.comment(e, depth)
-            self._member(e, depth, fast)
+            self._member(e, depth)
         for f in self.folds:
             self.w.comment_reads(f.e, depth, done)
             self.w.comment(f.e, depth)
             self._fold(f, depth, block_var)
 
-    def _member(self, e, depth, fast):
+    def _member(self, e, depth):
         w, v, low = self.w, e.outvars[0], e.prim.lowering
-        fast_form = fast and _has_fast_form(e)
-        expr = w.scalar_expr(e, self.read, fast_form)
-        if fast_form:
-            w.emit(f"{self.flag} = {self.flag} | {low.beyond(self.read(e.inputs[0]))}", depth)
+        # a checked fast form needs the loop's flag; a scalar (no loop) takes the exact kernel
+        checked = self.flag is not None and _range_checked(e)
+        fast = checked or (_has_fast_form(e) and not _range_checked(e))
+        expr = w.scalar_expr(e, self.read, fast)
+        check = low.beyond(self.read(e.inputs[0])) if checked else None
+        if check is not None and check not in self.checks:  # (sin and cos of one x: once)
+            self.checks.add(check)
+            w.emit(f"{self.flag} = {self.flag} | {check}", depth)
         if not self.r:
             w.emit(f"{w.define(v)} = {expr}", depth)
             return
@@ -194,6 +201,13 @@ def _has_fast_form(e):
     """Whether ``e`` has a fast form (its record's ``fast`` kernel); those take real values, so
     complex ones compute with the exact scalar form."""
     return e.prim.lowering.fast is not None and e.outvars[0].aval.dtype.kind != "c"
+
+
+def _range_checked(e):
+    """Whether ``e``'s fast form needs its operand checked (the call is answered by the
+    evaluator if some value was beyond the fast form's range)."""
+    dtypes = e.prim.lowering.beyond_dtypes
+    return _has_fast_form(e) and (dtypes is None or e.inputs[0].aval.dtype in dtypes)
 
 
 def _combine(w, e, acc, val):

@@ -87,6 +87,7 @@ class NativeRunner:
         self.code_key = None  # the key of ``cache.memory``, once Numba is imported
         self.evaluate = None  # the evaluator's plan, made at its first use
         self.lock = threading.Lock()
+        self.beyond_calls = 0  # calls the evaluator answered for ``kernels.BeyondFastRange``
 
     @property
     def text(self):
@@ -111,7 +112,7 @@ class NativeRunner:
         with self.lock:
             if self.fn is None:
                 self.fn = _compile_source(self.source, self.label)
-        return self._finish_compile(args)
+        return self._finish_compile(args, leaves)
 
     def _compiled_here(self):
         """Whether this process has compiled this module already (for another signature of
@@ -191,7 +192,18 @@ class NativeRunner:
             self.evaluate = evaluator(passes.simplify(self.ir))
         return self.finish(self.evaluate(self.consts, leaves))  # (outputs of their own)
 
-    def _finish_compile(self, args):
+    def _beyond_fast_range(self, leaves):
+        """A call that met an argument beyond a fast kernel's range (``kernels.
+        BeyondFastRange``): the NumPy evaluator answers it."""
+        if not self.beyond_calls and config.log_compiles():
+            from .kernels import TRIG_FAST_LIMIT
+            print(f"funcgrad: {self.label}: an argument was beyond the range of a fast kernel "
+                  f"(sin or cos of |x| > {TRIG_FAST_LIMIT:g}, log of a subnormal): the NumPy "
+                  "evaluator answers such calls", file=sys.stderr)
+        self.beyond_calls += 1
+        return self._evaluate(leaves)
+
+    def _finish_compile(self, args, leaves):
         """Call the native code the first time (Numba compiles or loads it now, unless the
         handover did), then switch to the fast path."""
         from .compile import call_first  # imports Numba
@@ -201,7 +213,8 @@ class NativeRunner:
             raise linalg_error(err) from None
         in_vars = (self.ir.const_vars + self.ir.in_vars)[len(self.consts):]
         fast = fast_call(self.fn, self.consts, self.source.args(), in_vars,
-                         self.ir.out_avals, self.out_tree, entry_point(self.fn, args, in_vars))
+                         self.ir.out_avals, self.out_tree, self._beyond_fast_range,
+                         entry_point(self.fn, args, in_vars))
         with self.lock:
             first, self.fast = self.fast is None, fast
         if first and self.handover is not None and config.log_compiles():
@@ -211,7 +224,7 @@ class NativeRunner:
                   f"{h.calls} call(s) before", file=sys.stderr)
         if first and self.on_ready is not None:
             self.on_ready(fast)
-        return self.finish(res)
+        return self._beyond_fast_range(leaves) if res is None else self.finish(res)
 
 
 class SegmentedRunner:
@@ -284,17 +297,19 @@ def entry_point(fn, args, in_vars):
     return None if compiled is None else compiled.entry_point
 
 
-def fast_call(fn, consts, tables, in_vars, out_avals, out_tree, entry=None):
+def fast_call(fn, consts, tables, in_vars, out_avals, out_tree, beyond, entry=None):
     """``run(leaves)`` for a compiled function, written as Python source for this signature:
     unpack the leaves, pass 0-d arrays as scalars, call, and rebuild the output pytree with
-    NumPy scalars for 0-d results, in one function (the dispatch cost of small steps). With
-    ``entry`` (``entry_point``), it calls that instead of the dispatcher ``fn`` (a Python int
-    beyond int64 raises the dispatcher's ``OverflowError`` there too: a Python int is traced as
-    int64, so no signature of the dispatcher could take it)."""
+    NumPy scalars for 0-d results, in one function (the dispatch cost of small steps). A call
+    that raises ``kernels.BeyondFastRange`` is answered by ``beyond(leaves)``. With ``entry``
+    (``entry_point``), it calls that instead of the dispatcher ``fn`` (a Python int beyond
+    int64 raises the dispatcher's ``OverflowError`` there too: a Python int is traced as int64,
+    so no signature of the dispatcher could take it)."""
     from .compile import NUMBA_ERRORS, explain_numba_error
+    from .kernels import BeyondFastRange
     env = {"fn": fn, "ndarray": np.ndarray, "NUMBA_ERRORS": NUMBA_ERRORS,
            "explain": explain_numba_error, "LinAlgError": np.linalg.LinAlgError,
-           "linalg_error": linalg_error}
+           "linalg_error": linalg_error, "BeyondFastRange": BeyondFastRange, "beyond": beyond}
     if entry is not None:
         env["entry"] = entry
     env.update((f"c{j}", c) for j, c in enumerate(consts))
@@ -309,6 +324,8 @@ def fast_call(fn, consts, tables, in_vars, out_avals, out_tree, entry=None):
     call = ", ".join([f"c{j}" for j in range(len(consts))] + names +
                      [f"t{j}" for j in range(len(tables))])
     lines += ["    try:", f"        r = {'fn' if entry is None else 'entry'}({call})",
+              "    except BeyondFastRange:",
+              "        return beyond(leaves)",
               "    except NUMBA_ERRORS as err:",
               "        raise explain(err, fn.__funcgrad_info__['path']) from None",
               "    except LinAlgError as err:",

@@ -64,15 +64,18 @@ class Elementwise:
     ``Kernel`` or a NumPy ufunc (``np.cbrt``). ``special(eqn, args, lit)``: a cheaper or
     dtype-correct text for some operands (``x ** 2.0`` as ``x * x``), or ``None`` for the
     general one; ``lit(value)`` is the text of a literal of the output dtype. ``fast``: a
-    vectorizable kernel valid where the kernel ``beyond`` is false for the operand; a loop nest
-    runs with it, and again with ``scalar`` if some operand was beyond its range.
+    vectorizable kernel valid where the kernel ``beyond`` is false for the operand; a loop calls
+    it and checks the operands (if one was beyond, the NumPy evaluator answers that call).
+    ``beyond_dtypes``: the operand dtypes that can hold such values (``None``: all); an operand
+    of another dtype always takes ``fast``, unchecked.
     """
 
-    __slots__ = ("scalar", "special", "fast", "beyond")
+    __slots__ = ("scalar", "special", "fast", "beyond", "beyond_dtypes")
 
-    def __init__(self, scalar, special=None, fast=None, beyond=None):
+    def __init__(self, scalar, special=None, fast=None, beyond=None, beyond_dtypes=None):
         self.scalar = Kernel.numpy(scalar) if isinstance(scalar, np.ufunc) else scalar
         self.special, self.fast, self.beyond = special, fast, beyond
+        self.beyond_dtypes = beyond_dtypes
 
 
 class Broadcast:

@@ -67,16 +67,17 @@ def _complex_form(ufunc, special):
 
 
 def elementwise(name, impl, abstract_eval, scalar, special=None, fast=None, beyond=None,
-                batch=None, **slots):
+                beyond_dtypes=None, batch=None, **slots):
     """A primitive computed element by element. Its lowering record is ``Elementwise(scalar,
-    special, fast, beyond)`` (``core/lowering.py``); its batch rule aligns the operands' batch
-    axes (``batch_align``), broadcasting unbatched ones."""
+    special, fast, beyond, beyond_dtypes)`` (``core/lowering.py``); its batch rule aligns the
+    operands' batch axes (``batch_align``), broadcasting unbatched ones."""
     def aligned_batch(args, dims, **params):
         args, out_dim = batch_align(args, dims)
         return prim.bind(*args, **params), out_dim
 
     prim = Primitive(name, impl=impl, abstract_eval=abstract_eval, batch=batch or aligned_batch,
-                     lowering=Elementwise(scalar, special, fast, beyond), **slots)
+                     lowering=Elementwise(scalar, special, fast, beyond, beyond_dtypes),
+                     **slots)
     return prim
 
 
@@ -250,10 +251,12 @@ min_p = binary("min", np.minimum, K.min_, partials=_min_partials, real_only=True
 # --- transcendental ---------------------------------------------------------------------------
 
 exp_p = unary("exp", np.exp, lambda x, out: out, scalar=K.exp_)
-log_p = unary("log", np.log, lambda x, out: 1.0 / x, scalar=K.log_)
+# log, sin, cos: a loop calls the vectorizable kernels, valid for moderate arguments (log: all
+# but positive subnormals, which float64 alone holds); if an argument was beyond that range,
+# the NumPy evaluator answers the call.
+log_p = unary("log", np.log, lambda x, out: 1.0 / x, scalar=K.log_, fast=K.log_fast_,
+              beyond=K.log_subnormal_, beyond_dtypes=(np.dtype(np.float64),))
 tanh_p = unary("tanh", np.tanh, lambda x, out: 1.0 - out * out, scalar=K.tanh_)
-# sin/cos: a loop nest runs with the vectorizable kernels, valid for moderate arguments; if any
-# argument was beyond that range, it runs again with the exact ones.
 sin_p = unary("sin", np.sin, lambda x, out: cos_p.bind(x), scalar=K.sin_, fast=K.sin_fast_,
               beyond=K.trig_big_)
 cos_p = unary("cos", np.cos, lambda x, out: -sin_p.bind(x), scalar=K.cos_, fast=K.cos_fast_,

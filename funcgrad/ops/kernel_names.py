@@ -11,6 +11,8 @@ from ..core.lowering import Kernel
 exp_ = Kernel("exp_")
 expm1_ = Kernel("expm1_")
 log_ = Kernel("log_")
+log_fast_ = Kernel("log_fast_")  # vectorizable, for any argument but a positive subnormal
+log_subnormal_ = Kernel("log_subnormal_")  # whether the argument is one
 log1p_ = Kernel("log1p_")
 tanh_ = Kernel("tanh_")
 logistic_ = Kernel("logistic_")
