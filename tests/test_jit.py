@@ -146,6 +146,14 @@ def test_arguments_beyond_a_fast_kernels_range_are_answered_by_the_evaluator(cap
     assert "log_fast_(" in src32 and "log_subnormal_(" not in src32 and "log_(" not in src32
 
 
+def test_a_scalar_call_beyond_a_fast_kernels_range_is_answered_too():
+    # numbers only: the call goes straight to the machine code's entry point (no dispatcher)
+    f = fg.jit(lambda x: fnp.sum(fnp.sin(fnp.arange(10.0) * x)))
+    for x in (1.0, 1e6, 2.0, -3e7):
+        np.testing.assert_allclose(f(x), np.sin(np.arange(10.0) * x).sum(), rtol=1e-13,
+                                   atol=1e-13)
+
+
 def test_float32_stays_float32_end_to_end():
     p = make_params(np.float32)
     x = np.ones((4, 3), np.float32)
