@@ -5,6 +5,10 @@ compiler that any first compile pays). CPU seconds of this process only: one com
 no tiered execution, so the whole compile happens here and the machine's load counts less.
 
     python benchmarks/compile_time.py [--repo PATH]   # PATH: another checkout, to compare
+    python benchmarks/compile_time.py --against PATH  # this checkout and PATH in turn
+
+``--against`` alternates the two checkouts' processes (this machine's load drifts by more
+than most changes in a few minutes) and prints both medians per workload.
 """
 import argparse
 import os
@@ -100,15 +104,24 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repo", default=os.path.dirname(os.path.dirname(os.path.abspath(
         __file__))))
+    ap.add_argument("--against", help="another checkout, measured in turn with --repo")
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
+    repos = [args.repo] + ([args.against] if args.against else [])
     with tempfile.TemporaryDirectory() as kernels:
-        print(f"{'workload':34s} {'lines':>6s} {'CPU s':>7s} {'s/100 lines':>12s}")
+        print(f"{'workload':34s} {'checkout':>10s} {'lines':>6s} {'CPU s':>7s} "
+              f"{'s/100 lines':>12s}")
         for name, setup in CASES.items():
-            first_call(args.repo, setup, kernels)  # compiles the kernels it needs, once
-            runs = [first_call(args.repo, setup, kernels) for _ in range(args.runs)]
-            lines, t = runs[0][0], float(np.median([s for _, s in runs]))
-            print(f"{name:34s} {lines:6d} {t:7.2f} {100 * t / lines:12.2f}", flush=True)
+            for repo in repos:  # compiles the kernels each checkout needs, once
+                first_call(repo, setup, kernels)
+            runs = {repo: [] for repo in repos}
+            for _ in range(args.runs):
+                for repo in repos:
+                    runs[repo].append(first_call(repo, setup, kernels))
+            for repo, rs in runs.items():
+                lines, t = rs[0][0], float(np.median([s for _, s in rs]))
+                print(f"{name:34s} {os.path.basename(os.path.abspath(repo))[:10]:>10s} "
+                      f"{lines:6d} {t:7.2f} {100 * t / lines:12.2f}", flush=True)
 
 
 if __name__ == "__main__":
