@@ -17,7 +17,6 @@ from ..ops import kernel_names as K
 from .dims import group_var
 
 BLOCK = 256  # innermost-loop block for vectorizable reductions (fits in L1)
-BEYOND_FAST_RANGE = "BeyondFastRange"  # the exception class kernels.py defines
 
 
 def tuple_text(texts):
@@ -82,7 +81,7 @@ class LoopNest:
         self._nest()
         if self.flag is not None:
             w.emit(f"if {self.flag}:")
-            w.emit(f"raise {BEYOND_FAST_RANGE}", 2)
+            w.emit(f"raise {K.BeyondFastRange()}", 2)
 
     def _spans_inner(self, f):
         """Whether fold ``f`` keeps a scalar accumulator across the innermost loop (which is

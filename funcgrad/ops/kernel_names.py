@@ -57,6 +57,9 @@ min_block_ = Kernel("min_block_")
 
 # --- loops -------------------------------------------------------------------------------------
 nonneg_ = Kernel("nonneg_")  # an index known to be >= 0: no wraparound, so loops vectorize
+# raised after a loop whose fast kernels met an argument beyond their range (the exception
+# class: ``raise BeyondFastRange()``)
+BeyondFastRange = Kernel("BeyondFastRange")
 
 # --- arrays: construction, layout, products, gathers ------------------------------------------
 empty_ = Kernel("empty_")
