@@ -11,7 +11,7 @@ variables it does not remove, so generated code names them as ``print(ir)`` does
 import numpy as np
 
 from ..core.ir import IR, Eqn, Lit, Var, param_key
-from ..core.lowering import Call, Structural
+from ..core.lowering import Broadcast, Call, Structural
 
 
 def inline_calls(ir):
@@ -206,11 +206,19 @@ def live_eqns(ir):
 def simplify(ir):
     """``ir`` without repeated equations (same primitive, operands and params: a backward pass
     recomputes forward values, ``2 * w`` comes out as ``w + w``...), without reshapes of
-    reshapes, and without dead equations."""
+    reshapes, without products by one and the like (``Elementwise.units``: a gradient's seed
+    of ones, broadcast into the backward pass), and without dead equations."""
     sub, seen, eqns = {}, {}, []
     reshaped = {}  # output of a reshape -> its operand
+    uniform = {}  # output of a broadcast of a literal -> that value
     for e in ir.eqns:
         ins = [sub.get(x, x) if isinstance(x, Var) else x for x in e.inputs]
+        same = _unit_operand(e, ins, uniform)
+        if same is not None:
+            sub[e.outvars[0]] = same
+            continue
+        if isinstance(e.prim.lowering, Broadcast) and _uniform(ins[0], uniform) is not None:
+            uniform[e.outvars[0]] = _uniform(ins[0], uniform)
         if _structural(e).reshapes and isinstance(ins[0], Var):
             src = reshaped.get(ins[0], ins[0])  # a reshape of a reshape reads the original
             if src.aval.shape == e.outvars[0].aval.shape:
@@ -230,6 +238,32 @@ def simplify(ir):
     new = IR(ir.in_vars, eqns, outs, ir.const_vars, ir.consts, ir.in_tree, ir.out_tree)
     new.eqns = live_eqns(new)
     return new
+
+
+def _uniform(x, uniform):
+    """The value of every element of atom ``x`` if known (a scalar literal, a broadcast of
+    one), else None."""
+    if isinstance(x, Lit):
+        return x.val.item() if x.val.ndim == 0 else None
+    return uniform.get(x)
+
+
+def _unit_operand(e, ins, uniform):
+    """The operand that elementwise ``e`` returns unchanged because another is its unit
+    (``Elementwise.units``), or None. Real results only: ``x * (1 + 0j)`` is not ``x`` where
+    ``x`` has an infinite part."""
+    units = getattr(e.prim.lowering, "units", None)
+    out = e.outvars[0].aval
+    if units is None or out.dtype.kind == "c":
+        return None
+    for i, unit in enumerate(units):
+        if unit is None or _uniform(ins[i], uniform) != unit:
+            continue
+        other = ins[1 - i]
+        if isinstance(other, Var) and other.aval.shape == out.shape and \
+                other.aval.dtype == out.dtype:
+            return other
+    return None
 
 
 def _equation_key(e, ins):

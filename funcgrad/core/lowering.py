@@ -67,15 +67,18 @@ class Elementwise:
     vectorizable kernel valid where the kernel ``beyond`` is false for the operand; a loop calls
     it and checks the operands (if one was beyond, the NumPy evaluator answers that call).
     ``beyond_dtypes``: the operand dtypes that can hold such values (``None``: all); an operand
-    of another dtype always takes ``fast``, unchecked.
+    of another dtype always takes ``fast``, unchecked. ``units``: for each operand, a value
+    for which the result is the other operand, exactly, for every real value of it (``x * 1``,
+    ``x / 1``), or None; the backend's ``simplify`` drops such equations.
     """
 
-    __slots__ = ("scalar", "special", "fast", "beyond", "beyond_dtypes")
+    __slots__ = ("scalar", "special", "fast", "beyond", "beyond_dtypes", "units")
 
-    def __init__(self, scalar, special=None, fast=None, beyond=None, beyond_dtypes=None):
+    def __init__(self, scalar, special=None, fast=None, beyond=None, beyond_dtypes=None,
+                 units=None):
         self.scalar = Kernel.numpy(scalar) if isinstance(scalar, np.ufunc) else scalar
         self.special, self.fast, self.beyond = special, fast, beyond
-        self.beyond_dtypes = beyond_dtypes
+        self.beyond_dtypes, self.units = beyond_dtypes, units
 
 
 class Broadcast:

@@ -67,17 +67,17 @@ def _complex_form(ufunc, special):
 
 
 def elementwise(name, impl, abstract_eval, scalar, special=None, fast=None, beyond=None,
-                beyond_dtypes=None, batch=None, **slots):
+                beyond_dtypes=None, units=None, batch=None, **slots):
     """A primitive computed element by element. Its lowering record is ``Elementwise(scalar,
-    special, fast, beyond, beyond_dtypes)`` (``core/lowering.py``); its batch rule aligns the
-    operands' batch axes (``batch_align``), broadcasting unbatched ones."""
+    special, fast, beyond, beyond_dtypes, units)`` (``core/lowering.py``); its batch rule
+    aligns the operands' batch axes (``batch_align``), broadcasting unbatched ones."""
     def aligned_batch(args, dims, **params):
         args, out_dim = batch_align(args, dims)
         return prim.bind(*args, **params), out_dim
 
     prim = Primitive(name, impl=impl, abstract_eval=abstract_eval, batch=batch or aligned_batch,
-                     lowering=Elementwise(scalar, special, fast, beyond, beyond_dtypes),
-                     **slots)
+                     lowering=Elementwise(scalar, special, fast, beyond, beyond_dtypes,
+                                          units), **slots)
     return prim
 
 
@@ -184,10 +184,10 @@ sub_p = binary("sub", np.subtract, "({0} - {1})",
                    tangents[0], None if tangents[1] is None else -tangents[1])),
                vjp=lambda ct, primals, out: (ct, lambda: -ct))
 mul_p = binary("mul", np.multiply, "({0} * {1})", partials=lambda x, y, out: (
-    lambda: y, lambda: x))
+    lambda: y, lambda: x), units=(1, 1))
 div_p = binary("div", np.true_divide, "({0} / {1})", partials=lambda x, y, out: (
     lambda: 1.0 / y, lambda: -out / y),
-    special=lambda e, args, lit: K.floordiv_(*args) if _is_int(e) else None)
+    special=lambda e, args, lit: K.floordiv_(*args) if _is_int(e) else None, units=(None, 1))
 neg_p = unary("neg", np.negative, scalar="(-{0})",
               jvp=lambda primals, tangents: (neg_p.bind(primals[0]), -tangents[0]),
               vjp=lambda ct, primals, out: (lambda: -ct,))
@@ -225,7 +225,8 @@ def _pow_special(e, args, lit):
     return None
 
 
-pow_p = binary("pow", np.power, K.pow_, partials=_pow_partials, special=_pow_special)
+pow_p = binary("pow", np.power, K.pow_, partials=_pow_partials, special=_pow_special,
+               units=(None, 1))
 
 
 def _max_partials(x, y, out):
