@@ -5,8 +5,9 @@ the IR into segments around it; the renderer (``codegen``) optimizes each functi
 before writing it: products that return an operand given the captured constants' values go
 (``fold_known_operands``), small matrix products become loops (``expand_rewrites``), chains
 of transposes and size-1 reshapes become one transpose (``transpose_unit_chains``), then
-repeated equations, reshapes of reshapes and dead equations go (``simplify``). Every pass keeps the
-variables it does not remove, so generated code names them as ``print(ir)`` does.
+repeated equations, reshapes of reshapes, products by one and dead equations go
+(``simplify``). Every pass keeps the variables it does not remove, so generated code names
+them as ``print(ir)`` does.
 """
 import numpy as np
 
