@@ -153,9 +153,9 @@ class LoopNest:
     def _member(self, e, depth):
         w, v, low = self.w, e.outvars[0], e.prim.lowering
         # a checked fast form needs the loop's flag; a scalar (no loop) takes the exact kernel
-        checked = self.flag is not None and _range_checked(e)
-        fast = checked or (_has_fast_form(e) and not _range_checked(e))
-        expr = w.scalar_expr(e, self.read, fast)
+        needs_check = _range_checked(e)
+        checked = needs_check and self.flag is not None
+        expr = w.scalar_expr(e, self.read, checked or (_has_fast_form(e) and not needs_check))
         check = low.beyond(self.read(e.inputs[0])) if checked else None
         if check is not None and check not in self.checks:  # (sin and cos of one x: once)
             self.checks.add(check)

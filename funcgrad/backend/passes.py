@@ -218,8 +218,9 @@ def simplify(ir):
         if same is not None:
             sub[e.outvars[0]] = same
             continue
-        if isinstance(e.prim.lowering, Broadcast) and _uniform(ins[0], uniform) is not None:
-            uniform[e.outvars[0]] = _uniform(ins[0], uniform)
+        if isinstance(e.prim.lowering, Broadcast) and \
+                (val := _uniform(ins[0], uniform)) is not None:
+            uniform[e.outvars[0]] = val
         if _structural(e).reshapes and isinstance(ins[0], Var):
             src = reshaped.get(ins[0], ins[0])  # a reshape of a reshape reads the original
             if src.aval.shape == e.outvars[0].aval.shape:
