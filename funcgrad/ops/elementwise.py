@@ -208,14 +208,13 @@ def _pow_partials(x, y, out):
 
 
 def _pow_special(e, args, lit):
-    """A float raised to a literal 2, 1, 0.5, -1 or 3: products or a square root, not pow."""
+    """A float raised to a literal 2, 0.5, -1 or 3: products or a square root, not pow (a
+    power of 1 is gone before: ``units``, ``passes.simplify``)."""
     if not isinstance(e.inputs[1], Lit) or e.outvars[0].aval.dtype.kind != "f":
         return None
     y, x = float(e.inputs[1].val), args[0]
     if y == 2.0:
         return f"({x} * {x})"
-    if y == 1.0:
-        return f"({x})"
     if y == 0.5:
         return K.sqrt_(x)
     if y == -1.0:
