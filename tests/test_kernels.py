@@ -249,3 +249,28 @@ def test_transpose_is_numpys_transpose_as_a_view():
         want = np.transpose(x, perm)
         assert t.shape == want.shape and t.dtype == x.dtype and np.array_equal(t, want)
         assert np.shares_memory(t, x)  # a view, as np.transpose's
+
+
+SORT_VALUES = {  # each draws from values with ties, NaNs, infinities and signed zeros
+    np.float64: np.array([0.0, -0.0, 1.0, -1.0, np.nan, np.inf, -np.inf, 2.5]),
+    np.float32: np.array([0.0, -0.0, 1.0, np.nan, -np.inf, 3.0], np.float32),
+    np.int64: np.array([3, -2, 0, 7, 7, -9]),
+    np.bool_: np.array([True, False]),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.bool_, np.complex128])
+def test_row_argsort_is_numpys_stable_argsort(dtype):
+    rng = np.random.default_rng(3)
+    # lengths around the insertion runs (16) and the merge passes, and one long row
+    for n in (0, 1, 2, 15, 16, 17, 33, 100, 1000, 5000):
+        if dtype == np.complex128:
+            parts = SORT_VALUES[np.float64]
+            x = np.empty((2, n), np.complex128)
+            x.real, x.imag = rng.choice(parts, (2, n)), rng.choice(parts, (2, n))
+            x[:, ::3] = np.nan  # complex(nan, 0.0), beside the NaN imaginary parts drawn
+        else:
+            x = rng.choice(SORT_VALUES[dtype], (2, n))
+        x[1] = x[1, ::-1]
+        got = K.argsort_rows_(x, np.empty(x.shape, np.int64))
+        np.testing.assert_array_equal(got, np.argsort(x, axis=-1, kind="stable"), err_msg=n)

@@ -770,17 +770,83 @@ def cumsum_(a, out, reverse):
     return out
 
 
-# Sorting rows (ops/sorting.py). Called from generated code, Numba's np.argsort (merge sort)
-# and np.searchsorted compiled in every process (argsort: ~3.8 s), and a row assigned from
-# their results compiled Numba's shape-error message formatting (~3 s); here, once per machine.
+# Sorting rows (ops/sorting.py), as kernels compiled once per machine: Numba's np.searchsorted
+# called from generated code compiled in every process, and a row assigned from its result
+# compiled Numba's shape-error message formatting (~3 s). argsort is a merge sort of our own:
+# Numba's np.argsort(kind="mergesort") is recursive, and typing it took 5-7 s of the kernel's
+# first compile for each dtype (a third of a cold `make test`'s sorting tests); this one,
+# bottom-up, compiles in under a second and runs as fast (RESULTS.md U).
+
+SORT_RUN = 16  # runs of this length are sorted by insertion before the merges
+
+
+def _sorts_before(a, b):
+    """Whether ``a`` goes strictly before ``b`` in NumPy's sort order: NaNs last; complex
+    numbers by real part, then imaginary part, with NaNs last in each."""
+
+
+# no inline="always" (Numba's IR inliner warns on the short-circuit branches): LLVM inlines
+@overload(_sorts_before)
+def _sorts_before_impl(a, b):
+    if isinstance(a, types.Complex):
+        return lambda a, b: _complex_before(a, b)
+    if isinstance(a, types.Float):
+        return lambda a, b: a < b or (b != b and a == a)
+    return lambda a, b: a < b
+
+
+@inlined
+def _complex_before(a, b):
+    # NumPy's order (npysort's CFLOAT_LT), NaN parts included
+    if a.real < b.real:
+        return a.imag == a.imag or b.imag != b.imag
+    if a.real > b.real:
+        return b.imag != b.imag and a.imag == a.imag
+    if a.real == b.real or (a.real != a.real and b.real != b.real):
+        return a.imag < b.imag or (b.imag != b.imag and a.imag == a.imag)
+    return b.real != b.real
+
 
 @jit
 def argsort_rows_(x, out):
-    """Each row's stable argsort into ``out`` (merge sort: NaNs last, as NumPy's stable sort)."""
+    """Each row's stable argsort into ``out`` (NaNs last, as NumPy's stable sort). The keys
+    move with their indices: merging reads them in order instead of through the indices."""
+    n = x.shape[1]
+    src, dst = np.empty(n, np.int64), np.empty(n, np.int64)
+    key, key2 = np.empty(n, x.dtype), np.empty(n, x.dtype)
     for r in range(x.shape[0]):
-        idx = np.argsort(x[r], kind="mergesort")
-        for j in range(idx.shape[0]):
-            out[r, j] = idx[j]
+        for lo in range(0, n, SORT_RUN):  # insertion sort of each run
+            for i in range(lo, min(lo + SORT_RUN, n)):
+                v = x[r, i]
+                j = i
+                while j > lo and _sorts_before(v, key[j - 1]):
+                    src[j], key[j] = src[j - 1], key[j - 1]
+                    j -= 1
+                src[j], key[j] = i, v
+        width = SORT_RUN
+        while width < n:  # merge pairs of sorted runs, twice as long each pass
+            for lo in range(0, n, 2 * width):
+                mid, hi = min(lo + width, n), min(lo + 2 * width, n)
+                i, j, k = lo, mid, lo
+                while i < mid and j < hi:
+                    # the right run's key goes first only if strictly before: stable
+                    if _sorts_before(key[j], key[i]):
+                        dst[k], key2[k] = src[j], key[j]
+                        j += 1
+                    else:
+                        dst[k], key2[k] = src[i], key[i]
+                        i += 1
+                    k += 1
+                for t in range(i, mid):
+                    dst[k], key2[k] = src[t], key[t]
+                    k += 1
+                for t in range(j, hi):
+                    dst[k], key2[k] = src[t], key[t]
+                    k += 1
+            src, dst, key, key2 = dst, src, key2, key
+            width *= 2
+        for j in range(n):
+            out[r, j] = src[j]
     return out
 
 
@@ -845,8 +911,8 @@ def _product_into_impl(a, b, out):
         def complex_product(a, b, out):
             if a.shape[1] == 0:
                 out[...] = 0
-            elif out.size:
-                out[...] = np.dot(np.ascontiguousarray(a), np.ascontiguousarray(b))
+            elif out.size:  # _put: Numba's ``out[...] = array`` took 3-4 s more to compile
+                _put(out, np.dot(np.ascontiguousarray(a), np.ascontiguousarray(b)))
         return complex_product
 
     def integer_product(a, b, out):

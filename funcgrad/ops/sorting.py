@@ -7,9 +7,8 @@ derivative is that permutation), quantiles gather sorted values, ``isin`` and ``
 Both work on the last axis of stacks: ``argsort`` sorts each row of an ``(..., n)`` array;
 ``searchsorted`` looks up each row of ``v`` ``(..., m)`` in the same row of a sorted ``a``
 ``(..., n)``. Leading axes are how ``vmap`` batches them. Under ``jit`` kernels loop over
-the rows and call Numba's ``np.argsort`` (merge sort: stable, NaNs last, as NumPy's stable
-sort) and ``np.searchsorted`` (NaNs sort last, as in NumPy): ``argsort_rows_``,
-``searchsorted_rows_``.
+the rows: ``argsort_rows_`` (a merge sort: stable, NaNs last, as NumPy's stable sort) and
+``searchsorted_rows_`` (Numba's ``np.searchsorted``: NaNs sort last, as in NumPy).
 """
 import numpy as np
 
