@@ -50,8 +50,9 @@ COMPILE_AFTER = 4
 class NativeRunner:
     """Runs an IR as one generated module compiled by Numba.
 
-    Made with the module's source (``source.text``) and nothing compiled (``fg.jit(f).source``
-    makes one only to read it). Its calls go through three stages:
+    Made with nothing generated or compiled: the module's source (``source``, ``text``) is
+    generated at its first use (``fg.jit(f).source`` makes a runner only to read it). Its
+    calls go through three stages:
 
     1. With tiered execution (``FUNCGRAD_TIERED``, on by default) ``_evaluate`` (the NumPy
        evaluator) answers the calls; once it has spent ``FUNCGRAD_TIER_UP_AFTER`` seconds on
@@ -74,7 +75,7 @@ class NativeRunner:
         self.ir, self.consts, self.label, self.on_ready = ir, list(consts), label, on_ready
         self.out_tree = out_tree
         self.finish = _finisher(ir.out_avals, out_tree)
-        self.source = codegen.generate(ir, "fn")
+        self._source = None
         self.fn = None  # the compiled main function (a Numba dispatcher), once loaded
         self.fast = None
         self.tiered = config.tiered()  # read now: a test may set it for the functions it makes
@@ -90,6 +91,15 @@ class NativeRunner:
         self.beyond_calls = 0  # calls the evaluator answered for ``kernels.BeyondFastRange``
 
     @property
+    def source(self):
+        """The generated module (``codegen.Source``), made at its first use: the evaluator's
+        calls need none, and making it was a third of the W2 step's first call (7 of 20 ms).
+        (Two threads may both make it; the two are equal.)"""
+        if self._source is None:
+            self._source = codegen.generate(self.ir, "fn")
+        return self._source
+
+    @property
     def text(self):
         return self.source.text
 
@@ -97,7 +107,7 @@ class NativeRunner:
         if self.fast is not None:
             return self.fast(leaves)
         args = self.consts + [a[()] if type(a) is np.ndarray and a.ndim == 0 else a
-                              for a in leaves] + list(self.source.args())
+                              for a in leaves]
         if self.tiered and self.fn is None and not self._compiled_here():
             if self.handover is None:
                 return self._evaluate_before_tier_up(leaves, args)
@@ -112,7 +122,7 @@ class NativeRunner:
         with self.lock:
             if self.fn is None:
                 self.fn = _compile_source(self.source, self.label)
-        return self._finish_compile(args, leaves)
+        return self._finish_compile(args + list(self.source.args()), leaves)
 
     def _compiled_here(self):
         """Whether this process has compiled this module already (for another signature of
@@ -133,8 +143,7 @@ class NativeRunner:
         (reading the disk cache, importing Numba to load the code), which the evaluator's
         NumPy calls would wait for (W3's first call: 147 -> 90 ms, benchmarks/RESULTS.md J)."""
         if self.signature is None:
-            n = len(args) - len(self.source.args())  # the tables are the source's own
-            self.signature = [tiered.describe(a) for a in args[:n]]
+            self.signature = [tiered.describe(a) for a in args]
         t0 = time.perf_counter()
         out = self._evaluate(leaves)
         self.evaluated += time.perf_counter() - t0
