@@ -77,6 +77,9 @@ def operands(xs):
 
 def broadcast_shapes(name, *xs):
     shapes = [np.shape(x) for x in xs]
+    widest = max(shapes, key=len)
+    if all(s == widest or not s for s in shapes):  # (most calls; NumPy's function takes 1.4 us)
+        return widest
     try:
         return np.broadcast_shapes(*shapes)
     except ValueError:
