@@ -13,6 +13,7 @@ from primitive_table import ROWS
 import funcgrad as fg
 import funcgrad.numpy as fnp
 from funcgrad.core.interpret import computes_into, eval_ir, evaluator
+from funcgrad.ops.elementwise import BLEND_MIN
 
 
 def _check(ir, args):
@@ -216,9 +217,11 @@ def test_threads_calling_one_evaluator_get_their_own_results():
 
 @pytest.mark.parametrize("dtype", ["float64", "float32", "float16", "int64", "int32", "int8",
                                    "uint16", "bool", "complex128", "longdouble"])
-def test_select_gives_np_wheres_bits(dtype):
-    # select blends the bits of its operands (np.where branches per element: 5x slower on a
-    # relu's mask); the result must be np.where's bit for bit, broadcasting included
+@pytest.mark.parametrize("cols", [5, -(-BLEND_MIN // 7)])
+def test_select_gives_np_wheres_bits(dtype, cols):
+    # from BLEND_MIN elements select blends the bits of its operands (np.where branches per
+    # element: 5x slower on a relu's mask); the result must be np.where's bit for bit,
+    # broadcasting included, on either side of that size
     rng = np.random.default_rng(3)
     dt = np.dtype(dtype)
 
@@ -235,15 +238,15 @@ def test_select_gives_np_wheres_bits(dtype):
             v.flat[:4] = [np.nan, np.inf, -0.0, -np.inf]
         return v
 
-    x, y = sample((7, 5)), sample((7, 5))
-    pred = rng.random((7, 5)) > 0.4
+    x, y = sample((7, cols)), sample((7, cols))
+    pred = rng.random((7, cols)) > 0.4
     cases = [(pred, x, y), (pred, x, sample(())), (pred, sample(()), y), (pred[:1], x, y),
              (np.array(True), x, y[::-1]), (pred.T, x.T, y.T), (pred, x[:, :1], y)]
     # one side +0 (a relu; a derivative masked by one) is one `and` with the mask; -0.0 is not
     zero = np.zeros((), dt)
     minus_zero = np.negative(zero) if dt.kind != "b" else zero
-    cases += [(pred, x, zero), (pred, np.broadcast_to(zero, (7, 5)), y),
-              (pred[:, :1], x, np.broadcast_to(zero, (7, 5))), (pred[:1], zero, y),
+    cases += [(pred, x, zero), (pred, np.broadcast_to(zero, (7, cols)), y),
+              (pred[:, :1], x, np.broadcast_to(zero, (7, cols))), (pred[:1], zero, y),
               (pred, x[:1], zero), (pred, x, minus_zero), (pred, minus_zero, y)]
     for p, a, b in cases:
         got, want = _select(p, a, b), np.where(p, a, b)
