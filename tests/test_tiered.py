@@ -16,7 +16,7 @@ from threads import run_threads
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
-from funcgrad.backend import codegen, tiered
+from funcgrad.backend import cache, codegen, tiered
 from funcgrad.backend.runner import NativeRunner
 from funcgrad.core.interpret import eval_ir, evaluator
 
@@ -70,8 +70,14 @@ def test_first_calls_are_answered_by_numpy_then_the_compiled_code(tiers, capfd, 
 
 def test_a_function_that_runs_briefly_never_asks_for_native_code(tiers, monkeypatch):
     # the default rule: the evaluator answers until it has spent FUNCGRAD_TIER_UP_AFTER
-    # seconds on the function (far more than these calls take)
+    # seconds on the function (far more than these calls take); nor is its module generated
+    # meanwhile (a third of a training step's first call), in a process that has compiled
+    # nothing (else a first call looks for its module among the compiled ones)
     monkeypatch.setenv("FUNCGRAD_TIER_UP_AFTER", "600")
+    monkeypatch.setattr(cache, "memory", cache.Bounded())
+    generated = []
+    generate = codegen.generate
+    monkeypatch.setattr(codegen, "generate", lambda *a: generated.append(a) or generate(*a))
     vg = fg.jit(fg.value_and_grad(loss))
     w, x, y = _data(1)
     want_v, want_g = fg.value_and_grad(loss)(w, x, y)
@@ -81,7 +87,9 @@ def test_a_function_that_runs_briefly_never_asks_for_native_code(tiers, monkeypa
         np.testing.assert_allclose(g, want_g, rtol=1e-12)
     run = _runner(vg)
     assert run.handover is None and run.evaluated_calls == 3 and 0 < run.evaluated < 600
+    assert not generated
     assert vg.wait_compiled(timeout=300)  # asking for it starts it at once
+    assert len(generated) == 1
     v2, g2 = vg(w, x, y)
     assert run.fn is not None and not isinstance(_runner(vg), NativeRunner)
     assert v2 == pytest.approx(want_v, rel=1e-13)
