@@ -242,7 +242,8 @@ def test_select_gives_np_wheres_bits(dtype, cols):
     pred = rng.random((7, cols)) > 0.4
     cases = [(pred, x, y), (pred, x, sample(())), (pred, sample(()), y), (pred[:1], x, y),
              (np.array(True), x, y[::-1]), (pred.T, x.T, y.T), (pred, x[:, :1], y)]
-    # one side +0 (a relu; a derivative masked by one) is one `and` with the mask; -0.0 is not
+    # one side +0 (a relu; a derivative masked by one) is one product with the mask; -0.0 is
+    # not
     zero = np.zeros((), dt)
     minus_zero = np.negative(zero) if dt.kind != "b" else zero
     cases += [(pred, x, zero), (pred, np.broadcast_to(zero, (7, cols)), y),
