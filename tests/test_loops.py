@@ -7,7 +7,7 @@ import pytest
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
-from funcgrad.backend import cache
+from funcgrad.backend import cache, loops
 
 
 def _llvm_of(f, *args):
@@ -29,7 +29,27 @@ def test_a_loop_with_a_sum_over_its_innermost_axis_loads_and_stores_whole_vector
     assert not re.search(r"getelementptr[^\n]*<\d+ x ptr>", ir)  # no vector of addresses
 
 
-@pytest.mark.parametrize("n", [1, 7, 255, 256, 257, 1000])
+def test_a_sum_over_the_innermost_axis_is_vectorized_partial_sums_without_a_buffer(
+        private_cache):
+    # a sum of real floats keeps a partial sum per block whose additions LLVM may reassociate
+    # (kernels.sum_add_): LLVM vectorizes them; other reductions still fill a buffer
+    f = fg.jit(lambda x: fnp.sum(fnp.tanh(x) * x))
+    src = f.source(np.ones(1000))
+    assert "sum_add_(" in src and "sum_block_(" not in src and "empty_(256" not in src
+    assert re.search(r"fadd reassoc[^\n]*<\d+ x double>", _llvm_of(f, np.ones(1000)))
+    g = fg.jit(lambda x: (fnp.sum(x), fnp.max(x)))
+    src = g.source(np.ones(1000))
+    assert "sum_add_(" in src and "max_block_(" in src
+    c = fg.jit(lambda x: fnp.sum(x * x))
+    assert "sum_block_(" in c.source(np.ones(10, complex))  # complex sums keep the buffer
+
+
+SIZES = sorted({1, 7, loops.BLOCK - 1, loops.BLOCK, loops.BLOCK + 1, 1000,
+                loops.PARTIAL_BLOCK - 1, loops.PARTIAL_BLOCK, loops.PARTIAL_BLOCK + 1,
+                2 * loops.PARTIAL_BLOCK + 3})
+
+
+@pytest.mark.parametrize("n", SIZES)
 def test_blocked_loops_are_right_at_every_size_around_a_block(n):
     x = np.random.default_rng(n).normal(size=n)
     v, g = fg.jit(fg.value_and_grad(lambda x: fnp.sum(fnp.tanh(x) * fnp.sin(x))))(x)
@@ -39,3 +59,12 @@ def test_blocked_loops_are_right_at_every_size_around_a_block(n):
     m = np.random.default_rng(n).normal(size=(3, n))
     np.testing.assert_allclose(fg.jit(lambda m: fnp.max(fnp.exp(m) - m, axis=1))(m),
                                np.max(np.exp(m) - m, axis=1), rtol=1e-14)
+    # a sum beside a buffered reduction (blocks of BLOCK), and float32 partial sums
+    s, mx = fg.jit(lambda m: (fnp.sum(m * m, axis=1), fnp.max(m, axis=1)))(m)
+    np.testing.assert_allclose(s, np.sum(m * m, axis=1), rtol=1e-13)
+    np.testing.assert_array_equal(mx, np.max(m, axis=1))
+    m32 = m.astype(np.float32)
+    s32 = fg.jit(lambda m: fnp.sum(m, axis=1))(m32)
+    assert s32.dtype == np.float32
+    exact = np.sum(m32.astype(np.float64), axis=1)
+    np.testing.assert_allclose(s32, exact, rtol=0, atol=1e-6 * np.sum(np.abs(m32), axis=1).max())

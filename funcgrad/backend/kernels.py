@@ -715,6 +715,17 @@ def _block_kernel(op, name):
 
 
 sum_block_ = _block_kernel(SUM, "sum_block_")
+
+
+@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract"}, forceinline=True)
+def sum_add_(acc, x):
+    """``acc + x`` with LLVM free to reassociate the additions (only these: the loop's other
+    operations keep their order): a chain of them over a block of the innermost loop is
+    vectorized into partial sums, with no buffer and no call (a fused ``sum(tanh(x))`` on 1e6
+    values: 1.79 ms with ``sum_block_``, 1.39 ms). How many partial sums depends on the CPU's
+    vector width, and with it the rounding of the result, as for the reductions of XLA and
+    PyTorch."""
+    return acc + x
 prod_block_ = _block_kernel(PROD, "prod_block_")
 max_block_ = _block_kernel(MAX, "max_block_")
 min_block_ = _block_kernel(MIN, "min_block_")

@@ -95,12 +95,15 @@ class Reduction:
     ``(accumulator, value)`` (a template or a ``Kernel``); ``block``: a kernel that folds a
     buffer of values into the accumulator with independent partial results, for a reduction
     along the innermost loop (a single accumulator is a serial chain LLVM may not vectorize).
+    ``partial``: for real floating-point values, a kernel combining ``(accumulator, value)``
+    that LLVM may reassociate, so that it vectorizes the chain itself (no buffer), or None.
     """
 
-    __slots__ = ("identity", "combine", "block")
+    __slots__ = ("identity", "combine", "block", "partial")
 
-    def __init__(self, identity, combine, block):
+    def __init__(self, identity, combine, block, partial=None):
         self.identity, self.combine, self.block = identity, combine, block
+        self.partial = partial
 
 
 class Structural:

@@ -51,6 +51,7 @@ logaddexp_ = Kernel("logaddexp_")
 
 # --- reductions: fold a buffer into an accumulator with eight partial results ----------------
 sum_block_ = Kernel("sum_block_")
+sum_add_ = Kernel("sum_add_")  # acc + x that LLVM may reassociate: a vectorized partial sum
 prod_block_ = Kernel("prod_block_")
 max_block_ = Kernel("max_block_")
 min_block_ = Kernel("min_block_")
