@@ -715,6 +715,9 @@ def _block_kernel(op, name):
 
 
 sum_block_ = _block_kernel(SUM, "sum_block_")
+prod_block_ = _block_kernel(PROD, "prod_block_")
+max_block_ = _block_kernel(MAX, "max_block_")
+min_block_ = _block_kernel(MIN, "min_block_")
 
 
 @njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract"}, forceinline=True)
@@ -726,9 +729,6 @@ def sum_add_(acc, x):
     vector width, and with it the rounding of the result, as for the reductions of XLA and
     PyTorch."""
     return acc + x
-prod_block_ = _block_kernel(PROD, "prod_block_")
-max_block_ = _block_kernel(MAX, "max_block_")
-min_block_ = _block_kernel(MIN, "min_block_")
 
 
 @jit

@@ -10,7 +10,8 @@ not reorder, so that loop is blocked: a sum of real floats keeps a partial sum p
 (``<name>_p``) whose additions LLVM may reassociate (``sum_add_``), so it vectorizes them;
 other reductions put their values in a small buffer (``<name>_b``) that the reduction's block
 kernel folds into the accumulator with independent partial results. Either way each block's
-result joins the accumulator in order, which bounds the rounding as NumPy's blocks do.
+result joins the accumulator in order, which bounds the rounding (NumPy's pairwise sum bounds
+it more tightly: benchmarks/RESULTS.md V).
 """
 
 from ..core.ir import Var
@@ -19,10 +20,11 @@ from ..ops import kernel_names as K
 from .dims import group_var
 
 BLOCK = 256  # innermost-loop block for reductions through a buffer (fits in L1)
-# the block of a loop whose reductions all keep partial sums: a chain of BLOCK / lanes
-# additions per vector lane, then one per block into the accumulator; about the square root
-# of the sizes summed, which keeps both chains short (a float32 sum of 1e7 values: 3e-6
-# relative error with blocks of 256, 1.2e-6 with these; NumPy's pairwise sum 6e-8)
+# the block of a loop whose reductions all keep partial sums (no buffer to fit in L1): each
+# vector lane adds PARTIAL_BLOCK / lanes values, then each block's sum joins the accumulator;
+# the two chains are of like length for 1e5-1e7 values, which keeps the rounding down (a
+# float32 sum of 1e7 values: 3e-6 relative error with blocks of 256, 1.2e-6 with these;
+# NumPy's pairwise sum 6e-8)
 PARTIAL_BLOCK = 4096
 
 
@@ -132,7 +134,7 @@ class LoopNest:
                 w.emit(f"{tgt} = {w.names[v]}_a", depth)
 
     def _blocked_loop(self, j, depth):
-        """The innermost loop in blocks of ``BLOCK``, each folded into the accumulators."""
+        """The innermost loop in blocks of ``self.block``, each folded into the accumulators."""
         w, n = self.w, self.dims[j]
         b0, b1, jj = w.fresh("lo"), w.fresh("hi"), w.fresh("j")
         w.emit(f"for {b0} in range(0, {n}, {self.block}):", depth)
