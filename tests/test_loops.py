@@ -68,3 +68,17 @@ def test_blocked_loops_are_right_at_every_size_around_a_block(n):
     assert s32.dtype == np.float32
     exact = np.sum(m32.astype(np.float64), axis=1)
     np.testing.assert_allclose(s32, exact, rtol=0, atol=1e-6 * np.sum(np.abs(m32), axis=1).max())
+
+
+def test_a_float32_sum_accumulates_its_blocks_in_float64():
+    # the blocks' partial sums are float32 (vectorized at full width); the accumulator they
+    # join is float64, so a long sum rounds about as NumPy's pairwise sum does: 6.5e-9 and
+    # 4.7e-8 relative error here (a float32 accumulator: 1.2e-7 and 1.5e-7; a float32 result
+    # alone may be 6e-8 off, half its last place)
+    x = (np.random.default_rng(0).random(1_000_000) + 0.5).astype(np.float32)
+    exact = np.sum(x.astype(np.longdouble))
+    total, rows = fg.jit(lambda x: (fnp.sum(x), fnp.sum(x.reshape(10, -1), axis=1)))(x)
+    assert total.dtype == np.float32 and rows.dtype == np.float32
+    assert abs(float(total) - exact) / exact < 8e-8
+    want = np.sum(x.reshape(10, -1).astype(np.longdouble), axis=1)
+    assert np.max(np.abs(rows - want) / want) < 8e-8

@@ -11,7 +11,7 @@ not reorder, so that loop is blocked: a sum of real floats keeps a partial sum p
 other reductions put their values in a small buffer (``<name>_b``) that the reduction's block
 kernel folds into the accumulator with independent partial results. Either way each block's
 result joins the accumulator in order, which bounds the rounding (NumPy's pairwise sum bounds
-it more tightly: benchmarks/RESULTS.md V).
+it more tightly for float64: benchmarks/RESULTS.md V); a float32 sum's accumulator is float64.
 """
 
 from ..core.ir import Var
@@ -23,8 +23,8 @@ BLOCK = 256  # innermost-loop block for reductions through a buffer (fits in L1)
 # the block of a loop whose reductions all keep partial sums (no buffer to fit in L1): each
 # vector lane adds PARTIAL_BLOCK / lanes values, then each block's sum joins the accumulator;
 # the two chains are of like length for 1e5-1e7 values, which keeps the rounding down (a
-# float32 sum of 1e7 values: 3e-6 relative error with blocks of 256, 1.2e-6 with these;
-# NumPy's pairwise sum 6e-8)
+# float64 sum of 1e6 values: 2.6e-15 relative error with blocks of 256, 2.1e-16 with these;
+# NumPy's pairwise sum 1.2e-16)
 PARTIAL_BLOCK = 4096
 
 
@@ -117,7 +117,8 @@ class LoopNest:
         w, r = self.w, self.r
         for f in self.folds:
             if f.depth == j:
-                w.emit(f"{w.names[f.e.outvars[0]]}_a = {_identity(w, f.e)}", depth)
+                start = "0.0" if _widened(f) else _identity(w, f.e)
+                w.emit(f"{w.names[f.e.outvars[0]]}_a = {start}", depth)
         if j == r:
             self._body(depth, block_var)
         elif j == self.inner and self.blocked:
@@ -131,7 +132,9 @@ class LoopNest:
             if f.depth == j:
                 v = f.e.outvars[0]
                 tgt = w.define(v) + (f"[{', '.join(self.idx[:j])}]" if f.kept else "")
-                w.emit(f"{tgt} = {w.names[v]}_a", depth)
+                acc = f"{w.names[v]}_a"
+                w.emit(f"{tgt} = {w.dtype(v.aval.dtype)}({acc})" if _widened(f) else
+                       f"{tgt} = {acc}", depth)
 
     def _blocked_loop(self, j, depth):
         """The innermost loop in blocks of ``self.block``, each folded into the accumulators."""
@@ -233,6 +236,14 @@ def _partial(f):
     """Whether fold ``f`` keeps a vectorizable partial result per block (``Reduction.partial``:
     a sum of real floats) rather than a buffer."""
     return f.e.prim.lowering.partial is not None and f.e.outvars[0].aval.dtype.kind == "f"
+
+
+def _widened(f):
+    """Whether fold ``f``, a float32 sum with a scalar accumulator, accumulates in float64: its
+    values (or its blocks' partial sums) join the accumulator without float32's rounding, at one
+    conversion each (a float32 sum of 1e7 values: 1.2e-6 relative error with a float32
+    accumulator, 3.6e-8 with this; NumPy's pairwise sum 6.4e-8)."""
+    return _partial(f) and f.depth is not None and f.e.outvars[0].aval.dtype == "float32"
 
 
 def _combine(w, e, acc, val):
