@@ -196,10 +196,12 @@ class LoopNest:
         if f.depth is None:
             tgt = f"{w.define(v)}[{', '.join(self.idx[i] for i in f.kept)}]"
             w.emit(f"{tgt} = {_combine(w, f.e, tgt, val)}", depth)
-        elif block_var is not None and self._spans_inner(f) and _partial(f):
-            w.emit(f"{w.names[v]}_p = {f.e.prim.lowering.partial(f'{w.names[v]}_p', val)}", depth)
         elif block_var is not None and self._spans_inner(f):
-            w.emit(f"{w.names[v]}_b[{block_var}] = {val}", depth)
+            name = w.names[v]
+            if _partial(f):
+                w.emit(f"{name}_p = {f.e.prim.lowering.partial(f'{name}_p', val)}", depth)
+            else:
+                w.emit(f"{name}_b[{block_var}] = {val}", depth)
         else:
             acc = f"{w.names[v]}_a"
             w.emit(f"{acc} = {_combine(w, f.e, acc, val)}", depth)
