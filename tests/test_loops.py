@@ -7,7 +7,7 @@ import pytest
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
-from funcgrad.backend import cache, loops
+from funcgrad.backend import cache, kernels, loops
 
 
 def _llvm_of(f, *args):
@@ -32,14 +32,20 @@ def test_a_loop_with_a_sum_over_its_innermost_axis_loads_and_stores_whole_vector
 def test_a_sum_over_the_innermost_axis_is_vectorized_partial_sums_without_a_buffer(
         private_cache):
     # a sum of real floats keeps a partial sum per block whose additions LLVM may reassociate
-    # (kernels.sum_add_): LLVM vectorizes them; other reductions still fill a buffer
+    # (kernels.sum_add_), a max or min a partial IEEE maximum or minimum (kernels.max_fold_):
+    # LLVM vectorizes them; products still fill a buffer
     f = fg.jit(lambda x: fnp.sum(fnp.tanh(x) * x))
     src = f.source(np.ones(1000))
     assert "sum_add_(" in src and "sum_block_(" not in src and "empty_(256" not in src
     assert re.search(r"fadd reassoc[^\n]*<\d+ x double>", _llvm_of(f, np.ones(1000)))
-    g = fg.jit(lambda x: (fnp.sum(x), fnp.max(x)))
+    g = fg.jit(lambda x: (fnp.max(x), fnp.min(x, axis=1)))
+    src = g.source(np.ones((3, 1000), np.float32))
+    assert "max_fold_(" in src and "min_fold_(" in src and "empty_(256" not in src
+    ir = _llvm_of(g, np.ones((3, 1000), np.float32))
+    assert re.search(r"llvm\.maximum\.v\d+f32", ir) and re.search(r"llvm\.minimum\.v\d+f32", ir)
+    g = fg.jit(lambda x: (fnp.sum(x), fnp.prod(x)))
     src = g.source(np.ones(1000))
-    assert "sum_add_(" in src and "max_block_(" in src
+    assert "sum_add_(" in src and "prod_block_(" in src
     c = fg.jit(lambda x: fnp.sum(x * x))
     assert "sum_block_(" in c.source(np.ones(10, complex))  # complex sums keep the buffer
 
@@ -59,10 +65,12 @@ def test_blocked_loops_are_right_at_every_size_around_a_block(n):
     m = np.random.default_rng(n).normal(size=(3, n))
     np.testing.assert_allclose(fg.jit(lambda m: fnp.max(fnp.exp(m) - m, axis=1))(m),
                                np.max(np.exp(m) - m, axis=1), rtol=1e-14)
-    # a sum beside a buffered reduction (blocks of BLOCK), and float32 partial sums
-    s, mx = fg.jit(lambda m: (fnp.sum(m * m, axis=1), fnp.max(m, axis=1)))(m)
+    # a sum and a max beside a buffered reduction (blocks of BLOCK), and float32 partial sums
+    s, mx, pr = fg.jit(lambda m: (fnp.sum(m * m, axis=1), fnp.max(m, axis=1),
+                                  fnp.prod(1.0 + 1e-3 * m, axis=1)))(m)
     np.testing.assert_allclose(s, np.sum(m * m, axis=1), rtol=1e-13)
     np.testing.assert_array_equal(mx, np.max(m, axis=1))
+    np.testing.assert_allclose(pr, np.prod(1.0 + 1e-3 * m, axis=1), rtol=1e-12)
     m32 = m.astype(np.float32)
     s32 = fg.jit(lambda m: fnp.sum(m, axis=1))(m32)
     assert s32.dtype == np.float32
@@ -82,3 +90,56 @@ def test_a_float32_sum_accumulates_its_blocks_in_float64():
     assert abs(float(total) - exact) / exact < 8e-8
     want = np.sum(x.reshape(10, -1).astype(np.longdouble), axis=1)
     assert np.max(np.abs(rows - want) / want) < 8e-8
+
+
+def _extrema_inputs(n, dtype):
+    """Arrays of ``n`` values that the arg-extremum kernels treat apart: NaNs early, late and
+    in a later block, ties within a block and across blocks, every block beating the last,
+    infinities only, and zeros of both signs."""
+    rng = np.random.default_rng(n)
+    base = rng.normal(size=n) * 100
+    cases = [base, np.arange(n, dtype=float), -np.arange(n, dtype=float), np.full(n, -np.inf),
+             np.full(n, np.inf), np.where(rng.random(n) < 0.5, -0.0, 0.0)]
+    tie = base.copy()
+    tie[[n // 3, n - 1]] = 1e6
+    cases.append(tie)
+    if np.dtype(dtype).kind == "f":
+        for at in {0, n // 2, n - 1}:
+            nan = base.copy()
+            nan[at] = np.nan
+            nan[n - 1] = np.nan
+            cases.append(nan)
+    return [c.astype(dtype) for c in cases]
+
+
+EXTREMA_SIZES = [1, 2, 9, 4097, 2 * kernels.ARG_BLOCK + 5]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_max_min_and_their_indices_are_numpys_at_every_block_boundary(dtype):
+    # the max and min keep vectorized partial results (kernels.max_fold_), the indices find
+    # each block's extremum first (kernels.argmax_); a NaN is the max, min and its index
+    f = fg.jit(lambda x: (fnp.max(x), fnp.min(x), fnp.argmax(x), fnp.argmin(x)))
+    cols = fg.jit(lambda m: (fnp.argmax(m, axis=0), fnp.argmin(m, axis=0),
+                             fnp.max(m, axis=1), fnp.argmin(m, axis=1)))
+    for n in EXTREMA_SIZES:
+        for x in _extrema_inputs(n, dtype):
+            got = f(x)
+            for g, want in zip(got, (np.max(x), np.min(x), np.argmax(x), np.argmin(x))):
+                np.testing.assert_array_equal(g, want, err_msg=f"n={n} x={x[:6]}...")
+            m = np.stack([x, x[::-1], np.roll(x, n // 2)], axis=1)  # (n, 3): columns
+            for g, want in zip(cols(m), (np.argmax(m, 0), np.argmin(m, 0), np.max(m, 1),
+                                         np.argmin(m, 1))):
+                np.testing.assert_array_equal(g, want, err_msg=f"n={n} m={m[:2]}...")
+    zeros = np.array([-0.0, 0.0, -0.0] * 700, dtype)  # IEEE maximum: -0 < +0
+    mx, mn, _, _ = f(zeros)
+    assert not np.signbit(mx) and np.signbit(mn)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.uint8, np.bool_])
+def test_integer_and_boolean_argmax_are_numpys(dtype):
+    f = fg.jit(lambda x: (fnp.argmax(x), fnp.argmin(x)))
+    for n in EXTREMA_SIZES:
+        for x in _extrema_inputs(n, np.float64)[:3]:
+            x = (x > 0) if dtype is np.bool_ else np.clip(x, 0, 255).astype(dtype)
+            assert f(x) == (np.argmax(x), np.argmin(x)), (n, x[:6])

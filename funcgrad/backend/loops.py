@@ -236,7 +236,7 @@ def _range_checked(e):
 
 def _partial(f):
     """Whether fold ``f`` keeps a vectorizable partial result per block (``Reduction.partial``:
-    a sum of real floats) rather than a buffer."""
+    a sum, max or min of real floats) rather than a buffer."""
     return f.e.prim.lowering.partial is not None and f.e.outvars[0].aval.dtype.kind == "f"
 
 
@@ -245,7 +245,8 @@ def _widened(f):
     values (or its blocks' partial sums) join the accumulator without float32's rounding, at one
     conversion each (a float32 sum of 1e7 values: 1.2e-6 relative error with a float32
     accumulator, 3.6e-8 with this; NumPy's pairwise sum 6.4e-8)."""
-    return _partial(f) and f.depth is not None and f.e.outvars[0].aval.dtype == "float32"
+    return (_partial(f) and f.e.prim.lowering.widened and f.depth is not None
+            and f.e.outvars[0].aval.dtype == "float32")
 
 
 def _combine(w, e, acc, val):

@@ -96,14 +96,16 @@ class Reduction:
     buffer of values into the accumulator with independent partial results, for a reduction
     along the innermost loop (a single accumulator is a serial chain LLVM may not vectorize).
     ``partial``: for real floating-point values, a kernel combining ``(accumulator, value)``
-    that LLVM may reassociate, so that it vectorizes the chain itself (no buffer), or None.
+    that LLVM vectorizes as a reduction (an addition it may reassociate; IEEE maximum), so that
+    a block keeps a partial result with no buffer, or None. ``widened``: a float32 accumulator
+    of it is kept in float64 (each operation rounds: a sum's error grows with its length).
     """
 
-    __slots__ = ("identity", "combine", "block", "partial")
+    __slots__ = ("identity", "combine", "block", "partial", "widened")
 
-    def __init__(self, identity, combine, block, partial=None):
+    def __init__(self, identity, combine, block, partial=None, widened=False):
         self.identity, self.combine, self.block = identity, combine, block
-        self.partial = partial
+        self.partial, self.widened = partial, widened
 
 
 class Structural:

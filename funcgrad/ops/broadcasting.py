@@ -111,7 +111,7 @@ reduce_sum_p = linear_primitive(
     "reduce_sum", lambda x, axes: np.sum(x, axis=axes), reduce_abstract, _sum_vjp,
     shift=shift_axes,
     lowering=Reduction(identity=lambda dtype: np.zeros((), dtype), combine="{0} + {1}",
-                       block=K.sum_block_, partial=K.sum_add_))
+                       block=K.sum_block_, partial=K.sum_add_, widened=True))
 
 
 def reduce_sum(x, axes):

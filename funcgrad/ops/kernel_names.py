@@ -55,6 +55,8 @@ sum_add_ = Kernel("sum_add_")  # acc + x that LLVM may reassociate: a vectorized
 prod_block_ = Kernel("prod_block_")
 max_block_ = Kernel("max_block_")
 min_block_ = Kernel("min_block_")
+max_fold_ = Kernel("max_fold_")  # IEEE maximum, which LLVM vectorizes: a partial maximum
+min_fold_ = Kernel("min_fold_")
 
 # --- loops -------------------------------------------------------------------------------------
 nonneg_ = Kernel("nonneg_")  # an index known to be >= 0: no wraparound, so loops vectorize
