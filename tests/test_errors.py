@@ -154,3 +154,17 @@ def test_errors_suggest_names_that_exist():
     msg = str(e.value)
     assert "fnp.where" in msg and "fg.where" not in msg
     assert hasattr(fnp, "where") and hasattr(fg, "cond")
+
+
+def test_argmax_of_an_empty_axis_is_numpys_error_with_the_shape_and_line():
+    # compiled, the kernel would read past the array (and answered 0 before this check)
+    for f, name in ((lambda x: fnp.argmax(x, axis=1), "argmax"), (fnp.argmin, "argmin")):
+        with pytest.raises(ValueError) as e:
+            fg.jit(f)(np.ones((3, 0)))
+        msg = str(e.value)
+        assert f"attempt to get {name} of an empty sequence" in msg and "has no elements" in msg
+        assert HERE in msg
+    with pytest.raises(ValueError, match=r"shape \(3, 0\)"):
+        fg.jit(lambda x: fnp.argmax(x, axis=1))(np.ones((3, 0)))
+    np.testing.assert_array_equal(fg.jit(lambda x: fnp.argmax(x, axis=0))(np.ones((3, 0))),
+                                  np.argmax(np.ones((3, 0)), axis=0))  # an empty result

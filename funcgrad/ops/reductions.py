@@ -8,6 +8,7 @@ import numpy as np
 from ..core.avals import ShapedArray
 from ..core.lowering import Reduction, Structural
 from ..core.primitive import Primitive
+from ..errors import user_frame
 from . import kernel_names as K
 from .broadcasting import (
     batch_shifted,
@@ -87,8 +88,13 @@ reduce_min_p = _extremum("reduce_min", lambda x, axes: np.min(x, axis=axes),
 
 # --- argmax / argmin --------------------------------------------------------------------------
 
-def _arg_abstract(x, axis):
-    return ShapedArray(x.shape[:axis] + x.shape[axis + 1:], np.int64)
+def _arg_abstract(name):
+    def abstract(x, axis):
+        if x.shape[axis] == 0:  # NumPy's error: an empty axis has no first extremum
+            raise ValueError(f"attempt to get {name} of an empty sequence: axis {axis} of "
+                             f"an array of shape {x.shape} has no elements (at {user_frame()}).")
+        return ShapedArray(x.shape[:axis] + x.shape[axis + 1:], np.int64)
+    return abstract
 
 
 def _arg_emitter(kernel):
@@ -103,12 +109,12 @@ def _arg_emitter(kernel):
 
 argmax_p = Primitive(
     "argmax", impl=lambda x, axis: np.argmax(x, axis=axis).astype(np.int64),
-    abstract_eval=_arg_abstract, differentiable=False,
+    abstract_eval=_arg_abstract("argmax"), differentiable=False,
     batch=lambda vals, dims, **p: batch_shifted(argmax_p, shift_axis, vals, dims, p),
     lowering=Structural(_arg_emitter(K.argmax_)))
 argmin_p = Primitive(
     "argmin", impl=lambda x, axis: np.argmin(x, axis=axis).astype(np.int64),
-    abstract_eval=_arg_abstract, differentiable=False,
+    abstract_eval=_arg_abstract("argmin"), differentiable=False,
     batch=lambda vals, dims, **p: batch_shifted(argmin_p, shift_axis, vals, dims, p),
     lowering=Structural(_arg_emitter(K.argmin_)))
 
