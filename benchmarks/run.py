@@ -1,5 +1,6 @@
-"""Benchmarks W0-W7 (issues 2, 3 and 13): funcgrad against JAX, PyTorch, autograd and NumPy,
-whichever are installed, in one process. Medians of repeated runs; ratios to the fastest.
+"""Benchmarks W0-W7, K and R (issues 2, 3 and 13): funcgrad against JAX, PyTorch, autograd
+and NumPy, whichever are installed, in one process. Medians of repeated runs; ratios to the
+fastest.
 
     make bench            # writes benchmarks/RESULTS.md
     python benchmarks/run.py --quick
@@ -88,15 +89,18 @@ def table(title, results, note=""):
     return "\n".join(lines) + "\n"
 
 
-def kernel_table(title, rows, note):
-    lines = [f"### {title}", "", note, "",
-             "| function | funcgrad (fg.jit) | NumPy | Numba + math.* | vs NumPy |",
-             "|---|---:|---:|---:|---:|"]
-    for name, (ours, npy, libm) in rows.items():
-        print(f"  {name:10s} funcgrad {fmt(ours)}  numpy {fmt(npy)}  math.* {fmt(libm)}",
+def kernel_table(title, rows, note, columns):
+    """A table of milliseconds per function, a column per implementation (funcgrad's first,
+    NumPy's second), and funcgrad's speed-up over NumPy."""
+    lines = [f"### {title}", "", note, "", f"| function | {' | '.join(columns)} | vs NumPy |",
+             "|---|" + "---:|" * (len(columns) + 1)]
+    for name, times in rows.items():
+        print(f"  {name:18s} " + "  ".join(f"{c} {fmt(t)}" for c, t in zip(columns, times)),
               flush=True)
-        lines.append(f"| {name} | {ours * 1e3:.2f} ms | {npy * 1e3:.2f} ms | "
-                     f"{libm * 1e3:.2f} ms | {npy / ours:.2f}x faster |")
+        cells = " | ".join("-" if t != t else f"{t * 1e3:.3f} ms" for t in times)
+        ours, npy = times[0], times[1]
+        vs = f"{npy / ours:.2f}x faster" if ours <= npy else f"{ours / npy:.2f}x slower"
+        lines.append(f"| {name} | {cells} | {vs} |")
     return "\n".join(lines) + "\n"
 
 
@@ -126,7 +130,8 @@ def main():
         res, note = fn(have, Pending)
         res = resolve(res, repeat)
         if isinstance(next(iter(res.values())), tuple):
-            sections.append(kernel_table(f"{name}: {title}", res, note))
+            columns = getattr(fn, "columns", ("funcgrad (fg.jit)", "NumPy", "Numba + math.*"))
+            sections.append(kernel_table(f"{name}: {title}", res, note, columns))
             continue
         for k, v in sorted(res.items(), key=lambda kv: kv[1]):
             print(f"  {k:28s} {fmt(v)}", flush=True)
