@@ -1,6 +1,7 @@
 """Fused loops compile to vector code: what LLVM made of a loop nest (its optimized IR), and the
 loops' values at the sizes where their blocking changes (``funcgrad/backend/loops.py``)."""
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -46,6 +47,12 @@ def test_a_sum_over_the_innermost_axis_is_vectorized_partial_sums_without_a_buff
     g = fg.jit(lambda x: (fnp.sum(x), fnp.prod(x)))
     src = g.source(np.ones(1000))
     assert "sum_add_(" in src and "prod_block_(" in src
+    ints = fg.jit(lambda x: (fnp.sum(x), fnp.max(x), fnp.any(x > 3)))
+    assert "empty_(256" not in ints.source(np.ones(1000, np.int64))  # integers and booleans
+    # a max of values masked by its identity keeps the buffer: LLVM folds the select into the
+    # chain as a condition, and then leaves llvm.maximum's chain scalar (10x slower)
+    masked = fg.jit(lambda x: fnp.max(fnp.where(x > 0, x, -fnp.inf)))
+    assert "max_block_(" in masked.source(np.ones(1000))
     c = fg.jit(lambda x: fnp.sum(x * x))
     assert "sum_block_(" in c.source(np.ones(10, complex))  # complex sums keep the buffer
 
@@ -136,10 +143,29 @@ def test_max_min_and_their_indices_are_numpys_at_every_block_boundary(dtype):
     assert not np.signbit(mx) and np.signbit(mn)
 
 
-@pytest.mark.parametrize("dtype", [np.int64, np.uint8, np.bool_])
-def test_integer_and_boolean_argmax_are_numpys(dtype):
-    f = fg.jit(lambda x: (fnp.argmax(x), fnp.argmin(x)))
+@pytest.mark.parametrize("dtype", [np.int64, np.int8, np.uint8, np.bool_])
+def test_integer_and_boolean_reductions_are_numpys(dtype):
+    # vectorized partial results (integer max, sums, any and all), and the arg-extrema
+    f = fg.jit(lambda x: (fnp.argmax(x), fnp.argmin(x), fnp.max(x), fnp.min(x), fnp.sum(x),
+                          fnp.any(x), fnp.all(x)))
     for n in EXTREMA_SIZES:
         for x in _extrema_inputs(n, np.float64)[:3]:
-            x = (x > 0) if dtype is np.bool_ else np.clip(x, 0, 255).astype(dtype)
-            assert f(x) == (np.argmax(x), np.argmin(x)), (n, x[:6])
+            x = (x > 0) if dtype is np.bool_ else np.clip(x, -128, 127).astype(dtype)
+            want = (np.argmax(x), np.argmin(x), np.max(x), np.min(x), np.sum(x), np.any(x),
+                    np.all(x))
+            got = f(x)
+            assert got == want and [np.asarray(g).dtype for g in got] == [
+                np.asarray(w).dtype for w in want], (n, x[:6], got, want)
+
+
+def test_masked_and_nan_ignoring_maxima_are_numpys():
+    f = fg.jit(lambda x: (fnp.nanmax(x), fnp.nanmin(x), fnp.max(fnp.where(x > 0, x, -fnp.inf)),
+                          fnp.max(fnp.exp(x) - x), fnp.sum(x), fnp.any(x > 3.0)))
+    for n in EXTREMA_SIZES:
+        for x in _extrema_inputs(n, np.float64):
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # NumPy's: all-NaN slices, exp overflowing
+                want = (np.nanmax(x), np.nanmin(x), np.max(np.where(x > 0, x, -np.inf)),
+                        np.max(np.exp(x) - x), np.sum(x), np.any(x > 3.0))
+                got = f(x)
+            np.testing.assert_allclose(got, want, rtol=1e-13, err_msg=f"n={n} x={x[:6]}")

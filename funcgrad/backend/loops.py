@@ -6,15 +6,17 @@ the loop are stored to arrays. An operand's element is read once per iteration, 
 A unit axis has no loop (its index is 0). A reduction keeps a scalar accumulator (``<name>_a``)
 when the axes it keeps lead (reset at that loop depth), else an array accumulator updated in
 the innermost loop. A scalar accumulator over the innermost axis is a serial chain LLVM will
-not reorder, so that loop is blocked: a sum of real floats keeps a partial sum per block
-(``<name>_p``) whose additions LLVM may reassociate (``sum_add_``), so it vectorizes them;
-other reductions put their values in a small buffer (``<name>_b``) that the reduction's block
-kernel folds into the accumulator with independent partial results. Either way each block's
+not reorder, so that loop is blocked: a sum, max or min keeps a partial result per block
+(``<name>_p``) through an operation LLVM vectorizes as a reduction (``Reduction.partial``: an
+addition it may reassociate, ``sum_add_``; IEEE maximum, ``max_fold_``); products, complex
+values and a max of values masked by its identity (``Reduction.masks_float``) put their values
+in a small buffer (``<name>_b``) that the reduction's block kernel folds into the accumulator
+with independent partial results. Either way each block's
 result joins the accumulator in order, which bounds the rounding (NumPy's pairwise sum bounds
 it more tightly for float64: benchmarks/RESULTS.md V); a float32 sum's accumulator is float64.
 """
 
-from ..core.ir import Var
+from ..core.ir import Lit, Var
 from ..core.lowering import expression
 from ..ops import kernel_names as K
 from .dims import group_var
@@ -34,16 +36,20 @@ def tuple_text(texts):
 
 
 class _Fold:
-    """A reduction in the nest: the axes it keeps, and ``depth``, the loop depth where its
-    scalar accumulator lives (None: an array accumulator)."""
+    """A reduction in the nest: the axes it keeps, ``depth``, the loop depth where its scalar
+    accumulator lives (None: an array accumulator), and ``partial``: whether a block keeps a
+    vectorized partial result (``Reduction.partial``) rather than a buffer."""
 
-    __slots__ = ("e", "kept", "depth")
+    __slots__ = ("e", "kept", "depth", "partial")
 
-    def __init__(self, e, rank):
+    def __init__(self, e, rank, masked):
         self.e = e
         axes = tuple(sorted(e.params["axes"]))
         self.kept = [i for i in range(rank) if i not in axes]
         self.depth = len(self.kept) if self.kept == list(range(len(self.kept))) else None
+        low, kind = e.prim.lowering, e.outvars[0].aval.dtype.kind
+        self.partial = (low.partial is not None and kind != "c"
+                        and (low.masks_float or kind != "f" or not masked))
 
 
 class LoopNest:
@@ -75,11 +81,11 @@ class LoopNest:
                 if v in w.escaping:
                     made = K.empty_(tuple_text(self.dims), w.dtype(v.aval.dtype))
                     w.emit(f"{w.define(v)} = {made}")
-        self.folds = [_Fold(e, r) for e in self.g.reductions]
+        self.folds = [_Fold(e, r, self._masked_by_identity(e)) for e in self.g.reductions]
         self.blocked = any(self._spans_inner(f) for f in self.folds)
         self.block = PARTIAL_BLOCK
         for f in self.folds:
-            if self._spans_inner(f) and not _partial(f):
+            if self._spans_inner(f) and not f.partial:
                 self.block = BLOCK
                 v = f.e.outvars[0]
                 w.emit(f"{w.names[v]}_b = {K.empty_(str(BLOCK), w.dtype(v.aval.dtype))}")
@@ -94,6 +100,15 @@ class LoopNest:
         if self.flag is not None:
             w.emit(f"if {self.flag}:")
             w.emit(f"raise {K.BeyondFastRange()}", 2)
+
+    def _masked_by_identity(self, e):
+        """Whether reduction ``e`` folds a value computed in this nest from a literal of its
+        identity (``where(m, x, -inf)`` for a max): one LLVM may fold into the reduction."""
+        ident = e.prim.lowering.identity(e.outvars[0].aval.dtype)
+        for m in self.g.members:
+            if m.outvars[0] is e.inputs[0]:
+                return any(_literal_equal(self.w, x, ident) for x in m.inputs)
+        return False
 
     def _spans_inner(self, f):
         """Whether fold ``f`` keeps a scalar accumulator across the innermost loop (which is
@@ -144,7 +159,7 @@ class LoopNest:
         w.emit(f"{b1} = min({b0} + {self.block}, {n})", depth + 1)
         spanning = [f for f in self.folds if self._spans_inner(f)]
         for f in spanning:
-            if _partial(f):
+            if f.partial:
                 w.emit(f"{w.names[f.e.outvars[0]]}_p = {_identity(w, f.e)}", depth + 1)
         # the index within the block counts from 0, so LLVM knows it is not negative; the
         # array index is told so (``nonneg_``), else every load is a gather
@@ -153,7 +168,7 @@ class LoopNest:
         self._level(j + 1, depth + 2, jj)  # the unit axes after it, if any
         for f in spanning:
             name = w.names[f.e.outvars[0]]
-            if _partial(f):
+            if f.partial:
                 fold = _combine(w, f.e, f"{name}_a", f"{name}_p")
             else:
                 fold = f.e.prim.lowering.block(f"{name}_a", f"{name}_b", f"{b1} - {b0}")
@@ -198,10 +213,10 @@ class LoopNest:
             w.emit(f"{tgt} = {_combine(w, f.e, tgt, val)}", depth)
         elif block_var is not None and self._spans_inner(f):
             name = w.names[v]
-            if _partial(f):
-                w.emit(f"{name}_p = {f.e.prim.lowering.partial(f'{name}_p', val)}", depth)
-            else:
+            if not f.partial:
                 w.emit(f"{name}_b[{block_var}] = {val}", depth)
+                return
+            w.emit(f"{name}_p = {_fold_partial(w, f.e, f'{name}_p', val)}", depth)
         else:
             acc = f"{w.names[v]}_a"
             w.emit(f"{acc} = {_combine(w, f.e, acc, val)}", depth)
@@ -234,10 +249,11 @@ def _range_checked(e):
     return _has_fast_form(e) and (dtypes is None or e.inputs[0].aval.dtype in dtypes)
 
 
-def _partial(f):
-    """Whether fold ``f`` keeps a vectorizable partial result per block (``Reduction.partial``:
-    a sum, max or min of real floats) rather than a buffer."""
-    return f.e.prim.lowering.partial is not None and f.e.outvars[0].aval.dtype.kind == "f"
+def _literal_equal(w, x, val):
+    """Whether atom ``x`` is a literal (or a broadcast of one) equal to ``val``."""
+    while isinstance(x, Var) and x in w.virtual:
+        x = w.virtual[x].inputs[0]
+    return isinstance(x, Lit) and x.val.shape == () and bool(x.val == val)
 
 
 def _widened(f):
@@ -245,13 +261,21 @@ def _widened(f):
     values (or its blocks' partial sums) join the accumulator without float32's rounding, at one
     conversion each (a float32 sum of 1e7 values: 1.2e-6 relative error with a float32
     accumulator, 3.6e-8 with this; NumPy's pairwise sum 6.4e-8)."""
-    return (_partial(f) and f.e.prim.lowering.widened and f.depth is not None
+    return (f.partial and f.e.prim.lowering.widened and f.depth is not None
             and f.e.outvars[0].aval.dtype == "float32")
 
 
 def _combine(w, e, acc, val):
+    return _in_dtype(w, e, expression(e.prim.lowering.combine, [acc, val]))
+
+
+def _fold_partial(w, e, acc, val):
+    return _in_dtype(w, e, e.prim.lowering.partial(acc, val))
+
+
+def _in_dtype(w, e, expr):
+    """``expr`` cast to ``e``'s dtype where Numba's arithmetic would widen it (integers)."""
     dt = e.outvars[0].aval.dtype
-    expr = expression(e.prim.lowering.combine, [acc, val])
     return expr if dt.kind in "fc" else f"{w.dtype(dt)}({expr})"
 
 

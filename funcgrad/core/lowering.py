@@ -95,17 +95,22 @@ class Reduction:
     ``(accumulator, value)`` (a template or a ``Kernel``); ``block``: a kernel that folds a
     buffer of values into the accumulator with independent partial results, for a reduction
     along the innermost loop (a single accumulator is a serial chain LLVM may not vectorize).
-    ``partial``: for real floating-point values, a kernel combining ``(accumulator, value)``
+    ``partial``: for values other than complex, a kernel combining ``(accumulator, value)``
     that LLVM vectorizes as a reduction (an addition it may reassociate; IEEE maximum), so that
     a block keeps a partial result with no buffer, or None. ``widened``: a float32 accumulator
     of it is kept in float64 (each operation rounds: a sum's error grows with its length).
+    ``masks_float``: whether LLVM still vectorizes ``partial`` over floats masked by its
+    identity (``max(where(m, x, -inf))``: LLVM folds that select into the chain as a
+    condition, which it vectorizes for an addition, not for llvm.maximum); if not, such a fold
+    keeps the buffer.
     """
 
-    __slots__ = ("identity", "combine", "block", "partial", "widened")
+    __slots__ = ("identity", "combine", "block", "partial", "widened", "masks_float")
 
-    def __init__(self, identity, combine, block, partial=None, widened=False):
+    def __init__(self, identity, combine, block, partial=None, widened=False,
+                 masks_float=True):
         self.identity, self.combine, self.block = identity, combine, block
-        self.partial, self.widened = partial, widened
+        self.partial, self.widened, self.masks_float = partial, widened, masks_float
 
 
 class Structural:

@@ -80,10 +80,10 @@ def _extremum(name, impl, lowering):
 
 reduce_max_p = _extremum("reduce_max", lambda x, axes: np.max(x, axis=axes),
                          Reduction(_lowest, combine=K.max_, block=K.max_block_,
-                                   partial=K.max_fold_))
+                                   partial=K.max_fold_, masks_float=False))
 reduce_min_p = _extremum("reduce_min", lambda x, axes: np.min(x, axis=axes),
                          Reduction(_highest, combine=K.min_, block=K.min_block_,
-                                   partial=K.min_fold_))
+                                   partial=K.min_fold_, masks_float=False))
 
 
 # --- argmax / argmin --------------------------------------------------------------------------
