@@ -10,12 +10,15 @@ from numba import njit
 
 from funcgrad.backend import kernels as K
 
-NAMES = ("exp", "expm1", "log", "log1p", "tanh", "logistic", "sin", "cos")
-KERNELS = (K.exp_, K.expm1_, K.log_, K.log1p_, K.tanh_, K.logistic_, K.sin_, K.cos_)
+NAMES = ("exp", "expm1", "log", "log1p", "tanh", "logistic", "sin", "cos", "sinh", "cosh",
+         "arcsinh", "arccosh", "arctanh", "exp2")
+KERNELS = (K.exp_, K.expm1_, K.log_, K.log1p_, K.tanh_, K.logistic_, K.sin_, K.cos_, K.sinh_,
+           K.cosh_, K.asinh_, K.acosh_, K.atanh_, K.exp2_)
 
 
 def _apply_all(cast):
-    exp_, expm1_, log_, log1p_, tanh_, logistic_, sin_, cos_ = KERNELS
+    (exp_, expm1_, log_, log1p_, tanh_, logistic_, sin_, cos_, sinh_, cosh_, asinh_, acosh_,
+     atanh_, exp2_) = KERNELS
 
     @njit(error_model="numpy")
     def run(x, out):
@@ -29,6 +32,12 @@ def _apply_all(cast):
             out[5, i] = cast(logistic_(v))
             out[6, i] = cast(sin_(v))
             out[7, i] = cast(cos_(v))
+            out[8, i] = cast(sinh_(v))
+            out[9, i] = cast(cosh_(v))
+            out[10, i] = cast(asinh_(v))
+            out[11, i] = cast(acosh_(v))
+            out[12, i] = cast(atanh_(v))
+            out[13, i] = cast(exp2_(v))
         return out
     return run
 
@@ -156,7 +165,8 @@ def test_expm1_within_an_ulp_where_its_reduction_gives_k_of_one():
 
 @pytest.mark.parametrize("kernel", [K.exp_, K.expm1_, K.log_, K.log1p_, K.tanh_, K.logistic_,
                                     K.sin_fast_, K.cos_fast_, K.trig_big_, K.log_fast_,
-                                    K.log_subnormal_])
+                                    K.log_subnormal_, K.sinh_, K.cosh_, K.asinh_, K.acosh_,
+                                    K.atanh_, K.exp2_])
 def test_each_math_kernel_inlines_into_a_loop_that_vectorizes(kernel):
     # LLVM vectorizes a loop only if the kernel is inlined into it; its inliner gives up on
     # functions past a size threshold (sin_fast_ once was, and its loop ran 10x slower)

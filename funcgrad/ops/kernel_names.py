@@ -31,6 +31,7 @@ cosh_ = Kernel("cosh_")
 asinh_ = Kernel("asinh_")
 acosh_ = Kernel("acosh_")
 atanh_ = Kernel("atanh_")
+exp2_ = Kernel("exp2_")  # 2 ** x: pow_p with a literal base 2
 atan2_ = Kernel("atan2_")
 pow_ = Kernel("pow_")
 max_ = Kernel("max_")  # NaN propagates, as in np.maximum
