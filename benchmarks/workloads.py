@@ -459,14 +459,21 @@ def k_kernels(have, timer):
     libm = {"exp": lambda v: math.exp(v), "expm1": lambda v: math.expm1(v),
             "log": lambda v: math.log(v), "log1p": lambda v: math.log1p(v),
             "tanh": lambda v: math.tanh(v), "sin": lambda v: math.sin(v),
-            "cos": lambda v: math.cos(v), "logistic": lambda v: 1.0 / (1.0 + math.exp(-v))}
+            "cos": lambda v: math.cos(v), "logistic": lambda v: 1.0 / (1.0 + math.exp(-v)),
+            "sinh": lambda v: math.sinh(v), "cosh": lambda v: math.cosh(v),
+            "arcsinh": lambda v: math.asinh(v), "arccosh": lambda v: math.acosh(v),
+            "arctanh": lambda v: math.atanh(v), "exp2": lambda v: math.pow(2.0, v)}
     fns = {"exp": (fnp.exp, np.exp), "expm1": (fnp.expm1, np.expm1), "log": (fnp.log, np.log),
            "log1p": (fnp.log1p, np.log1p), "tanh": (fnp.tanh, np.tanh),
            "logistic": (nn.sigmoid, lambda v: 1.0 / (1.0 + np.exp(-v))),
-           "sin": (fnp.sin, np.sin), "cos": (fnp.cos, np.cos)}
+           "sin": (fnp.sin, np.sin), "cos": (fnp.cos, np.cos), "sinh": (fnp.sinh, np.sinh),
+           "cosh": (fnp.cosh, np.cosh), "arcsinh": (fnp.arcsinh, np.arcsinh),
+           "arccosh": (fnp.arccosh, np.arccosh), "arctanh": (fnp.arctanh, np.arctanh),
+           "exp2": (fnp.exp2, np.exp2)}
+    args = {"log": pos, "log1p": pos, "arccosh": pos + 1.0, "arctanh": x / 5.001}
     rows = {}
     for name, (fg_fn, np_fn) in fns.items():
-        a = pos if name.startswith("log") else x
+        a = args.get(name, x)
         compiled = fg.jit(fg_fn)
         m = njit(libm[name])
 
@@ -479,9 +486,10 @@ def k_kernels(have, timer):
         out = np.empty_like(a)
         rows[name] = (timer(lambda c=compiled, a=a: c(a)), timer(lambda f=np_fn, a=a: f(a)),
                       timer(lambda f=loop, a=a, out=out: f(a, out)))
-    return rows, ("Milliseconds for 1e6 float64 values (sin/cos in [-5, 5], logs of positive "
-                  "values): funcgrad's kernel in compiled code (a fresh output array, as "
-                  "fg.jit returns), NumPy's ufunc, and a Numba loop over libm's math.*.")
+    return rows, ("Milliseconds for 1e6 float64 values in [-5, 5] (logs of positive values, "
+                  "arccosh of values above 1, arctanh of values in (-1, 1)): funcgrad's "
+                  "kernel in compiled code (a fresh output array, as fg.jit returns), NumPy's "
+                  "ufunc, and a Numba loop over libm's math.*.")
 
 
 # --- R: reductions, 1e6 float64 ------------------------------------------------------------
