@@ -11,14 +11,14 @@ from numba import njit
 from funcgrad.backend import kernels as K
 
 NAMES = ("exp", "expm1", "log", "log1p", "tanh", "logistic", "sin", "cos", "sinh", "cosh",
-         "arcsinh", "arccosh", "arctanh", "exp2")
+         "arcsinh", "arccosh", "arctanh", "exp2", "arctan", "arcsin", "arccos", "tan")
 KERNELS = (K.exp_, K.expm1_, K.log_, K.log1p_, K.tanh_, K.logistic_, K.sin_, K.cos_, K.sinh_,
-           K.cosh_, K.asinh_, K.acosh_, K.atanh_, K.exp2_)
+           K.cosh_, K.asinh_, K.acosh_, K.atanh_, K.exp2_, K.atan_, K.asin_, K.acos_, K.tan_)
 
 
 def _apply_all(cast):
     (exp_, expm1_, log_, log1p_, tanh_, logistic_, sin_, cos_, sinh_, cosh_, asinh_, acosh_,
-     atanh_, exp2_) = KERNELS
+     atanh_, exp2_, atan_, asin_, acos_, tan_) = KERNELS
 
     @njit(error_model="numpy")
     def run(x, out):
@@ -38,6 +38,10 @@ def _apply_all(cast):
             out[11, i] = cast(acosh_(v))
             out[12, i] = cast(atanh_(v))
             out[13, i] = cast(exp2_(v))
+            out[14, i] = cast(atan_(v))
+            out[15, i] = cast(asin_(v))
+            out[16, i] = cast(acos_(v))
+            out[17, i] = cast(tan_(v))
         return out
     return run
 
@@ -114,13 +118,15 @@ def test_fast_trig_kernels_agree_with_the_exact_ones_in_their_range():
             out[0, i] = K.sin_fast_(x[i])
             out[1, i] = K.cos_fast_(x[i])
             out[2, i] = K.trig_big_(x[i])
+            out[3, i] = K.tan_fast_(x[i])
         return out
 
-    out = both(x, np.empty((3, len(x))))
+    out = both(x, np.empty((4, len(x))))
     assert ulp_distance(out[0], np.sin(x)).max() <= 4
     assert ulp_distance(out[1], np.cos(x)).max() <= 4
+    assert ulp_distance(out[3], np.tan(x)).max() <= 4
     assert not out[2].any()
-    big = both(np.array([1e6, -np.inf, np.nan]), np.empty((3, 3)))[2]
+    big = both(np.array([1e6, -np.inf, np.nan]), np.empty((4, 3)))[2]
     assert big.tolist() == [1.0, 1.0, 0.0]
 
 
@@ -166,7 +172,8 @@ def test_expm1_within_an_ulp_where_its_reduction_gives_k_of_one():
 @pytest.mark.parametrize("kernel", [K.exp_, K.expm1_, K.log_, K.log1p_, K.tanh_, K.logistic_,
                                     K.sin_fast_, K.cos_fast_, K.trig_big_, K.log_fast_,
                                     K.log_subnormal_, K.sinh_, K.cosh_, K.asinh_, K.acosh_,
-                                    K.atanh_, K.exp2_])
+                                    K.atanh_, K.exp2_, K.atan_, K.asin_, K.acos_,
+                                    K.tan_fast_])
 def test_each_math_kernel_inlines_into_a_loop_that_vectorizes(kernel):
     # LLVM vectorizes a loop only if the kernel is inlined into it; its inliner gives up on
     # functions past a size threshold (sin_fast_ once was, and its loop ran 10x slower)

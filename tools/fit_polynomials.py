@@ -2,7 +2,8 @@
 
 Each kernel reduces its argument to a small interval and evaluates one polynomial there:
 ``_expm1_tail`` (e^r - 1 = r + r^2 P(r)), ``_log1p_reduced`` (log(1 + f) = 2s + s z Q(z),
-z = s^2), ``_sin_poly`` (sin r = r + r z p(z)) and ``_cos_poly`` (cos r = 1 - z/2 + z^2 q(z)).
+z = s^2), ``_sin_poly`` (sin r = r + r z p(z)), ``_cos_poly`` (cos r = 1 - z/2 + z^2 q(z)) and
+``_atan_reduced`` (atan r = r + r z a(z), |r| <= 7/16).
 A minimax fit needs fewer terms than the Taylor series for the same accuracy, and each term
 saved is one fused multiply-add and one constant less in every loop that calls the kernel.
 
@@ -43,6 +44,8 @@ POLYNOMIALS = {
             lambda z, p: _root(z) + _root(z) * z * p, lambda z: mp.sin(_root(z)), 5),
     "cos": (lambda z: (mp.cos(_root(z)) - 1 + _nz(z) / 2) / _nz(z) ** 2, (0.0, 0.617),
             lambda z, p: 1 - z / 2 + z * z * p, lambda z: mp.cos(_root(z)), 5),
+    "atan": (lambda z: (mp.atan(_root(z)) - _root(z)) / (_root(z) * _nz(z)), (0.0, 0.19141),
+             lambda z, p: _root(z) + _root(z) * z * p, lambda z: mp.atan(_root(z)), 10),
 }
 
 

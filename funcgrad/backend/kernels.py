@@ -413,6 +413,17 @@ def cos_fast_(x):
 
 
 @inlined
+def tan_fast_(x):
+    """tan(k pi/2 + r) = sin(r) / cos(r), or -cos(r) / sin(r) for odd k: one division."""
+    x = np.float64(x)
+    q, s, c = _trig_reduced(x if abs(x) <= TRIG_FAST_LIMIT else 0.0)
+    odd = (q & 1) != 0
+    res = (-c if odd else s) / (s if odd else c)
+    res = res if x != 0.0 else x  # tan(-0.0) is -0.0
+    return res if abs(x) < np.inf else x - x
+
+
+@inlined
 def trig_big_(x):
     """Whether ``x`` is beyond the fast kernels' range (nan is not: they return nan)."""
     return abs(x) > TRIG_FAST_LIMIT
@@ -430,6 +441,71 @@ def cos_(x):
     if abs(x) <= TRIG_FAST_LIMIT:
         return cos_fast_(x)
     return math.cos(x)
+
+
+@inlined
+def tan_(x):
+    if abs(x) <= TRIG_FAST_LIMIT:
+        return tan_fast_(x)
+    return math.tan(x)
+
+
+# --- arctan, arcsin, arccos --------------------------------------------------------------------
+
+@helper
+def _atan_tail(r):
+    """atan(r) - r for |r| <= 7/16 (z = r*r): r z a(z), a of degree 11 fitted minimax to the
+    result's relative error (2^-59.0), tools/fit_polynomials.py; Estrin's form."""
+    z = r * r
+    z2 = z * z
+    z4 = z2 * z2
+    a03 = ((-0.33333333333333315 + z * 0.1999999999999298)
+           + z2 * (-0.1428571428483391 + z * 0.11111111055660515))
+    a47 = ((-0.0909090703922119 + z * 0.07692259195636926)
+           + z2 * (-0.06665898411707116 + z * 0.05873984746768665))
+    a8b = ((-0.05199918588812172 + z * 0.04432397153520843)
+           + z2 * (-0.03190470983401088 + z * 0.013682709957150088))
+    return r * z * ((a03 + z4 * a47) + (z4 * z4) * a8b)
+
+
+# atan(c) for the centres c = 1/2, 1, 3/2 and infinity, each as a double and its rounding error
+ATAN_HALF, ATAN_HALF_LO = 0.4636476090008061, 2.2698777452961687e-17
+ATAN_ONE, ATAN_ONE_LO = 0.7853981633974483, 3.061616997868383e-17
+ATAN_3HALF, ATAN_3HALF_LO = 0.982793723247329, 1.3903311031230998e-17
+PI_2, PI_2_LO = 1.5707963267948966, 6.123233995736766e-17
+
+
+@inlined
+def atan_(x):
+    """atan(a) = atan(c) + atan((a - c) / (1 + a c)) with the centre c of a's interval (0 below
+    7/16, 1/2, 1, 3/2 below 39/16, else atan(a) = pi/2 + atan(-1/a)): |r| <= 7/16, and a - c
+    is exact in each interval. The centre is chosen by selects, not branches."""
+    x = np.float64(x)
+    a = abs(x)
+    mid = a < 19.0 / 16.0
+    c = (0.0 if a < 7.0 / 16.0 else 0.5) if a < 11.0 / 16.0 else (1.0 if mid else 1.5)
+    hi = (0.0 if a < 7.0 / 16.0 else ATAN_HALF) if a < 11.0 / 16.0 else (
+        ATAN_ONE if mid else ATAN_3HALF)
+    lo = (0.0 if a < 7.0 / 16.0 else ATAN_HALF_LO) if a < 11.0 / 16.0 else (
+        ATAN_ONE_LO if mid else ATAN_3HALF_LO)
+    big = a >= 39.0 / 16.0
+    r = (-1.0 if big else a - c) / (a if big else 1.0 + a * c)
+    res = (PI_2 if big else hi) + (r + (_atan_tail(r) + (PI_2_LO if big else lo)))
+    return np.copysign(res, x)
+
+
+@inlined
+def asin_(x):
+    """atan(x / sqrt(1 - x^2)), the root of (1 - x)(1 + x): exact factors near |x| = 1."""
+    x = np.float64(x)
+    return atan_(x / np.sqrt((1.0 - x) * (1.0 + x)))
+
+
+@inlined
+def acos_(x):
+    """2 atan(sqrt((1 - x) / (1 + x))): pi at -1 (an infinite quotient), NaN beyond +-1."""
+    x = np.float64(x)
+    return 2.0 * atan_(np.sqrt((1.0 - x) / (1.0 + x)))
 
 
 # --- sinh, cosh, their inverses, exp2: from expm1_, exp_ and log1p_ ---------------------------
@@ -507,28 +583,8 @@ def exp2_(x):
 # --- the rest: libm (scalar), or one-liners ---------------------------------------------------
 
 @jit
-def tan_(x):
-    return np.tan(x)
-
-
-@jit
 def sqrt_(x):
     return np.sqrt(x)
-
-
-@jit
-def asin_(x):
-    return np.arcsin(x)
-
-
-@jit
-def acos_(x):
-    return np.arccos(x)
-
-
-@jit
-def atan_(x):
-    return np.arctan(x)
 
 
 @jit

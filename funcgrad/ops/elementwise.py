@@ -436,7 +436,8 @@ def _abs_vjp(ct, primals, out):
 abs_p = unary("abs", np.abs, scalar=K.abs_, out_dtype=real_dtype, jvp=_abs_jvp, vjp=_abs_vjp)
 log1p_p = unary("log1p", np.log1p, lambda x, out: 1.0 / (1.0 + x), scalar=K.log1p_)
 expm1_p = unary("expm1", np.expm1, lambda x, out: out + 1.0, scalar=K.expm1_)
-tan_p = unary("tan", np.tan, lambda x, out: 1.0 + out * out, scalar=K.tan_)
+tan_p = unary("tan", np.tan, lambda x, out: 1.0 + out * out, scalar=K.tan_, fast=K.tan_fast_,
+              beyond=K.trig_big_)
 arcsin_p = unary("arcsin", np.arcsin, lambda x, out: 1.0 / sqrt_p.bind(1.0 - x * x),
                  scalar=K.asin_)
 arccos_p = unary("arccos", np.arccos, lambda x, out: -1.0 / sqrt_p.bind(1.0 - x * x),

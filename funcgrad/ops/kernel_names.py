@@ -22,6 +22,7 @@ sin_fast_ = Kernel("sin_fast_")  # vectorizable, for |x| up to kernels.TRIG_FAST
 cos_fast_ = Kernel("cos_fast_")
 trig_big_ = Kernel("trig_big_")  # whether |x| is beyond that limit
 tan_ = Kernel("tan_")
+tan_fast_ = Kernel("tan_fast_")
 sqrt_ = Kernel("sqrt_")
 asin_ = Kernel("asin_")
 acos_ = Kernel("acos_")
