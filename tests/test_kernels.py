@@ -150,6 +150,29 @@ def test_fast_log_agrees_with_numpy_except_on_the_positive_subnormals_it_flags()
     assert d.max() <= 4, f"{d.max()} ulp at x={x[~flagged][np.argmax(d)]!r}"
 
 
+def test_atan2_within_4_ulp_of_numpy_and_its_special_cases_exactly():
+    rng = np.random.default_rng(4)
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 1e-310, -1e300])
+    wide = np.concatenate([rng.normal(size=20_000) * 10.0 ** rng.integers(-300, 300, 20_000),
+                           rng.uniform(-2, 2, 20_000)])
+    y = np.concatenate([np.repeat(special, len(special)), wide, rng.permutation(wide)])
+    x = np.concatenate([np.tile(special, len(special)), rng.permutation(wide), wide])
+
+    @njit(error_model="numpy")
+    def run(y, x, out):
+        for i in range(y.shape[0]):
+            out[i] = K.atan2_(y[i], x[i])
+        return out
+
+    got, want = run(y, x, np.empty_like(y)), np.arctan2(y, x)
+    d = ulp_distance(got, want)
+    assert d.max() <= 4, f"{d.max()} ulp at y={y[np.argmax(d)]!r}, x={x[np.argmax(d)]!r}"
+    n = len(special) ** 2  # every pair of special values: NumPy's values, signs of zeros too
+    np.testing.assert_array_equal(got[:n], want[:n])
+    nan = np.isnan(want[:n])
+    np.testing.assert_array_equal(np.signbit(got[:n]) | nan, np.signbit(want[:n]) | nan)
+
+
 def test_expm1_within_an_ulp_where_its_reduction_gives_k_of_one():
     # 0.35 < |x| < 0.45: x = +-ln2 + r with r near -+ln2/2, where expm1 reached 1.8 ulp before
     # its reconstruction summed 2^(k-1) - 1/2 and 2^(k-1) r exactly
@@ -173,7 +196,7 @@ def test_expm1_within_an_ulp_where_its_reduction_gives_k_of_one():
                                     K.sin_fast_, K.cos_fast_, K.trig_big_, K.log_fast_,
                                     K.log_subnormal_, K.sinh_, K.cosh_, K.asinh_, K.acosh_,
                                     K.atanh_, K.exp2_, K.atan_, K.asin_, K.acos_,
-                                    K.tan_fast_])
+                                    K.tan_fast_, njit(lambda v: K.atan2_(v, 0.75))])
 def test_each_math_kernel_inlines_into_a_loop_that_vectorizes(kernel):
     # LLVM vectorizes a loop only if the kernel is inlined into it; its inliner gives up on
     # functions past a size threshold (sin_fast_ once was, and its loop ran 10x slower)

@@ -475,13 +475,12 @@ ATAN_3HALF, ATAN_3HALF_LO = 0.982793723247329, 1.3903311031230998e-17
 PI_2, PI_2_LO = 1.5707963267948966, 6.123233995736766e-17
 
 
-@inlined
-def atan_(x):
-    """atan(a) = atan(c) + atan((a - c) / (1 + a c)) with the centre c of a's interval (0 below
-    7/16, 1/2, 1, 3/2 below 39/16, else atan(a) = pi/2 + atan(-1/a)): |r| <= 7/16, and a - c
-    is exact in each interval. The centre is chosen by selects, not branches."""
-    x = np.float64(x)
-    a = abs(x)
+@helper
+def _atan_parts(a):
+    """hi, low with atan(a) = hi + low for a >= 0 (or NaN): atan(a) = atan(c) + atan((a - c) /
+    (1 + a c)) with the centre c of a's interval (0 below 7/16, 1/2, 1, 3/2 below 39/16, else
+    atan(a) = pi/2 + atan(-1/a)): |r| <= 7/16, and a - c is exact in each interval. hi is
+    atan(c) rounded, low the rest. The centre is chosen by selects, not branches."""
     mid = a < 19.0 / 16.0
     c = (0.0 if a < 7.0 / 16.0 else 0.5) if a < 11.0 / 16.0 else (1.0 if mid else 1.5)
     hi = (0.0 if a < 7.0 / 16.0 else ATAN_HALF) if a < 11.0 / 16.0 else (
@@ -490,8 +489,30 @@ def atan_(x):
         ATAN_ONE_LO if mid else ATAN_3HALF_LO)
     big = a >= 39.0 / 16.0
     r = (-1.0 if big else a - c) / (a if big else 1.0 + a * c)
-    res = (PI_2 if big else hi) + (r + (_atan_tail(r) + (PI_2_LO if big else lo)))
-    return np.copysign(res, x)
+    return (PI_2 if big else hi), r + (_atan_tail(r) + (PI_2_LO if big else lo))
+
+
+@inlined
+def atan_(x):
+    x = np.float64(x)
+    hi, low = _atan_parts(abs(x))
+    return np.copysign(hi + low, x)
+
+
+@inlined
+def atan2_(y, x):
+    """atan(|y| / |x|), moved to the left half-plane as pi minus it where x is negative (or
+    -0; subtracted part by part, so that pi - pi/2 is pi/2 exactly), with y's sign; both zero
+    or both infinite (a NaN quotient) are C99's cases: 0 or pi/4 before the move."""
+    y, x = np.float64(y), np.float64(x)
+    ax, ay = abs(x), abs(y)
+    hi, low = _atan_parts(ay / ax)
+    zeros, infs = (ax == 0.0) & (ay == 0.0), (ax == np.inf) & (ay == np.inf)
+    hi = 0.0 if zeros else (ATAN_ONE if infs else hi)
+    low = 0.0 if zeros else (ATAN_ONE_LO if infs else low)
+    left = np.signbit(x)
+    hi, low = (2.0 * PI_2 - hi if left else hi), (2.0 * PI_2_LO - low if left else low)
+    return np.copysign(hi + low, y)
 
 
 @inlined
@@ -585,11 +606,6 @@ def exp2_(x):
 @jit
 def sqrt_(x):
     return np.sqrt(x)
-
-
-@jit
-def atan2_(y, x):
-    return np.arctan2(y, x)
 
 
 @jit
