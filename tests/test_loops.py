@@ -30,6 +30,19 @@ def test_a_loop_with_a_sum_over_its_innermost_axis_loads_and_stores_whole_vector
     assert not re.search(r"getelementptr[^\n]*<\d+ x ptr>", ir)  # no vector of addresses
 
 
+def test_concatenate_and_pad_store_whole_vectors_at_their_offsets(private_cache):
+    # each part is copied at an offset: told non-negative (kernels.nonneg_), else Numba's
+    # wraparound for negative indices made every store a scatter
+    f = fg.jit(lambda a, b: (fnp.concatenate([a, b]), fnp.pad(a, 3)))
+    a, b = np.arange(100.0), np.arange(50.0)
+    ir = _llvm_of(f, a, b)
+    got = f(a, b)
+    np.testing.assert_array_equal(got[0], np.concatenate([a, b]))
+    np.testing.assert_array_equal(got[1], np.pad(a, 3))
+    assert re.search(r"store <\d+ x double>", ir)
+    assert "llvm.masked.scatter" not in ir and not re.search(r"getelementptr[^\n]*<\d+ x ptr>", ir)
+
+
 def test_a_sum_over_the_innermost_axis_is_vectorized_partial_sums_without_a_buffer(
         private_cache):
     # a sum of real floats keeps a partial sum per block whose additions LLVM may reassociate
