@@ -314,3 +314,13 @@ def test_row_argsort_is_numpys_stable_argsort(dtype):
         x[1] = x[1, ::-1]
         got = K.argsort_rows_(x, np.empty(x.shape, np.int64))
         np.testing.assert_array_equal(got, np.argsort(x, axis=-1, kind="stable"), err_msg=n)
+
+
+def test_take_clips_its_indices_with_one_column_or_several():
+    # one column (q == 1) is a loop over the indices alone, which LLVM vectorizes
+    rng = np.random.default_rng(6)
+    idx = np.array([0, 4, -3, 9, 2, 100, -100, 1])
+    for q in (1, 3):
+        x = rng.normal(size=(2, 5, q))
+        got = K.take_(x, idx, np.empty((2, len(idx), q)))
+        np.testing.assert_array_equal(got, np.take(x, idx, axis=1, mode="clip"))

@@ -1074,6 +1074,11 @@ def searchsorted_rows_(a, v, out, right):
 def take_(x, idx, out):
     """out[p, m, q] = x[p, idx[m], q], indices clamped to range (NumPy's mode='clip')."""
     n = x.shape[1]
+    if x.shape[2] == 1:  # a loop over m alone, which LLVM vectorizes (gathers)
+        for p in range(x.shape[0]):
+            for m in range(idx.shape[0]):
+                out[p, m, 0] = x[p, min(max(idx[m], 0), n - 1), 0]
+        return out
     for p in range(x.shape[0]):
         for m in range(idx.shape[0]):
             k = min(max(idx[m], 0), n - 1)
