@@ -462,15 +462,21 @@ def k_kernels(have, timer):
             "cos": lambda v: math.cos(v), "logistic": lambda v: 1.0 / (1.0 + math.exp(-v)),
             "sinh": lambda v: math.sinh(v), "cosh": lambda v: math.cosh(v),
             "arcsinh": lambda v: math.asinh(v), "arccosh": lambda v: math.acosh(v),
-            "arctanh": lambda v: math.atanh(v), "exp2": lambda v: math.pow(2.0, v)}
+            "arctanh": lambda v: math.atanh(v), "exp2": lambda v: math.pow(2.0, v),
+            "tan": lambda v: math.tan(v), "arctan": lambda v: math.atan(v),
+            "arcsin": lambda v: math.asin(v), "arccos": lambda v: math.acos(v)}
     fns = {"exp": (fnp.exp, np.exp), "expm1": (fnp.expm1, np.expm1), "log": (fnp.log, np.log),
            "log1p": (fnp.log1p, np.log1p), "tanh": (fnp.tanh, np.tanh),
            "logistic": (nn.sigmoid, lambda v: 1.0 / (1.0 + np.exp(-v))),
            "sin": (fnp.sin, np.sin), "cos": (fnp.cos, np.cos), "sinh": (fnp.sinh, np.sinh),
            "cosh": (fnp.cosh, np.cosh), "arcsinh": (fnp.arcsinh, np.arcsinh),
            "arccosh": (fnp.arccosh, np.arccosh), "arctanh": (fnp.arctanh, np.arctanh),
-           "exp2": (fnp.exp2, np.exp2)}
-    args = {"log": pos, "log1p": pos, "arccosh": pos + 1.0, "arctanh": x / 5.001}
+           "exp2": (fnp.exp2, np.exp2), "tan": (fnp.tan, np.tan),
+           "arctan": (fnp.arctan, np.arctan), "arcsin": (fnp.arcsin, np.arcsin),
+           "arccos": (fnp.arccos, np.arccos)}
+    unit = x / 5.001  # in (-1, 1)
+    args = {"log": pos, "log1p": pos, "arccosh": pos + 1.0, "arctanh": unit, "arcsin": unit,
+            "arccos": unit}
     rows = {}
     for name, (fg_fn, np_fn) in fns.items():
         a = args.get(name, x)
@@ -487,7 +493,8 @@ def k_kernels(have, timer):
         rows[name] = (timer(lambda c=compiled, a=a: c(a)), timer(lambda f=np_fn, a=a: f(a)),
                       timer(lambda f=loop, a=a, out=out: f(a, out)))
     return rows, ("Milliseconds for 1e6 float64 values in [-5, 5] (logs of positive values, "
-                  "arccosh of values above 1, arctanh of values in (-1, 1)): funcgrad's "
+                  "arccosh of values above 1, arctanh, arcsin and arccos of values in "
+                  "(-1, 1)): funcgrad's "
                   "kernel in compiled code (a fresh output array, as fg.jit returns), NumPy's "
                   "ufunc, and a Numba loop over libm's math.*.")
 

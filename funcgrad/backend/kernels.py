@@ -14,12 +14,12 @@ subnormals, overflow) are handled by selects at the end. The loops calling these
 fast as their chain of dependent operations lets the CPU overlap iterations, so a select at the
 start of that chain costs more than its one operation.
 Accuracy: within a few ulp of NumPy over the whole float range (tests/test_kernels.py). float32
-arguments are computed in float64 and rounded once by the caller. ``sin_fast_``/``cos_fast_``
-are valid for |x| <= ``TRIG_FAST_LIMIT`` (``sin_``/``cos_`` fall back to libm beyond it), and
-``log_fast_`` for all but positive subnormals (which ``log_`` lifts by a select). Loops of
-generated code call the fast forms and check their arguments; if some argument was beyond the
-fast form's range, the call raises ``BeyondFastRange`` and the NumPy evaluator answers it. The
-exact forms serve single values (no loop).
+arguments are computed in float64 and rounded once by the caller. ``sin_fast_``, ``cos_fast_``
+and ``tan_fast_`` are valid for |x| <= ``TRIG_FAST_LIMIT`` (``sin_``, ``cos_`` and ``tan_`` fall
+back to libm beyond it), and ``log_fast_`` for all but positive subnormals (which ``log_``
+lifts by a select). Loops of generated code call the fast forms and check their arguments; if
+some argument was beyond the fast form's range, the call raises ``BeyondFastRange`` and the
+NumPy evaluator answers it. The exact forms serve single values (no loop).
 """
 import math
 import re
