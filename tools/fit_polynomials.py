@@ -2,8 +2,9 @@
 
 Each kernel reduces its argument to a small interval and evaluates one polynomial there:
 ``_expm1_tail`` (e^r - 1 = r + r^2 P(r)), ``_log1p_reduced`` (log(1 + f) = 2s + s z Q(z),
-z = s^2), ``_sin_poly`` (sin r = r + r z p(z)), ``_cos_poly`` (cos r = 1 - z/2 + z^2 q(z)) and
-``_atan_reduced`` (atan r = r + r z a(z), |r| <= 7/16).
+z = s^2), ``_sin_poly`` (sin r = r + r z p(z)), ``_cos_poly`` (cos r = 1 - z/2 + z^2 q(z)),
+``_atan_tail`` (atan r = r + r z a(z), |r| <= 7/16) and ``_asin_tail`` (asin r = r + r z p(z),
+|r| <= 1/2).
 A minimax fit needs fewer terms than the Taylor series for the same accuracy, and each term
 saved is one fused multiply-add and one constant less in every loop that calls the kernel.
 
@@ -45,7 +46,9 @@ POLYNOMIALS = {
     "cos": (lambda z: (mp.cos(_root(z)) - 1 + _nz(z) / 2) / _nz(z) ** 2, (0.0, 0.617),
             lambda z, p: 1 - z / 2 + z * z * p, lambda z: mp.cos(_root(z)), 5),
     "atan": (lambda z: (mp.atan(_root(z)) - _root(z)) / (_root(z) * _nz(z)), (0.0, 0.19141),
-             lambda z, p: _root(z) + _root(z) * z * p, lambda z: mp.atan(_root(z)), 10),
+             lambda z, p: _root(z) + _root(z) * z * p, lambda z: mp.atan(_root(z)), 11),
+    "asin": (lambda z: (mp.asin(_root(z)) - _root(z)) / (_root(z) * _nz(z)), (0.0, 0.25),
+             lambda z, p: _root(z) + _root(z) * z * p, lambda z: mp.asin(_root(z)), 12),
 }
 
 
