@@ -66,6 +66,8 @@ def test_a_sum_over_the_innermost_axis_is_vectorized_partial_sums_without_a_buff
     # chain as a condition, and then leaves llvm.maximum's chain scalar (10x slower)
     masked = fg.jit(lambda x: fnp.max(fnp.where(x > 0, x, -fnp.inf)))
     assert "max_block_(" in masked.source(np.ones(1000))
+    masked = fg.jit(lambda x: fnp.max(fnp.where(x > 0, x, -fnp.inf) * 2.0))  # further back
+    assert "max_block_(" in masked.source(np.ones(1000))
     c = fg.jit(lambda x: fnp.sum(x * x))
     assert "sum_block_(" in c.source(np.ones(10, complex))  # complex sums keep the buffer
 
@@ -173,12 +175,14 @@ def test_integer_and_boolean_reductions_are_numpys(dtype):
 
 def test_masked_and_nan_ignoring_maxima_are_numpys():
     f = fg.jit(lambda x: (fnp.nanmax(x), fnp.nanmin(x), fnp.max(fnp.where(x > 0, x, -fnp.inf)),
-                          fnp.max(fnp.exp(x) - x), fnp.sum(x), fnp.any(x > 3.0)))
+                          fnp.max(fnp.exp(x) - x), fnp.sum(x), fnp.any(x > 3.0),
+                          fnp.min(2.0 * fnp.where(x < 0, x, fnp.inf))))
     for n in EXTREMA_SIZES:
         for x in _extrema_inputs(n, np.float64):
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # NumPy's: all-NaN slices, exp overflowing
                 want = (np.nanmax(x), np.nanmin(x), np.max(np.where(x > 0, x, -np.inf)),
-                        np.max(np.exp(x) - x), np.sum(x), np.any(x > 3.0))
+                        np.max(np.exp(x) - x), np.sum(x), np.any(x > 3.0),
+                        np.min(2.0 * np.where(x < 0, x, np.inf)))
                 got = f(x)
             np.testing.assert_allclose(got, want, rtol=1e-13, err_msg=f"n={n} x={x[:6]}")

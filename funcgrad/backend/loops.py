@@ -103,11 +103,17 @@ class LoopNest:
 
     def _masked_by_identity(self, e):
         """Whether reduction ``e`` folds a value computed in this nest from a literal of its
-        identity (``where(m, x, -inf)`` for a max): one LLVM may fold into the reduction."""
+        identity (``where(m, x, -inf)`` for a max), directly or through other members: LLVM
+        may fold such a select into the reduction as a condition."""
         ident = e.prim.lowering.identity(e.outvars[0].aval.dtype)
-        for m in self.g.members:
-            if m.outvars[0] is e.inputs[0]:
-                return any(_literal_equal(self.w, x, ident) for x in m.inputs)
+        needed = {_through_broadcasts(self.w, e.inputs[0])}
+        for m in reversed(self.g.members):
+            if m.outvars[0] in needed:
+                sources = [_through_broadcasts(self.w, x) for x in m.inputs]
+                if any(isinstance(x, Lit) and x.val.shape == () and bool(x.val == ident)
+                       for x in sources):
+                    return True
+                needed.update(x for x in sources if isinstance(x, Var))
         return False
 
     def _spans_inner(self, f):
@@ -249,11 +255,11 @@ def _range_checked(e):
     return _has_fast_form(e) and (dtypes is None or e.inputs[0].aval.dtype in dtypes)
 
 
-def _literal_equal(w, x, val):
-    """Whether atom ``x`` is a literal (or a broadcast of one) equal to ``val``."""
+def _through_broadcasts(w, x):
+    """The atom that ``x`` broadcasts (``x`` itself if it is no broadcast)."""
     while isinstance(x, Var) and x in w.virtual:
         x = w.virtual[x].inputs[0]
-    return isinstance(x, Lit) and x.val.shape == () and bool(x.val == val)
+    return x
 
 
 def _widened(f):
