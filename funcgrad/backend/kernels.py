@@ -593,9 +593,9 @@ def asinh_(x):
     x = np.float64(x)
     a = abs(x)
     huge = a > HUGE_ASINH
-    # log(a + sqrt(a^2 + 1)) = log1p(a + a^2 / (1 + sqrt(1 + a^2))), the quotient written with
-    # 1/a so that a^2 never overflows (a tiny a makes 1/a inf, and the quotient 0)
-    u = a + a / (1.0 / a + np.sqrt(1.0 / (a * a) + 1.0))
+    # log(a + sqrt(a^2 + 1)) = log1p(a + a^2 / (1 + sqrt(1 + a^2))): one division, and a^2
+    # overflows only far beyond 2^53, where the result comes from log1p(a) instead
+    u = a + a * a / (1.0 + np.sqrt(1.0 + a * a))
     r = log1p_(a if huge else u)
     return np.copysign(r + LN2 if huge else r, x)
 
