@@ -11,9 +11,9 @@ not reorder, so that loop is blocked: a sum, max or min keeps a partial result p
 addition it may reassociate, ``sum_add_``; IEEE maximum, ``max_fold_``); products, complex
 values and a max of values masked by its identity (``Reduction.masks_float``) put their values
 in a small buffer (``<name>_b``) that the reduction's block kernel folds into the accumulator
-with independent partial results. Either way each block's
-result joins the accumulator in order, which bounds the rounding (NumPy's pairwise sum bounds
-it more tightly for float64: benchmarks/RESULTS.md V); a float32 sum's accumulator is float64.
+with independent partial results. Either way each block's result joins the accumulator in
+order, which bounds the rounding (NumPy's pairwise sum bounds it more tightly for float64:
+benchmarks/RESULTS.md V); a float32 sum's accumulator is float64.
 """
 
 from ..core.ir import Lit, Var
