@@ -112,6 +112,13 @@ LN2_LO = 1.90821492927058770002e-10
 SHIFTER = 6755399441055744.0  # 1.5 * 2^52: adding it rounds to an integer in the low bits
 
 
+# e^r - 1 - r = r^2 (E0 + E1 r + ... + E10 r^10) for |r| <= ln2/2 (``_expm1_tail``)
+E0, E1, E2, E3 = 0.5, 0.16666666666666677, 0.04166666666666651, 0.008333333333321691
+E4, E5, E6 = 0.0013888888888962366, 0.00019841269885964677, 2.4801587172545183e-05
+E7, E8, E9 = 2.7557244375693215e-06, 2.755740263853493e-07, 2.5108978280295623e-08
+E10 = 2.0875330801289523e-09
+
+
 @helper
 def _expm1_tail(r):
     """e^r - 1 - r for |r| <= ln2/2: r^2 P(r), P of degree 10 fitted minimax to the result's
@@ -121,11 +128,9 @@ def _expm1_tail(r):
     iterations."""
     r2 = r * r
     r4 = r2 * r2
-    q03 = ((0.5 + r * 0.16666666666666677)
-           + r2 * (0.04166666666666651 + r * 0.008333333333321691))
-    q47 = ((0.0013888888888962366 + r * 0.00019841269885964677)
-           + r2 * (2.4801587172545183e-05 + r * 2.7557244375693215e-06))
-    q8a = (2.755740263853493e-07 + r * 2.5108978280295623e-08) + r2 * 2.0875330801289523e-09
+    q03 = (E0 + r * E1) + r2 * (E2 + r * E3)
+    q47 = (E4 + r * E5) + r2 * (E6 + r * E7)
+    q8a = (E8 + r * E9) + r2 * E10
     return r2 * ((q03 + r4 * q47) + (r4 * r4) * q8a)
 
 
@@ -215,6 +220,7 @@ def expm1_(x):
 MANT_MASK = (1 << 52) - 1
 SQRT_HALF_BITS = 0x3FE6A09E667F3BCD  # sqrt(1/2)
 SHIFTER_BITS = 0x4338000000000000  # SHIFTER's
+HALF_TINY = 1.1125369292536007e-308  # 2^-1023, half the least normal float64
 
 
 @helper
@@ -276,8 +282,11 @@ def log_fast_(x):
 
 @inlined
 def log_subnormal_(x):
-    """Whether x is a positive subnormal: 1 <= bits(x) < 2^52, as one unsigned compare."""
-    return np.uint64(_bits(np.float64(x))) - np.uint64(1) < np.uint64(MANT_MASK)
+    """Whether x is a positive subnormal: |x - m| < m for m = 2^-1023, half the least normal
+    (exact: every subnormal is a multiple of 2^-1074). One compare: in a loop's flag (the or of
+    every element's) it costs nothing beside log_fast_ (1e6 values 0.81 ms, as with no flag),
+    where two compares and their ``&``, or an unsigned compare of the bits, cost 0.86."""
+    return abs(np.float64(x) - HALF_TINY) < HALF_TINY
 
 
 @inlined
@@ -370,7 +379,10 @@ def _cos_poly(z):
 
 @helper
 def _trig_reduced(x):
-    """(quadrant k, sin(r), cos(r)) with x = k pi/2 + r, for |x| <= TRIG_FAST_LIMIT."""
+    """(quadrant k, sin(r), cos(r)) with x = k pi/2 + r, for |x| <= TRIG_FAST_LIMIT; beyond,
+    values that mean nothing and harm nothing (loops calling the fast forms check the range
+    with ``trig_big_``: selecting 0 for those x first cost 15% of tan's loop, a select at the
+    head of the chain)."""
     t = x * TWO_OVER_PI + SHIFTER
     k = _bits(t)
     kf = t - SHIFTER
@@ -398,7 +410,7 @@ def _quadrant(q, s, c):
 @inlined
 def sin_fast_(x):
     x = np.float64(x)
-    q, s, c = _trig_reduced(x if abs(x) <= TRIG_FAST_LIMIT else 0.0)
+    q, s, c = _trig_reduced(x)
     res = _quadrant(q, s, c)
     res = res if x != 0.0 else x  # sin(-0.0) is -0.0
     return res if abs(x) < np.inf else x - x  # nan for nan and +-inf
@@ -407,7 +419,7 @@ def sin_fast_(x):
 @inlined
 def cos_fast_(x):
     x = np.float64(x)
-    q, s, c = _trig_reduced(x if abs(x) <= TRIG_FAST_LIMIT else 0.0)
+    q, s, c = _trig_reduced(x)
     res = _quadrant(q + 1, s, c)  # cos(x) = sin(x + pi/2)
     return res if abs(x) < np.inf else x - x
 
@@ -416,7 +428,7 @@ def cos_fast_(x):
 def tan_fast_(x):
     """tan(k pi/2 + r) = sin(r) / cos(r), or -cos(r) / sin(r) for odd k: one division."""
     x = np.float64(x)
-    q, s, c = _trig_reduced(x if abs(x) <= TRIG_FAST_LIMIT else 0.0)
+    q, s, c = _trig_reduced(x)
     odd = (q & 1) != 0
     res = (-c if odd else s) / (s if odd else c)
     res = res if x != 0.0 else x  # tan(-0.0) is -0.0
@@ -557,31 +569,55 @@ def acos_(x):
     return ((2.0 * PI_2 - 2.0 * p) + 2.0 * PI_2_LO if x < 0.0 else 2.0 * p) if far else near
 
 
-# --- sinh, cosh, their inverses, exp2: from expm1_, exp_ and log1p_ ---------------------------
-# libm's forms are scalar calls (10-18x NumPy's time in a loop); these are the classic identities
-# on the kernels above (as in fdlibm), written without branches so that loops vectorize.
+# --- sinh, cosh, their inverses, exp2: on exp's reduction and polynomial, and log1p_ ---------
+# libm's forms are scalar calls (10-18x NumPy's time in a loop); these are written without
+# branches so that loops vectorize: sinh and cosh evaluate e^a and e^-a from one reduction and
+# one polynomial, the inverses are the classic identities on log1p_ (as in fdlibm).
 
-HUGE_COSH = 709.0  # beyond, e^|x| overflows before cosh and sinh do: e^(|x|/2) squared
+SINH_MAX_ARG = 711.0  # beyond, sinh and cosh overflow; below, k of e^a = 2^k e^r is < 1030
 
+
+@helper
+def _sinh_cosh_parts(x):
+    """k, g, r, c, te, to for sinh and cosh of a = |x| = k ln2 + r + c (``_reduce_ln2``):
+    2^-k sinh(a) = e^(r+c) / 2 - g e^-(r+c) and 2^-k cosh(a) = e^(r+c) / 2 + g e^-(r+c),
+    with g = 2^(-2k-1) and e^+-r = 1 +- r + te +- to, expm1's polynomial split into its even
+    part te (cosh r - 1) and odd part to (sinh r - r): one reduction and one polynomial for
+    both exponentials, and no division."""
+    # a nan stays a nan through min (which keeps its first argument unless the second is less)
+    # and the rest, so the kernels need no select for it
+    a = min(abs(x), SINH_MAX_ARG)
+    k, r, c = _reduce_ln2(a)
+    z = r * r
+    z2 = z * z
+    z4 = z2 * z2
+    te = z * (((E0 + z * E2) + z2 * (E4 + z * E6)) + z4 * (E8 + z * E10))
+    to = (r * z) * (((E1 + z * E3) + z2 * (E5 + z * E7)) + z4 * E9)
+    g = _from_bits((1022 << 52) - (min(k, 40) << 53))  # below 2^-80 it is no matter
+    return k, g, r, c, te, to
+
+
+# In both, the terms are summed smallest first: (1/2 -+ g) + (1/2 +- g) r + (1/2 -+ g) te +
+# ...; 1/2 -+ g is exact for k <= 26; beyond it rounds to 1/2, and its lost part (g or -g,
+# exactly; 0 below) joins the small terms (without it the result reached 1.5 ulp near
+# x = 18.4). Within an ulp of x87 long double's sinh and cosh (tests/test_kernels.py).
 
 @inlined
 def sinh_(x):
     x = np.float64(x)
-    a = abs(x)
-    big = a > HUGE_COSH
-    e = expm1_(0.5 * a if big else a)  # e^(a/2) - 1 where e^a would overflow
-    s = 0.5 * (e + e / (e + 1.0))  # (e^a - e^-a) / 2, with no cancellation for small a
-    w = e + 1.0
-    return np.copysign((0.5 * w) * w if big else s, x)
+    k, g, r, c, te, to = _sinh_cosh_parts(x)
+    A, B = 0.5 - g, 0.5 + g
+    s = A + (B * r + ((A * te + ((0.5 - A) - g)) + B * (to + c)))
+    return np.copysign(_times_2k(s, k), x)
 
 
 @inlined
 def cosh_(x):
     x = np.float64(x)
-    a = abs(x)
-    big = a > HUGE_COSH
-    w = exp_(0.5 * a if big else a)
-    return (0.5 * w) * w if big else 0.5 * (w + 1.0 / w)  # two positive terms: no cancellation
+    k, g, r, c, te, to = _sinh_cosh_parts(x)
+    A, B = 0.5 - g, 0.5 + g
+    # c would move the result by under 0.2 ulp
+    return _times_2k(B + (A * r + ((B * te + (g - (B - 0.5))) + A * to)), k)
 
 
 LN2 = 0.6931471805599453
