@@ -123,7 +123,7 @@ def test_arguments_beyond_a_fast_kernels_range_are_answered_by_the_evaluator(cap
     """Loops take the fast kernels of log, sin and cos and check their arguments; a call with
     a positive subnormal for log or |x| > 6.5e5 for sin/cos is answered by the NumPy
     evaluator (said once under FUNCGRAD_LOG_COMPILES), the next calls by compiled code again.
-    float32 values are never subnormal in float64: log then has no check."""
+    float32 log computes in float32, with a check of its own for float32's subnormals."""
     monkeypatch.setenv("FUNCGRAD_LOG_COMPILES", "1")
     f = fg.jit(lambda x: (fnp.log(x) * 2.0,
                           fg.grad(lambda x: fnp.sum(fnp.sin(x) ** 2 + fnp.log(x)))(x)))
@@ -140,10 +140,14 @@ def test_arguments_beyond_a_fast_kernels_range_are_answered_by_the_evaluator(cap
     assert f.source(x).count("log_subnormal_(") == 1 and "raise BeyondFastRange" in f.source(x)
     assert f.source(x).count("trig_big_(") == 1  # sin x and cos x: one check of x
     x32 = x[3:].astype(np.float32)
-    v32, _ = f(x32)
-    np.testing.assert_allclose(v32, 2 * np.log(x32.astype(np.float64)), rtol=1e-6)
+    for beyond in ([], [1e-40, 2.0**-149], []):
+        x32[:len(beyond)] = beyond
+        with np.errstate(over="ignore"):
+            v32, _ = f(x32)
+        np.testing.assert_allclose(v32, 2 * np.log(x32.astype(np.float64)), rtol=1e-6)
     src32 = f.source(x32)
-    assert "log_fast_(" in src32 and "log_subnormal_(" not in src32 and "log_(" not in src32
+    assert src32.count("log_subnormal_f32_(") == 1 and "log_fast_f32_(" in src32
+    assert "log_fast_(" not in src32 and "log_(" not in src32
 
 
 def test_a_scalar_call_beyond_a_fast_kernels_range_is_answered_too():

@@ -217,11 +217,81 @@ def test_sinh_and_cosh_within_an_ulp_where_e_to_the_minus_x_counts():
         assert err[worst] <= 1.1, f"{f.__name__}: {float(err[worst]):.2f} ulp at x={x[worst]!r}"
 
 
+F32_TWINS = {"exp": K.exp_f32_, "log": K.log_f32_, "tanh": K.tanh_f32_,
+             "logistic": K.logistic_f32_}
+
+
+@pytest.mark.parametrize("name", sorted(F32_TWINS))
+def test_float32_twins_within_2_ulp_of_the_float64_result_rounded(name):
+    # the twins compute in float32; the reference is float64's NumPy rounded once (2 ulp where
+    # NumPy's own float32 tanh is 1, its exp 2 and its log 3)
+    x = samples(np.float32, np.random.default_rng(6))
+    kernel = F32_TWINS[name]
+
+    @njit(error_model="numpy")
+    def run(x, out):
+        for i in range(x.shape[0]):
+            out[i] = kernel(x[i])
+        return out
+
+    got = run(x, np.empty_like(x))
+    assert got.dtype == np.float32
+    with np.errstate(over="ignore"):  # float64 results beyond float32's range: inf
+        want = reference(name, x.astype(np.float64)).astype(np.float32)
+    d = ulp_distance(got, want)
+    worst = int(np.argmax(d))
+    assert d[worst] <= 2, f"{name}: {d[worst]} ulp at x={x[worst]!r}: {got[worst]!r}"
+    special = (want == 0) | np.isinf(want) | np.isnan(want)
+    np.testing.assert_array_equal(np.signbit(got[special]) | np.isnan(want[special]),
+                                  np.signbit(want[special]) | np.isnan(want[special]))
+
+
+def test_float32_fast_log_flags_exactly_the_positive_subnormals():
+    info = np.finfo(np.float32)
+    x = np.concatenate([samples(np.float32, np.random.default_rng(7)),
+                        np.float32([info.smallest_subnormal, 2.0**-127, np.nextafter(info.tiny, 0),
+                                    info.tiny, -info.smallest_subnormal])])
+
+    @njit(error_model="numpy")
+    def both(x, out, flags):
+        for i in range(x.shape[0]):
+            out[i] = K.log_fast_f32_(x[i])
+            flags[i] = K.log_subnormal_f32_(x[i])
+        return out, flags
+
+    out, flags = both(x, np.empty_like(x), np.empty(len(x), np.bool_))
+    np.testing.assert_array_equal(flags, (x > 0) & (x < info.tiny))
+    assert flags.sum() > 100
+    want = reference("log", x[~flags].astype(np.float64)).astype(np.float32)
+    assert ulp_distance(out[~flags], want).max() <= 2
+
+
+def test_jit_calls_the_float32_twins_for_float32_and_the_float64_kernels_otherwise():
+    import funcgrad as fg
+    import funcgrad.numpy as fnp
+    f = fg.jit(lambda v: fnp.tanh(v) + fnp.exp(v) * fnp.log(v))
+    for dt, names in ((np.float32, ("tanh_f32_(", "exp_f32_(", "log_fast_f32_(")),
+                      (np.float64, ("tanh_(", "exp_(", "log_fast_("))):
+        x = np.linspace(0.1, 4.0, 1000, dtype=dt)
+        src = f.source(x)
+        assert all(n in src for n in names), src
+        got = f(x)
+        assert got.dtype == dt
+        terms = (np.tanh(x), np.exp(x) * np.log(x))  # their sum cancels near x = 0.63
+        err = np.abs(got - (terms[0] + terms[1])) / (np.abs(terms[0]) + np.abs(terms[1]))
+        assert err.max() <= 4 * np.finfo(dt).eps
+    # a positive subnormal float32 goes to the NumPy evaluator: log(1e-40) is finite
+    tiny = np.float32([1e-40, 2.0])
+    np.testing.assert_allclose(fg.jit(fnp.log)(tiny), np.log(tiny), rtol=1e-6)
+
+
 @pytest.mark.parametrize("kernel", [K.exp_, K.expm1_, K.log_, K.log1p_, K.tanh_, K.logistic_,
                                     K.sin_fast_, K.cos_fast_, K.trig_big_, K.log_fast_,
                                     K.log_subnormal_, K.sinh_, K.cosh_, K.asinh_, K.acosh_,
                                     K.atanh_, K.exp2_, K.atan_, K.asin_, K.acos_,
-                                    K.tan_fast_, njit(lambda v: K.atan2_(v, 0.75))])
+                                    K.tan_fast_, njit(lambda v: K.atan2_(v, 0.75)),
+                                    K.exp_f32_, K.log_f32_, K.log_fast_f32_,
+                                    K.log_subnormal_f32_, K.tanh_f32_, K.logistic_f32_])
 def test_each_math_kernel_inlines_into_a_loop_that_vectorizes(kernel):
     # LLVM vectorizes a loop only if the kernel is inlined into it; its inliner gives up on
     # functions past a size threshold (sin_fast_ once was, and its loop ran 10x slower)
@@ -231,12 +301,13 @@ def test_each_math_kernel_inlines_into_a_loop_that_vectorizes(kernel):
             out[i] = kernel(x[i])
         return out
 
-    x = np.linspace(0.5, 2.0, 64)
+    f32 = "_f32_" in getattr(kernel, "__name__", "")
+    x = np.linspace(0.5, 2.0, 64, dtype=np.float32 if f32 else np.float64)
     run(x, np.empty_like(x))
     llvm = run.inspect_llvm(run.signatures[0])
     assert not re.search(r"call [^\n]*@_ZN8funcgrad7backend7kernels", llvm), "not inlined"
     # (a kernel reading only x's bits, as log_subnormal_, loads them as vectors of i64)
-    assert re.search(r"load <\d+ x (double|i64)>", llvm), "the loop is not vectorized"
+    assert re.search(r"load <\d+ x (double|i64|float|i32)>", llvm), "the loop is not vectorized"
 
 
 def test_range_reduction_constants_are_what_the_code_assumes():

@@ -405,13 +405,21 @@ class Writer:
             params = dict(e.params)
             if "dtype" in params:
                 params["dtype"] = dtype_text(params["dtype"])
-            expr = expression(low.fast if fast else low.scalar, args, params)
+            expr = expression(_for_operands(low.fast if fast else low.scalar, e), args, params)
         # Keep the dtype: integer arithmetic wraps (Numba computes in 64 bits), and kernels
         # compute float32 in float64. float32 arithmetic on float32 values needs no cast.
         if (dt.kind in "iu" or dt in (np.float32, np.complex64) and CALL.search(expr)) and \
                 not expr.startswith(dtype_text(dt) + "("):
             expr = f"{dtype_text(dt)}({expr})"
         return expr
+
+
+def _for_operands(kernel, e):
+    """``kernel``, or its twin for ``e``'s dtype where every operand has that dtype."""
+    dt = e.outvars[0].aval.dtype
+    if isinstance(kernel, str) or any(x.aval.dtype != dt for x in e.inputs):
+        return kernel
+    return kernel.of(dt)
 
 
 def _name_vars(ir, names, gen):

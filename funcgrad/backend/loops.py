@@ -198,7 +198,7 @@ class LoopNest:
         needs_check = _range_checked(e)
         checked = needs_check and self.flag is not None
         expr = w.scalar_expr(e, self.read, checked or (_has_fast_form(e) and not needs_check))
-        check = low.beyond(self.read(e.inputs[0])) if checked else None
+        check = low.beyond.of(e.inputs[0].aval.dtype)(self.read(e.inputs[0])) if checked else None
         if check is not None and check not in self.checks:  # (sin and cos of one x: once)
             self.checks.add(check)
             w.emit(f"{self.flag} = {self.flag} | {check}", depth)

@@ -19,17 +19,25 @@ import numpy as np
 
 class Kernel:
     """A function that generated code calls by name: a kernel, or a NumPy ufunc (``np.cbrt``).
+    ``float32``: its twin for float32 operands, computing in float32 (else float32 operands
+    are computed in float64 and rounded once).
 
     >>> Kernel("atan2_")("y", "x")
     'atan2_(y, x)'
     >>> Kernel.numpy(np.cbrt)("a[i0]")
     'np.cbrt(a[i0])'
+    >>> Kernel("exp_", float32=Kernel("exp_f32_")).of(np.dtype(np.float32))("x")
+    'exp_f32_(x)'
     """
 
-    __slots__ = ("__name__",)
+    __slots__ = ("__name__", "float32")
 
-    def __init__(self, name):
-        self.__name__ = name
+    def __init__(self, name, float32=None):
+        self.__name__, self.float32 = name, float32
+
+    def of(self, dtype):
+        """The kernel for operands of ``dtype``: the float32 twin for float32, if any."""
+        return self.float32 if dtype == np.float32 and self.float32 is not None else self
 
     @classmethod
     def numpy(cls, ufunc):

@@ -257,10 +257,12 @@ min_p = binary("min", np.minimum, K.min_, partials=_min_partials, real_only=True
 
 exp_p = unary("exp", np.exp, lambda x, out: out, scalar=K.exp_)
 # log, sin, cos: a loop calls the vectorizable kernels, valid for moderate arguments (log: all
-# but positive subnormals, which float64 alone holds); if an argument was beyond that range,
+# but positive subnormals, of float64 or float32, whose kernels compute in their own dtype;
+# others compute in float64, where they are normal); if an argument was beyond that range,
 # the NumPy evaluator answers the call.
 log_p = unary("log", np.log, lambda x, out: 1.0 / x, scalar=K.log_, fast=K.log_fast_,
-              beyond=K.log_subnormal_, beyond_dtypes=(np.dtype(np.float64),))
+              beyond=K.log_subnormal_,
+              beyond_dtypes=(np.dtype(np.float64), np.dtype(np.float32)))
 tanh_p = unary("tanh", np.tanh, lambda x, out: 1.0 - out * out, scalar=K.tanh_)
 sin_p = unary("sin", np.sin, lambda x, out: cos_p.bind(x), scalar=K.sin_, fast=K.sin_fast_,
               beyond=K.trig_big_)

@@ -7,15 +7,18 @@ on argument texts gives the text of the call: ``atan2_("y", "x")`` is ``"atan2_(
 """
 from ..core.lowering import Kernel
 
-# --- scalar math: the loop bodies of elementwise primitives (float32 computed in float64) ------
-exp_ = Kernel("exp_")
+# --- scalar math: the loop bodies of elementwise primitives ------------------------------------
+# float32 is computed in float64 and rounded once, but by a kernel's ``float32`` twin where it
+# has one (computed in float32: twice the lanes per vector, polynomials for 24 bits)
+exp_ = Kernel("exp_", float32=Kernel("exp_f32_"))
 expm1_ = Kernel("expm1_")
-log_ = Kernel("log_")
-log_fast_ = Kernel("log_fast_")  # vectorizable, for any argument but a positive subnormal
-log_subnormal_ = Kernel("log_subnormal_")  # whether the argument is one
+log_ = Kernel("log_", float32=Kernel("log_f32_"))
+# vectorizable, for any argument but a positive subnormal; and whether it is one
+log_fast_ = Kernel("log_fast_", float32=Kernel("log_fast_f32_"))
+log_subnormal_ = Kernel("log_subnormal_", float32=Kernel("log_subnormal_f32_"))
 log1p_ = Kernel("log1p_")
-tanh_ = Kernel("tanh_")
-logistic_ = Kernel("logistic_")
+tanh_ = Kernel("tanh_", float32=Kernel("tanh_f32_"))
+logistic_ = Kernel("logistic_", float32=Kernel("logistic_f32_"))
 sin_ = Kernel("sin_")
 cos_ = Kernel("cos_")
 sin_fast_ = Kernel("sin_fast_")  # vectorizable, for |x| up to kernels.TRIG_FAST_LIMIT
@@ -129,5 +132,6 @@ zeta_ = Kernel("zeta_")
 
 
 def declared():
-    """Every kernel declared here."""
-    return [k for k in globals().values() if isinstance(k, Kernel)]
+    """Every kernel declared here, float32 twins included."""
+    kernels = [k for k in globals().values() if isinstance(k, Kernel)]
+    return kernels + [k.float32 for k in kernels if k.float32 is not None]
