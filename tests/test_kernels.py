@@ -218,7 +218,7 @@ def test_sinh_and_cosh_within_an_ulp_where_e_to_the_minus_x_counts():
 
 
 F32_TWINS = {"exp": K.exp_f32_, "log": K.log_f32_, "tanh": K.tanh_f32_,
-             "logistic": K.logistic_f32_}
+             "logistic": K.logistic_f32_, "expm1": K.expm1_f32_, "log1p": K.log1p_f32_}
 
 
 @pytest.mark.parametrize("name", sorted(F32_TWINS))
@@ -244,6 +244,38 @@ def test_float32_twins_within_2_ulp_of_the_float64_result_rounded(name):
     special = (want == 0) | np.isinf(want) | np.isnan(want)
     np.testing.assert_array_equal(np.signbit(got[special]) | np.isnan(want[special]),
                                   np.signbit(want[special]) | np.isnan(want[special]))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_logaddexp_within_4_ulp_of_its_terms_and_special_pairs_as_numpy(dtype):
+    # max(x, y) + log1p(e^-|x - y|), NumPy's formula too: where the two terms cancel, neither
+    # is accurate relative to the result, so the error is measured against the terms
+    rng = np.random.default_rng(8)
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 1e-310, -1e300, 80.0,
+                        -100.0])
+    wide = np.concatenate([rng.normal(size=30_000) * 10.0 ** rng.integers(-5, 5, 30_000),
+                           rng.uniform(-40, 40, 30_000)])
+    y = np.concatenate([np.repeat(special, len(special)), wide, rng.permutation(wide)])
+    x = np.concatenate([np.tile(special, len(special)), rng.permutation(wide), wide])
+    with np.errstate(over="ignore"):  # -1e300 in float32: -inf
+        y, x = y.astype(dtype), x.astype(dtype)
+    kernel = K.logaddexp_f32_ if dtype == np.float32 else K.logaddexp_
+
+    @njit(error_model="numpy")
+    def run(y, x, out):
+        for i in range(y.shape[0]):
+            out[i] = kernel(y[i], x[i])
+        return out
+
+    got = run(y, x, np.empty_like(y))
+    with np.errstate(all="ignore"):
+        want = np.logaddexp(y.astype(np.float64), x.astype(np.float64))
+        scale = np.maximum(np.abs(np.maximum(y, x)), 1.0).astype(np.float64)
+        err = np.abs(got - want) / (scale * np.finfo(dtype).eps)
+    finite = np.isfinite(want)
+    worst = int(np.argmax(np.where(finite, err, 0)))
+    assert err[finite].max() <= 4, f"{err[worst]} at y={y[worst]!r}, x={x[worst]!r}"
+    np.testing.assert_array_equal(got[~finite], want[~finite].astype(dtype))  # inf, nan
 
 
 def test_float32_fast_log_flags_exactly_the_positive_subnormals():
@@ -285,14 +317,20 @@ def test_jit_calls_the_float32_twins_for_float32_and_the_float64_kernels_otherwi
     np.testing.assert_allclose(fg.jit(fnp.log)(tiny), np.log(tiny), rtol=1e-6)
 
 
-@pytest.mark.parametrize("kernel", [K.exp_, K.expm1_, K.log_, K.log1p_, K.tanh_, K.logistic_,
-                                    K.sin_fast_, K.cos_fast_, K.trig_big_, K.log_fast_,
-                                    K.log_subnormal_, K.sinh_, K.cosh_, K.asinh_, K.acosh_,
-                                    K.atanh_, K.exp2_, K.atan_, K.asin_, K.acos_,
-                                    K.tan_fast_, njit(lambda v: K.atan2_(v, 0.75)),
-                                    K.exp_f32_, K.log_f32_, K.log_fast_f32_,
-                                    K.log_subnormal_f32_, K.tanh_f32_, K.logistic_f32_])
-def test_each_math_kernel_inlines_into_a_loop_that_vectorizes(kernel):
+VECTORIZED = [(k, np.float64) for k in (
+    K.exp_, K.expm1_, K.log_, K.log1p_, K.tanh_, K.logistic_, K.sin_fast_, K.cos_fast_,
+    K.trig_big_, K.log_fast_, K.log_subnormal_, K.sinh_, K.cosh_, K.asinh_, K.acosh_, K.atanh_,
+    K.exp2_, K.atan_, K.asin_, K.acos_, K.tan_fast_, njit(lambda v: K.atan2_(v, 0.75)),
+    # (inlined, as generated code's calls of logaddexp_ are: LLVM's inliner would leave this
+    # wrapper a call)
+    njit(forceinline=True)(lambda v: K.logaddexp_(v, 0.75)))] + [(k, np.float32) for k in (
+        K.exp_f32_, K.log_f32_, K.log_fast_f32_, K.log_subnormal_f32_, K.tanh_f32_,
+        K.logistic_f32_, K.expm1_f32_, K.log1p_f32_,
+        njit(forceinline=True)(lambda v: K.logaddexp_f32_(v, np.float32(0.75))))]
+
+
+@pytest.mark.parametrize("kernel,dtype", VECTORIZED)
+def test_each_math_kernel_inlines_into_a_loop_that_vectorizes(kernel, dtype):
     # LLVM vectorizes a loop only if the kernel is inlined into it; its inliner gives up on
     # functions past a size threshold (sin_fast_ once was, and its loop ran 10x slower)
     @njit(error_model="numpy")
@@ -301,8 +339,7 @@ def test_each_math_kernel_inlines_into_a_loop_that_vectorizes(kernel):
             out[i] = kernel(x[i])
         return out
 
-    f32 = "_f32_" in getattr(kernel, "__name__", "")
-    x = np.linspace(0.5, 2.0, 64, dtype=np.float32 if f32 else np.float64)
+    x = np.linspace(0.5, 2.0, 64, dtype=dtype)
     run(x, np.empty_like(x))
     llvm = run.inspect_llvm(run.signatures[0])
     assert not re.search(r"call [^\n]*@_ZN8funcgrad7backend7kernels", llvm), "not inlined"

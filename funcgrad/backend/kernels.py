@@ -107,6 +107,7 @@ def _nonneg_impl(i):
 # --- exp, expm1 -------------------------------------------------------------------------------
 
 LOG2E = 1.4426950408889634
+LN2 = 0.6931471805599453
 LN2_HI = 6.93147180369123816490e-01  # 32 significant bits: k * LN2_HI is exact for |k| < 2^21
 LN2_LO = 1.90821492927058770002e-10
 SHIFTER = 6755399441055744.0  # 1.5 * 2^52: adding it rounds to an integer in the low bits
@@ -303,6 +304,16 @@ def log1p_(x):
     return res if x > -1.0 else (-np.inf if x == -1.0 else np.nan)
 
 
+@inlined
+def logaddexp_(x, y):
+    """log(e^x + e^y) = max(x, y) + log1p(e^-|x - y|) (NumPy's is libm's, one element at a
+    time). A nan in either gives nan through x - y; equal arguments (two infinities of one
+    sign among them) give x + ln2, which is x for those."""
+    x, y = np.float64(x), np.float64(y)
+    res = max(x, y) + log1p_(exp_(-abs(x - y)))
+    return x + LN2 if x == y else res
+
+
 # --- tanh, logistic ---------------------------------------------------------------------------
 
 SIGN = -0x8000000000000000
@@ -416,19 +427,34 @@ def exp_f32_(x):
 
 
 @helper
-def _log_scaled32(x, xs, s):
-    """log(x) in float32 from xs = x 2^s, a normal number (s is 0, or 24 for a subnormal x):
-    ``_log_parts``' reduction in 32-bit integers, then log(1 + f) = f - f^2/2 + f^3 p(f), p of
-    degree 7 fitted for float32 (2^-27.4, tools/fit_polynomials.py): no division."""
-    t = _bits32(xs) - np.int32(0x3F3504F3)  # sqrt(1/2)'s bits
-    e = F32(t >> np.int32(23)) - s
-    f = _from_bits32((t & np.int32(0x7FFFFF)) + np.int32(0x3F3504F3)) - F32(1.0)
+def _log_parts32(u):
+    """e, f with u = 2^e (1 + f), sqrt(1/2) <= 1 + f < sqrt(2), for a normal float32 u > 0:
+    ``_log_parts`` in 32-bit integers."""
+    t = _bits32(u) - np.int32(0x3F3504F3)  # sqrt(1/2)'s bits
+    e = F32(t >> np.int32(23))
+    return e, _from_bits32((t & np.int32(0x7FFFFF)) + np.int32(0x3F3504F3)) - F32(1.0)
+
+
+@helper
+def _log1p_tail32(f):
+    """f^2/2 and f^3 p(f), with log(1 + f) = f - f^2/2 + f^3 p(f) for f in log's reduced
+    interval, p of degree 7 fitted for float32 (2^-27.4, tools/fit_polynomials.py): no
+    division."""
     f2 = f * f
     p = ((F32(0.33333331702317653) + f * F32(-0.25000821295098746))
          + f2 * (F32(0.2000122761617487) + f * F32(-0.16623348109349848))
          + (f2 * f2) * ((F32(0.1420173276471008) + f * F32(-0.13160251202033968))
                         + f2 * (F32(0.12761803132970978) + f * F32(-0.07634601867579204))))
-    res = e * LN2_HI32 + (f - (F32(0.5) * f2 - ((f * f2) * p + e * LN2_LO32)))
+    return F32(0.5) * f2, (f * f2) * p
+
+
+@helper
+def _log_scaled32(x, xs, s):
+    """log(x) in float32 from xs = x 2^s, a normal number (s is 0, or 24 for a subnormal x)."""
+    e, f = _log_parts32(xs)
+    e = e - s
+    hf2, tail = _log1p_tail32(f)
+    res = e * LN2_HI32 + (f - (hf2 - (tail + e * LN2_LO32)))
     res = res if x < F32(np.inf) else x  # inf and nan
     return res if x > F32(0.0) else (F32(-np.inf) if x == F32(0.0) else F32(np.nan))
 
@@ -473,6 +499,39 @@ def logistic_f32_(x):
     e = exp_f32_(-abs(x))  # of a non-positive number: no overflow
     d = F32(1.0) + e
     return F32(1.0) / d if x >= F32(0.0) else e / d
+
+
+@inlined
+def log1p_f32_(x):
+    """log1p in float32: log_f32_'s pieces on u = 1 + x, plus what rounding u lost, as
+    ``log1p_``."""
+    x = F32(x)
+    u = F32(1.0) + x  # at least 2^-24 for x > -1: normal
+    e, f = _log_parts32(u)
+    hf2, tail = _log1p_tail32(f)
+    c = (x - (u - F32(1.0))) / u
+    res = e * LN2_HI32 + (f - (hf2 - (tail + (e * LN2_LO32 + c))))
+    res = res if x != F32(0.0) else x  # log1p(-0.0) is -0.0
+    res = res if x < F32(np.inf) else x  # inf and nan
+    return res if x > F32(-1.0) else (F32(-np.inf) if x == F32(-1.0) else F32(np.nan))
+
+
+@inlined
+def expm1_f32_(x):
+    """expm1 in float32: 2 (2^(k-1) em1 + (2^(k-1) - 1/2)), as ``_expm1_finite``."""
+    x = F32(x)
+    k, em1 = _expm1_parts32(min(max(x, F32(-18.0)), F32(89.0)))  # expm1(-18) rounds to -1
+    h = _from_bits32((k - 1 + 127) << 23)
+    res = em1 if k == 0 else F32(2.0) * (h * em1 + (h - F32(0.5)))
+    return res if x != F32(0.0) else x  # expm1(-0.0) is -0.0
+
+
+@inlined
+def logaddexp_f32_(x, y):
+    """``logaddexp_`` in float32."""
+    x, y = F32(x), F32(y)
+    res = max(x, y) + log1p_f32_(exp_f32_(-abs(x - y)))
+    return x + F32(LN2) if x == y else res
 
 
 # --- sin, cos ---------------------------------------------------------------------------------
@@ -763,7 +822,6 @@ def cosh_(x):
     return _times_2k(B + (A * r + ((B * te + (g - (B - 0.5))) + A * to)), k)
 
 
-LN2 = 0.6931471805599453
 HUGE_ASINH = 9007199254740992.0  # 2^53: beyond, 1 + x rounds to x, and log(2x) = log1p(x) + ln2
 
 
@@ -891,9 +949,6 @@ def floordiv_(x, y):
     return np.floor_divide(x, y)
 
 
-@jit
-def logaddexp_(x, y):
-    return np.logaddexp(x, y)
 
 
 # --- arrays: layout, blocked reductions, gathers, products ------------------------------------

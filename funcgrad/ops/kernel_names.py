@@ -11,12 +11,12 @@ from ..core.lowering import Kernel
 # float32 is computed in float64 and rounded once, but by a kernel's ``float32`` twin where it
 # has one (computed in float32: twice the lanes per vector, polynomials for 24 bits)
 exp_ = Kernel("exp_", float32=Kernel("exp_f32_"))
-expm1_ = Kernel("expm1_")
+expm1_ = Kernel("expm1_", float32=Kernel("expm1_f32_"))
 log_ = Kernel("log_", float32=Kernel("log_f32_"))
 # vectorizable, for any argument but a positive subnormal; and whether it is one
 log_fast_ = Kernel("log_fast_", float32=Kernel("log_fast_f32_"))
 log_subnormal_ = Kernel("log_subnormal_", float32=Kernel("log_subnormal_f32_"))
-log1p_ = Kernel("log1p_")
+log1p_ = Kernel("log1p_", float32=Kernel("log1p_f32_"))
 tanh_ = Kernel("tanh_", float32=Kernel("tanh_f32_"))
 logistic_ = Kernel("logistic_", float32=Kernel("logistic_f32_"))
 sin_ = Kernel("sin_")
@@ -52,7 +52,7 @@ isfinite_ = Kernel("isfinite_")
 invert_ = Kernel("invert_")
 mod_ = Kernel("mod_")
 floordiv_ = Kernel("floordiv_")
-logaddexp_ = Kernel("logaddexp_")
+logaddexp_ = Kernel("logaddexp_", float32=Kernel("logaddexp_f32_"))
 
 # --- reductions: fold a buffer into an accumulator with eight partial results ----------------
 sum_block_ = Kernel("sum_block_")
