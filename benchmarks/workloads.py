@@ -492,11 +492,33 @@ def k_kernels(have, timer):
         out = np.empty_like(a)
         rows[name] = (timer(lambda c=compiled, a=a: c(a)), timer(lambda f=np_fn, a=a: f(a)),
                       timer(lambda f=loop, a=a, out=out: f(a, out)))
+    libm["softplus"] = lambda v: max(v, 0.0) + math.log1p(math.exp(-abs(v)))
+    fns["softplus"] = (nn.softplus, lambda v: np.logaddexp(v, 0.0))
+    for name in ("softplus", "exp", "expm1", "log", "log1p", "tanh", "logistic"):
+        for dtype in ((np.float64, np.float32) if name == "softplus" else (np.float32,)):
+            a = args.get(name, x).astype(dtype)
+            compiled, np_fn = fg.jit(fns[name][0]), fns[name][1]
+            m = njit(libm[name])
+
+            @njit
+            def loop32(v, out, m=m):
+                for i in range(v.shape[0]):
+                    out[i] = m(v[i])
+                return out
+
+            out = np.empty_like(a)
+            label = name if dtype == np.float64 else f"{name}, float32"
+            rows[label] = (timer(lambda c=compiled, a=a: c(a)),
+                           timer(lambda f=np_fn, a=a: f(a)),
+                           timer(lambda f=loop32, a=a, out=out: f(a, out)))
     return rows, ("Milliseconds for 1e6 float64 values in [-5, 5] (logs of positive values, "
                   "arccosh of values above 1, arctanh, arcsin and arccos of values in "
                   "(-1, 1)): funcgrad's "
                   "kernel in compiled code (a fresh output array, as fg.jit returns), NumPy's "
-                  "ufunc, and a Numba loop over libm's math.*.")
+                  "ufunc, and a Numba loop over libm's math.*. softplus is logaddexp(x, 0) "
+                  "(NumPy's, which Numba compiles too, calls libm). The float32 rows: the "
+                  "same values in float32, against NumPy's float32 ufuncs (the Numba loop "
+                  "computes in float64).")
 
 
 # --- R: reductions, 1e6 float64 ------------------------------------------------------------
