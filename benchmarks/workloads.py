@@ -494,7 +494,8 @@ def k_kernels(have, timer):
                       timer(lambda f=loop, a=a, out=out: f(a, out)))
     libm["softplus"] = lambda v: max(v, 0.0) + math.log1p(math.exp(-abs(v)))
     fns["softplus"] = (nn.softplus, lambda v: np.logaddexp(v, 0.0))
-    for name in ("softplus", "exp", "expm1", "log", "log1p", "tanh", "logistic"):
+    for name in ("softplus", "exp", "expm1", "log", "log1p", "tanh", "logistic", "sin", "cos",
+                 "tan"):
         for dtype in ((np.float64, np.float32) if name == "softplus" else (np.float32,)):
             a = args.get(name, x).astype(dtype)
             compiled, np_fn = fg.jit(fns[name][0]), fns[name][1]

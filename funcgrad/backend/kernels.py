@@ -664,6 +664,99 @@ def tan_(x):
     return math.tan(x)
 
 
+# float32: the reduction in float32 (Cody-Waite with pi/2 in three float32 parts, each product
+# inside a fused multiply-add), for |x| up to TRIG_FAST_LIMIT32 (as NumPy's float32 kernels);
+# the float64 polynomials cut to the terms float32 needs (the next is 2^-29 of the result).
+TRIG_FAST_LIMIT32 = F32(71476.0)
+TWO_OVER_PI32 = F32(0.6366197466850281)
+PIO2_1_32 = F32(1.5707963705062866)  # x - k PIO2_1_32 is exact: both are multiples of x's ulp
+PIO2_2_32 = F32(-4.371138828673793e-08)
+PIO2_3_32 = F32(-1.7151245100058819e-15)  # the three: pi/2 to 1e-23
+
+
+@helper
+def _trig_reduced32(x):
+    """(quadrant k, sin(r), cos(r)) in float32 with x = k pi/2 + r, for |x| <=
+    TRIG_FAST_LIMIT32 (beyond, as ``_trig_reduced``: values that mean nothing)."""
+    t = x * TWO_OVER_PI32 + SHIFTER32
+    k = np.int64(_bits32(t)) - SHIFTER32_BITS
+    kf = t - SHIFTER32
+    r = ((x - kf * PIO2_1_32) - kf * PIO2_2_32) - kf * PIO2_3_32
+    z = r * r
+    z2 = z * z
+    s = r + (r * z) * ((F32(-0.1666666666666663) + z * F32(0.008333333333322104))
+                       + z2 * (F32(-0.000198412698295773) + z * F32(2.7557313616995733e-06)))
+    c = (F32(1.0) - F32(0.5) * z) + z2 * ((F32(0.041666666666666595)
+                                           + z * F32(-0.0013888888888873036))
+                                          + z2 * (F32(2.4801587288838256e-05)
+                                                  + z * F32(-2.7557314175316776e-07)))
+    return k & 3, s, c
+
+
+@helper
+def _quadrant32(q, s, c):
+    """``_quadrant`` in float32."""
+    r = c if (q & 1) != 0 else s
+    return _from_bits32(np.int64(_bits32(r)) ^ ((q & 2) << 30))
+
+
+@inlined
+def sin_fast_f32_(x):
+    x = F32(x)
+    q, s, c = _trig_reduced32(x)
+    res = _quadrant32(q, s, c)
+    res = res if x != F32(0.0) else x  # sin(-0.0) is -0.0
+    return res if abs(x) < F32(np.inf) else x - x  # nan for nan and +-inf
+
+
+@inlined
+def cos_fast_f32_(x):
+    x = F32(x)
+    q, s, c = _trig_reduced32(x)
+    res = _quadrant32(q + 1, s, c)
+    return res if abs(x) < F32(np.inf) else x - x
+
+
+@inlined
+def tan_fast_f32_(x):
+    x = F32(x)
+    q, s, c = _trig_reduced32(x)
+    odd = (q & 1) != 0
+    res = (-c if odd else s) / (s if odd else c)
+    res = res if x != F32(0.0) else x  # tan(-0.0) is -0.0
+    return res if abs(x) < F32(np.inf) else x - x
+
+
+@inlined
+def trig_big_f32_(x):
+    """Whether a float32 ``x`` is beyond the float32 fast kernels' range."""
+    return abs(F32(x)) > TRIG_FAST_LIMIT32
+
+
+@inlined
+def sin_f32_(x):
+    x = F32(x)
+    if abs(x) <= TRIG_FAST_LIMIT32:
+        return sin_fast_f32_(x)
+    return F32(sin_(np.float64(x)))
+
+
+@inlined
+def cos_f32_(x):
+    x = F32(x)
+    if abs(x) <= TRIG_FAST_LIMIT32:
+        return cos_fast_f32_(x)
+    return F32(cos_(np.float64(x)))
+
+
+@inlined
+def tan_f32_(x):
+    x = F32(x)
+    if abs(x) <= TRIG_FAST_LIMIT32:
+        return tan_fast_f32_(x)
+    return F32(tan_(np.float64(x)))
+
+
 # --- arctan, arcsin, arccos --------------------------------------------------------------------
 
 @helper

@@ -19,13 +19,15 @@ log_subnormal_ = Kernel("log_subnormal_", float32=Kernel("log_subnormal_f32_"))
 log1p_ = Kernel("log1p_", float32=Kernel("log1p_f32_"))
 tanh_ = Kernel("tanh_", float32=Kernel("tanh_f32_"))
 logistic_ = Kernel("logistic_", float32=Kernel("logistic_f32_"))
-sin_ = Kernel("sin_")
-cos_ = Kernel("cos_")
-sin_fast_ = Kernel("sin_fast_")  # vectorizable, for |x| up to kernels.TRIG_FAST_LIMIT
-cos_fast_ = Kernel("cos_fast_")
-trig_big_ = Kernel("trig_big_")  # whether |x| is beyond that limit
-tan_ = Kernel("tan_")
-tan_fast_ = Kernel("tan_fast_")
+sin_ = Kernel("sin_", float32=Kernel("sin_f32_"))
+cos_ = Kernel("cos_", float32=Kernel("cos_f32_"))
+# vectorizable, for |x| up to kernels.TRIG_FAST_LIMIT (float32: TRIG_FAST_LIMIT32); and whether
+# |x| is beyond it
+sin_fast_ = Kernel("sin_fast_", float32=Kernel("sin_fast_f32_"))
+cos_fast_ = Kernel("cos_fast_", float32=Kernel("cos_fast_f32_"))
+trig_big_ = Kernel("trig_big_", float32=Kernel("trig_big_f32_"))
+tan_ = Kernel("tan_", float32=Kernel("tan_f32_"))
+tan_fast_ = Kernel("tan_fast_", float32=Kernel("tan_fast_f32_"))
 sqrt_ = Kernel("sqrt_")
 asin_ = Kernel("asin_")
 acos_ = Kernel("acos_")
