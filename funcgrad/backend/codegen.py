@@ -407,7 +407,8 @@ class Writer:
                 params["dtype"] = dtype_text(params["dtype"])
             expr = expression(_for_operands(low.fast if fast else low.scalar, e), args, params)
         # Keep the dtype: integer arithmetic wraps (Numba computes in 64 bits), and kernels
-        # compute float32 in float64. float32 arithmetic on float32 values needs no cast.
+        # compute float32 in float64 (a float32 twin's result needs no cast, but is cast as
+        # cheaply). float32 arithmetic on float32 values needs no cast.
         if (dt.kind in "iu" or dt in (np.float32, np.complex64) and CALL.search(expr)) and \
                 not expr.startswith(dtype_text(dt) + "("):
             expr = f"{dtype_text(dt)}({expr})"

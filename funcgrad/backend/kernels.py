@@ -62,10 +62,11 @@ class BeyondFastRange(Exception):
 
 @intrinsic
 def _bits(typingctx, x):
-    sig = types.int64(types.float64)
+    """The bits of a float64 as an int64, or of a float32 as an int32."""
+    sig = (types.int32 if x == types.float32 else types.int64)(x)
 
     def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(types.int64))
+        return builder.bitcast(args[0], context.get_value_type(signature.return_type))
     return sig, codegen
 
 
@@ -150,14 +151,14 @@ def _reduce_ln2(xc):
 
 @intrinsic
 def _ldexp(typingctx, x, k):
-    """x 2^k, rounded once (LLVM's ldexp: one ``vscalefpd`` per vector on AVX-512)."""
-    sig = types.float64(types.float64, types.int64)
+    """x 2^k, rounded once in x's precision (LLVM's ldexp: one ``vscalefpd`` or ``vscalefps``
+    per vector on AVX-512)."""
+    sig = x(x, types.int64)
 
     def codegen(context, builder, signature, args):
-        i32 = lir.IntType(32)
-        fn = builder.module.declare_intrinsic(
-            "llvm.ldexp", [lir.DoubleType(), i32],
-            fnty=lir.FunctionType(lir.DoubleType(), [lir.DoubleType(), i32]))
+        i32, fp = lir.IntType(32), context.get_value_type(signature.return_type)
+        fn = builder.module.declare_intrinsic("llvm.ldexp", [fp, i32],
+                                              fnty=lir.FunctionType(fp, [fp, i32]))
         return builder.call(fn, [args[0], builder.trunc(args[1], i32)])
     return sig, codegen
 
@@ -343,7 +344,7 @@ def logistic_(x):
     return 1.0 / d if x >= 0.0 else e / d
 
 
-# --- float32: exp, log, tanh, logistic computed in float32 ------------------------------------
+# --- float32: exp, expm1, log, log1p, tanh, logistic, logaddexp computed in float32 ---------
 # Computed in float64, a float32 loop runs at float64's 8 lanes per AVX-512 vector with
 # polynomials for 53 bits: 2-4x NumPy's float32 ufuncs. These compute in float32 (16 lanes),
 # with the float64 kernels' reductions and polynomials cut to the terms float32 needs.
@@ -359,15 +360,6 @@ E0_32, E1_32, E2_32, E3_32, E4_32, E5_32 = (F32(E0), F32(E1), F32(E2), F32(E3), 
 
 
 @intrinsic
-def _bits32(typingctx, x):
-    sig = types.int32(types.float32)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], lir.IntType(32))
-    return sig, codegen
-
-
-@intrinsic
 def _from_bits32(typingctx, i):
     sig = types.float32(i)
 
@@ -377,25 +369,11 @@ def _from_bits32(typingctx, i):
     return sig, codegen
 
 
-@intrinsic
-def _ldexp32(typingctx, x, k):
-    """x 2^k rounded once, in float32 (``vscalefps`` on AVX-512)."""
-    sig = types.float32(types.float32, types.int64)
-
-    def codegen(context, builder, signature, args):
-        i32 = lir.IntType(32)
-        fn = builder.module.declare_intrinsic(
-            "llvm.ldexp", [lir.FloatType(), i32],
-            fnty=lir.FunctionType(lir.FloatType(), [lir.FloatType(), i32]))
-        return builder.call(fn, [args[0], builder.trunc(args[1], i32)])
-    return sig, codegen
-
-
 if target.has_avx512():
     @helper
     def _times_2k32(p, k):
         """p 2^k for 1/2 < p < 2 and -152 < k < 130, in float32."""
-        return _ldexp32(p, k)
+        return _ldexp(p, k)
 else:  # as _times_2k: LLVM's ldexp would be scalar code here
     @helper
     def _times_2k32(p, k):
@@ -409,7 +387,7 @@ def _expm1_parts32(x):
     """k, e^r - 1 with x = k ln2 + r, |r| <= ln2/2, for -104 <= x <= 89 in float32: expm1's
     polynomial to r^7 (the next term is 2^-28 of the result)."""
     t = x * LOG2E32 + SHIFTER32
-    k = np.int64(_bits32(t)) - SHIFTER32_BITS
+    k = np.int64(_bits(t)) - SHIFTER32_BITS
     kf = t - SHIFTER32
     r = (x - kf * LN2_HI32) - kf * LN2_LO32
     r2 = r * r
@@ -430,7 +408,7 @@ def exp_f32_(x):
 def _log_parts32(u):
     """e, f with u = 2^e (1 + f), sqrt(1/2) <= 1 + f < sqrt(2), for a normal float32 u > 0:
     ``_log_parts`` in 32-bit integers."""
-    t = _bits32(u) - np.int32(0x3F3504F3)  # sqrt(1/2)'s bits
+    t = _bits(u) - np.int32(0x3F3504F3)  # sqrt(1/2)'s bits
     e = F32(t >> np.int32(23))
     return e, _from_bits32((t & np.int32(0x7FFFFF)) + np.int32(0x3F3504F3)) - F32(1.0)
 
@@ -679,7 +657,7 @@ def _trig_reduced32(x):
     """(quadrant k, sin(r), cos(r)) in float32 with x = k pi/2 + r, for |x| <=
     TRIG_FAST_LIMIT32 (beyond, as ``_trig_reduced``: values that mean nothing)."""
     t = x * TWO_OVER_PI32 + SHIFTER32
-    k = np.int64(_bits32(t)) - SHIFTER32_BITS
+    k = np.int64(_bits(t)) - SHIFTER32_BITS
     kf = t - SHIFTER32
     r = ((x - kf * PIO2_1_32) - kf * PIO2_2_32) - kf * PIO2_3_32
     z = r * r
@@ -697,7 +675,7 @@ def _trig_reduced32(x):
 def _quadrant32(q, s, c):
     """``_quadrant`` in float32."""
     r = c if (q & 1) != 0 else s
-    return _from_bits32(np.int64(_bits32(r)) ^ ((q & 2) << 30))
+    return _from_bits32(np.int64(_bits(r)) ^ ((q & 2) << 30))
 
 
 @inlined
