@@ -495,7 +495,7 @@ def k_kernels(have, timer):
     libm["softplus"] = lambda v: max(v, 0.0) + math.log1p(math.exp(-abs(v)))
     fns["softplus"] = (nn.softplus, lambda v: np.logaddexp(v, 0.0))
     for name in ("softplus", "exp", "expm1", "log", "log1p", "tanh", "logistic", "sin", "cos",
-                 "tan"):
+                 "tan", "sinh", "cosh", "arctan", "arcsin", "arccos"):
         for dtype in ((np.float64, np.float32) if name == "softplus" else (np.float32,)):
             a = args.get(name, x).astype(dtype)
             compiled, np_fn = fg.jit(fns[name][0]), fns[name][1]

@@ -150,21 +150,27 @@ def test_fast_log_agrees_with_numpy_except_on_the_positive_subnormals_it_flags()
     assert d.max() <= 4, f"{d.max()} ulp at x={x[~flagged][np.argmax(d)]!r}"
 
 
-def test_atan2_within_4_ulp_of_numpy_and_its_special_cases_exactly():
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_atan2_within_4_ulp_of_numpy_and_its_special_cases_exactly(dtype):
     rng = np.random.default_rng(4)
     special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 1e-310, -1e300])
     wide = np.concatenate([rng.normal(size=20_000) * 10.0 ** rng.integers(-300, 300, 20_000),
                            rng.uniform(-2, 2, 20_000)])
     y = np.concatenate([np.repeat(special, len(special)), wide, rng.permutation(wide)])
     x = np.concatenate([np.tile(special, len(special)), rng.permutation(wide), wide])
+    with np.errstate(over="ignore", under="ignore"):  # in float32: infinities and zeros
+        y, x = y.astype(dtype), x.astype(dtype)
+    kernel = K.atan2_f32_ if dtype == np.float32 else K.atan2_
 
     @njit(error_model="numpy")
     def run(y, x, out):
         for i in range(y.shape[0]):
-            out[i] = K.atan2_(y[i], x[i])
+            out[i] = kernel(y[i], x[i])
         return out
 
-    got, want = run(y, x, np.empty_like(y)), np.arctan2(y, x)
+    # float32: against float64's result rounded (NumPy's own float32 atan2 is 2 ulp off it)
+    got = run(y, x, np.empty_like(y))
+    want = np.arctan2(y.astype(np.float64), x.astype(np.float64)).astype(dtype)
     d = ulp_distance(got, want)
     assert d.max() <= 4, f"{d.max()} ulp at y={y[np.argmax(d)]!r}, x={x[np.argmax(d)]!r}"
     n = len(special) ** 2  # every pair of special values: NumPy's values, signs of zeros too
@@ -219,7 +225,9 @@ def test_sinh_and_cosh_within_an_ulp_where_e_to_the_minus_x_counts():
 
 F32_TWINS = {"exp": K.exp_f32_, "log": K.log_f32_, "tanh": K.tanh_f32_,
              "logistic": K.logistic_f32_, "expm1": K.expm1_f32_, "log1p": K.log1p_f32_,
-             "sin": K.sin_f32_, "cos": K.cos_f32_, "tan": K.tan_f32_}
+             "sin": K.sin_f32_, "cos": K.cos_f32_, "tan": K.tan_f32_, "sinh": K.sinh_f32_,
+             "cosh": K.cosh_f32_, "arctan": K.atan_f32_, "arcsin": K.asin_f32_,
+             "arccos": K.acos_f32_}
 
 
 @pytest.mark.parametrize("name", sorted(F32_TWINS))
@@ -363,7 +371,8 @@ VECTORIZED = [(k, np.float64) for k in (
     njit(forceinline=True)(lambda v: K.logaddexp_(v, 0.75)))] + [(k, np.float32) for k in (
         K.exp_f32_, K.log_f32_, K.log_fast_f32_, K.log_subnormal_f32_, K.tanh_f32_,
         K.logistic_f32_, K.expm1_f32_, K.log1p_f32_, K.sin_fast_f32_, K.cos_fast_f32_,
-        K.tan_fast_f32_, K.trig_big_f32_,
+        K.tan_fast_f32_, K.trig_big_f32_, K.sinh_f32_, K.cosh_f32_, K.atan_f32_, K.asin_f32_,
+        K.acos_f32_, njit(forceinline=True)(lambda v: K.atan2_f32_(v, np.float32(0.75))),
         njit(forceinline=True)(lambda v: K.logaddexp_f32_(v, np.float32(0.75))))]
 
 

@@ -383,13 +383,19 @@ else:  # as _times_2k: LLVM's ldexp would be scalar code here
 
 
 @helper
-def _expm1_parts32(x):
-    """k, e^r - 1 with x = k ln2 + r, |r| <= ln2/2, for -104 <= x <= 89 in float32: expm1's
-    polynomial to r^7 (the next term is 2^-28 of the result)."""
+def _reduce_ln2_32(x):
+    """k, r with x = k ln2 + r, |r| <= ln2/2, for |x| <= 150 in float32."""
     t = x * LOG2E32 + SHIFTER32
     k = np.int64(_bits(t)) - SHIFTER32_BITS
     kf = t - SHIFTER32
-    r = (x - kf * LN2_HI32) - kf * LN2_LO32
+    return k, (x - kf * LN2_HI32) - kf * LN2_LO32
+
+
+@helper
+def _expm1_parts32(x):
+    """k, e^r - 1 with x = k ln2 + r, |r| <= ln2/2, for -104 <= x <= 89 in float32: expm1's
+    polynomial to r^7 (the next term is 2^-28 of the result)."""
+    k, r = _reduce_ln2_32(x)
     r2 = r * r
     q = (E0_32 + r * E1_32) + r2 * ((E2_32 + r * E3_32) + r2 * (E4_32 + r * E5_32))
     return k, r + r2 * q
@@ -842,6 +848,103 @@ def acos_(x):
     return ((2.0 * PI_2 - 2.0 * p) + 2.0 * PI_2_LO if x < 0.0 else 2.0 * p) if far else near
 
 
+# float32: the same reductions in float32; the polynomials cut to nine terms (the dropped ones
+# are under 2^-26 of the result)
+
+def _split32(v):
+    """A float64 constant as a float32 and the float32 nearest what that rounding lost."""
+    return F32(v), F32(v - float(F32(v)))
+
+
+ATAN_HALF32, ATAN_HALF_LO32 = _split32(ATAN_HALF)
+ATAN_ONE32, ATAN_ONE_LO32 = _split32(ATAN_ONE)
+ATAN_3HALF32, ATAN_3HALF_LO32 = _split32(ATAN_3HALF)
+PI_2_32, PI_2_LO32 = _split32(PI_2)
+
+
+@helper
+def _atan_tail32(r):
+    """``_atan_tail`` in float32, to a8."""
+    z = r * r
+    z2 = z * z
+    z4 = z2 * z2
+    a03 = ((F32(-0.33333333333333315) + z * F32(0.1999999999999298))
+           + z2 * (F32(-0.1428571428483391) + z * F32(0.11111111055660515)))
+    a47 = ((F32(-0.0909090703922119) + z * F32(0.07692259195636926))
+           + z2 * (F32(-0.06665898411707116) + z * F32(0.05873984746768665)))
+    return r * z * ((a03 + z4 * a47) + (z4 * z4) * F32(-0.05199918588812172))
+
+
+@helper
+def _atan_parts32(a):
+    """``_atan_parts`` in float32."""
+    mid = a < F32(19.0 / 16.0)
+    small = a < F32(7.0 / 16.0)
+    low_half = a < F32(11.0 / 16.0)
+    c = (F32(0.0) if small else F32(0.5)) if low_half else (F32(1.0) if mid else F32(1.5))
+    hi = (F32(0.0) if small else ATAN_HALF32) if low_half else (
+        ATAN_ONE32 if mid else ATAN_3HALF32)
+    lo = (F32(0.0) if small else ATAN_HALF_LO32) if low_half else (
+        ATAN_ONE_LO32 if mid else ATAN_3HALF_LO32)
+    big = a >= F32(39.0 / 16.0)
+    r = (F32(-1.0) if big else a - c) / (a if big else F32(1.0) + a * c)
+    return (PI_2_32 if big else hi), r + (_atan_tail32(r) + (PI_2_LO32 if big else lo))
+
+
+@inlined
+def atan_f32_(x):
+    x = F32(x)
+    hi, low = _atan_parts32(abs(x))
+    return np.copysign(hi + low, x)
+
+
+@inlined
+def atan2_f32_(y, x):
+    """``atan2_`` in float32."""
+    y, x = F32(y), F32(x)
+    ax, ay = abs(x), abs(y)
+    hi, low = _atan_parts32(ay / ax)
+    zeros = (ax == F32(0.0)) & (ay == F32(0.0))
+    infs = (ax == F32(np.inf)) & (ay == F32(np.inf))
+    hi = F32(0.0) if zeros else (ATAN_ONE32 if infs else hi)
+    low = F32(0.0) if zeros else (ATAN_ONE_LO32 if infs else low)
+    left = np.signbit(x)
+    hi = F32(2.0) * PI_2_32 - hi if left else hi
+    low = F32(2.0) * PI_2_LO32 - low if left else low
+    return np.copysign(hi + low, y)
+
+
+@helper
+def _asin_parts32(a):
+    """``_asin_parts`` in float32, its polynomial to p8."""
+    far = a > F32(0.5)
+    z = F32(0.5) * (F32(1.0) - a) if far else a * a
+    r = np.sqrt(z) if far else a
+    z2 = z * z
+    z4 = z2 * z2
+    p03 = ((F32(0.1666666666666676) + z * F32(0.07499999999970795))
+           + z2 * (F32(0.04464285717461603) + z * F32(0.030381942707596064)))
+    p47 = ((F32(0.022372214992686153) + z * F32(0.01735161192626923))
+           + z2 * (F32(0.013980821571000758) + z * F32(0.011398903930336384)))
+    return r + r * z * ((p03 + z4 * p47) + (z4 * z4) * F32(0.010780299402662548)), far
+
+
+@inlined
+def asin_f32_(x):
+    x = F32(x)
+    p, far = _asin_parts32(abs(x))
+    return np.copysign((PI_2_32 - F32(2.0) * p) + PI_2_LO32 if far else p, x)
+
+
+@inlined
+def acos_f32_(x):
+    x = F32(x)
+    p, far = _asin_parts32(abs(x))
+    near = (PI_2_32 - np.copysign(p, x)) + PI_2_LO32
+    two_pi_2 = (F32(2.0) * PI_2_32 - F32(2.0) * p) + F32(2.0) * PI_2_LO32
+    return (two_pi_2 if x < F32(0.0) else F32(2.0) * p) if far else near
+
+
 # --- sinh, cosh, their inverses, exp2: on exp's reduction and polynomial, and log1p_ ---------
 # libm's forms are scalar calls (10-18x NumPy's time in a loop); these are written without
 # branches so that loops vectorize: sinh and cosh evaluate e^a and e^-a from one reduction and
@@ -891,6 +994,36 @@ def cosh_(x):
     A, B = 0.5 - g, 0.5 + g
     # c would move the result by under 0.2 ulp
     return _times_2k(B + (A * r + ((B * te + (g - (B - 0.5))) + A * to)), k)
+
+
+@helper
+def _sinh_cosh_parts32(x):
+    """``_sinh_cosh_parts`` in float32 (g = 2^(-2k-1) up to k = 14, then no matter)."""
+    a = min(abs(x), F32(89.5))  # beyond, sinh and cosh overflow float32
+    k, r = _reduce_ln2_32(a)
+    z = r * r
+    z2 = z * z
+    te = z * ((E0_32 + z * E2_32) + z2 * E4_32)
+    to = (r * z) * ((E1_32 + z * E3_32) + z2 * E5_32)
+    g = _from_bits32((126 << 23) - (min(k, 14) << 24))
+    return k, g, r, te, to
+
+
+@inlined
+def sinh_f32_(x):
+    x = F32(x)
+    k, g, r, te, to = _sinh_cosh_parts32(x)
+    A, B = F32(0.5) - g, F32(0.5) + g
+    s = A + (B * r + ((A * te + ((F32(0.5) - A) - g)) + B * to))
+    return np.copysign(_times_2k32(s, k), x)
+
+
+@inlined
+def cosh_f32_(x):
+    x = F32(x)
+    k, g, r, te, to = _sinh_cosh_parts32(x)
+    A, B = F32(0.5) - g, F32(0.5) + g
+    return _times_2k32(B + (A * r + ((B * te + (g - (B - F32(0.5)))) + A * to)), k)
 
 
 HUGE_ASINH = 9007199254740992.0  # 2^53: beyond, 1 + x rounds to x, and log(2x) = log1p(x) + ln2
