@@ -477,41 +477,28 @@ def k_kernels(have, timer):
     unit = x / 5.001  # in (-1, 1)
     args = {"log": pos, "log1p": pos, "arccosh": pos + 1.0, "arctanh": unit, "arcsin": unit,
             "arccos": unit}
-    rows = {}
-    for name, (fg_fn, np_fn) in fns.items():
-        a = args.get(name, x)
-        compiled = fg.jit(fg_fn)
-        m = njit(libm[name])
+
+    def measure(name, a):
+        """(funcgrad, NumPy, Numba loop over libm) times of ``name`` on ``a``."""
+        compiled, np_fn, m = fg.jit(fns[name][0]), fns[name][1], njit(libm[name])
 
         @njit
-        def loop(v, out, m=m):
+        def loop(v, out):
             for i in range(v.shape[0]):
                 out[i] = m(v[i])
             return out
 
         out = np.empty_like(a)
-        rows[name] = (timer(lambda c=compiled, a=a: c(a)), timer(lambda f=np_fn, a=a: f(a)),
-                      timer(lambda f=loop, a=a, out=out: f(a, out)))
+        return (timer(lambda: compiled(a)), timer(lambda: np_fn(a)),
+                timer(lambda: loop(a, out)))
+
+    rows = {name: measure(name, args.get(name, x)) for name in fns}
     libm["softplus"] = lambda v: max(v, 0.0) + math.log1p(math.exp(-abs(v)))
     fns["softplus"] = (nn.softplus, lambda v: np.logaddexp(v, 0.0))
+    rows["softplus"] = measure("softplus", x)
     for name in ("softplus", "exp", "expm1", "log", "log1p", "tanh", "logistic", "sin", "cos",
                  "tan", "sinh", "cosh", "arctan", "arcsin", "arccos"):
-        for dtype in ((np.float64, np.float32) if name == "softplus" else (np.float32,)):
-            a = args.get(name, x).astype(dtype)
-            compiled, np_fn = fg.jit(fns[name][0]), fns[name][1]
-            m = njit(libm[name])
-
-            @njit
-            def loop32(v, out, m=m):
-                for i in range(v.shape[0]):
-                    out[i] = m(v[i])
-                return out
-
-            out = np.empty_like(a)
-            label = name if dtype == np.float64 else f"{name}, float32"
-            rows[label] = (timer(lambda c=compiled, a=a: c(a)),
-                           timer(lambda f=np_fn, a=a: f(a)),
-                           timer(lambda f=loop32, a=a, out=out: f(a, out)))
+        rows[f"{name}, float32"] = measure(name, args.get(name, x).astype(np.float32))
     return rows, ("Milliseconds for 1e6 float64 values in [-5, 5] (logs of positive values, "
                   "arccosh of values above 1, arctanh, arcsin and arccos of values in "
                   "(-1, 1)): funcgrad's "

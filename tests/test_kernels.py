@@ -150,26 +150,35 @@ def test_fast_log_agrees_with_numpy_except_on_the_positive_subnormals_it_flags()
     assert d.max() <= 4, f"{d.max()} ulp at x={x[~flagged][np.argmax(d)]!r}"
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_atan2_within_4_ulp_of_numpy_and_its_special_cases_exactly(dtype):
-    rng = np.random.default_rng(4)
-    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 1e-310, -1e300])
-    wide = np.concatenate([rng.normal(size=20_000) * 10.0 ** rng.integers(-300, 300, 20_000),
-                           rng.uniform(-2, 2, 20_000)])
+def special_pairs_then(special, wide, rng, dtype):
+    """y, x in ``dtype``: every pair of the special values first, then ``wide`` against a
+    permutation of itself, both ways."""
     y = np.concatenate([np.repeat(special, len(special)), wide, rng.permutation(wide)])
     x = np.concatenate([np.tile(special, len(special)), rng.permutation(wide), wide])
     with np.errstate(over="ignore", under="ignore"):  # in float32: infinities and zeros
-        y, x = y.astype(dtype), x.astype(dtype)
-    kernel = K.atan2_f32_ if dtype == np.float32 else K.atan2_
+        return y.astype(dtype), x.astype(dtype)
 
+
+def run_binary(kernel, y, x):
+    """``kernel(y[i], x[i])`` for each i, in one compiled loop."""
     @njit(error_model="numpy")
     def run(y, x, out):
         for i in range(y.shape[0]):
             out[i] = kernel(y[i], x[i])
         return out
 
+    return run(y, x, np.empty_like(y))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_atan2_within_4_ulp_of_numpy_and_its_special_cases_exactly(dtype):
+    rng = np.random.default_rng(4)
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 1e-310, -1e300])
+    wide = np.concatenate([rng.normal(size=20_000) * 10.0 ** rng.integers(-300, 300, 20_000),
+                           rng.uniform(-2, 2, 20_000)])
+    y, x = special_pairs_then(special, wide, rng, dtype)
     # float32: against float64's result rounded (NumPy's own float32 atan2 is 2 ulp off it)
-    got = run(y, x, np.empty_like(y))
+    got = run_binary(K.atan2_f32_ if dtype == np.float32 else K.atan2_, y, x)
     want = np.arctan2(y.astype(np.float64), x.astype(np.float64)).astype(dtype)
     d = ulp_distance(got, want)
     assert d.max() <= 4, f"{d.max()} ulp at y={y[np.argmax(d)]!r}, x={x[np.argmax(d)]!r}"
@@ -264,19 +273,8 @@ def test_logaddexp_within_4_ulp_of_its_terms_and_special_pairs_as_numpy(dtype):
                         -100.0])
     wide = np.concatenate([rng.normal(size=30_000) * 10.0 ** rng.integers(-5, 5, 30_000),
                            rng.uniform(-40, 40, 30_000)])
-    y = np.concatenate([np.repeat(special, len(special)), wide, rng.permutation(wide)])
-    x = np.concatenate([np.tile(special, len(special)), rng.permutation(wide), wide])
-    with np.errstate(over="ignore"):  # -1e300 in float32: -inf
-        y, x = y.astype(dtype), x.astype(dtype)
-    kernel = K.logaddexp_f32_ if dtype == np.float32 else K.logaddexp_
-
-    @njit(error_model="numpy")
-    def run(y, x, out):
-        for i in range(y.shape[0]):
-            out[i] = kernel(y[i], x[i])
-        return out
-
-    got = run(y, x, np.empty_like(y))
+    y, x = special_pairs_then(special, wide, rng, dtype)
+    got = run_binary(K.logaddexp_f32_ if dtype == np.float32 else K.logaddexp_, y, x)
     with np.errstate(all="ignore"):
         want = np.logaddexp(y.astype(np.float64), x.astype(np.float64))
         scale = np.maximum(np.abs(np.maximum(y, x)), 1.0).astype(np.float64)
