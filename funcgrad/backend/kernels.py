@@ -653,9 +653,21 @@ def tan_(x):
 # the float64 polynomials cut to the terms float32 needs (the next is 2^-29 of the result).
 TRIG_FAST_LIMIT32 = F32(71476.0)
 TWO_OVER_PI32 = F32(0.6366197466850281)
-PIO2_1_32 = F32(1.5707963705062866)  # x - k PIO2_1_32 is exact: both are multiples of x's ulp
+PIO2_1_32 = F32(1.5707963705062866)  # x - k PIO2_1_32 is exact fused: multiples of x's ulp
 PIO2_2_32 = F32(-4.371138828673793e-08)
 PIO2_3_32 = F32(-1.7151245100058819e-15)  # the three: pi/2 to 1e-23
+
+if target.has_fma():
+    @helper
+    def _minus_k_pio2_32(x, kf):
+        """x - kf pi/2 in float32, for |kf| < 2^16."""
+        return ((x - kf * PIO2_1_32) - kf * PIO2_2_32) - kf * PIO2_3_32
+else:  # unfused, kf PIO2_1_32 would round (to 2^-24 of x for x near 2^16): float64's split
+    @helper
+    def _minus_k_pio2_32(x, kf):
+        """x - kf pi/2 in float32, for |kf| < 2^16."""
+        xd, kd = np.float64(x), np.float64(kf)
+        return F32(((xd - kd * PIO2_1) - kd * PIO2_2) - kd * PIO2_3)
 
 
 @helper
@@ -664,8 +676,7 @@ def _trig_reduced32(x):
     TRIG_FAST_LIMIT32 (beyond, as ``_trig_reduced``: values that mean nothing)."""
     t = x * TWO_OVER_PI32 + SHIFTER32
     k = np.int64(_bits(t)) - SHIFTER32_BITS
-    kf = t - SHIFTER32
-    r = ((x - kf * PIO2_1_32) - kf * PIO2_2_32) - kf * PIO2_3_32
+    r = _minus_k_pio2_32(x, t - SHIFTER32)
     z = r * r
     z2 = z * z
     s = r + (r * z) * ((F32(-0.1666666666666663) + z * F32(0.008333333333322104))

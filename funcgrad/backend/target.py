@@ -43,3 +43,8 @@ def configure():
 def has_avx512():
     """Whether the code Numba emits in this process may use AVX-512 (after ``configure``)."""
     return "+avx512f" in os.environ.get(VARIABLE, "").split(",")
+
+
+def has_fma():
+    """Whether the code Numba emits in this process may use fused multiply-adds."""
+    return "+fma" in os.environ.get(VARIABLE, "").split(",")
