@@ -464,7 +464,8 @@ def k_kernels(have, timer):
             "arcsinh": lambda v: math.asinh(v), "arccosh": lambda v: math.acosh(v),
             "arctanh": lambda v: math.atanh(v), "exp2": lambda v: math.pow(2.0, v),
             "tan": lambda v: math.tan(v), "arctan": lambda v: math.atan(v),
-            "arcsin": lambda v: math.asin(v), "arccos": lambda v: math.acos(v)}
+            "arcsin": lambda v: math.asin(v), "arccos": lambda v: math.acos(v),
+            "cbrt": lambda v: math.cbrt(v)}
     fns = {"exp": (fnp.exp, np.exp), "expm1": (fnp.expm1, np.expm1), "log": (fnp.log, np.log),
            "log1p": (fnp.log1p, np.log1p), "tanh": (fnp.tanh, np.tanh),
            "logistic": (nn.sigmoid, lambda v: 1.0 / (1.0 + np.exp(-v))),
@@ -473,7 +474,7 @@ def k_kernels(have, timer):
            "arccosh": (fnp.arccosh, np.arccosh), "arctanh": (fnp.arctanh, np.arctanh),
            "exp2": (fnp.exp2, np.exp2), "tan": (fnp.tan, np.tan),
            "arctan": (fnp.arctan, np.arctan), "arcsin": (fnp.arcsin, np.arcsin),
-           "arccos": (fnp.arccos, np.arccos)}
+           "arccos": (fnp.arccos, np.arccos), "cbrt": (fnp.cbrt, np.cbrt)}
     unit = x / 5.001  # in (-1, 1)
     args = {"log": pos, "log1p": pos, "arccosh": pos + 1.0, "arctanh": unit, "arcsin": unit,
             "arccos": unit}
@@ -497,7 +498,7 @@ def k_kernels(have, timer):
     fns["softplus"] = (nn.softplus, lambda v: np.logaddexp(v, 0.0))
     rows["softplus"] = measure("softplus", x)
     for name in ("softplus", "exp", "expm1", "log", "log1p", "tanh", "logistic", "sin", "cos",
-                 "tan", "sinh", "cosh", "arctan", "arcsin", "arccos"):
+                 "tan", "sinh", "cosh", "arctan", "arcsin", "arccos", "cbrt"):
         rows[f"{name}, float32"] = measure(name, args.get(name, x).astype(np.float32))
     return rows, ("Milliseconds for 1e6 float64 values in [-5, 5] (logs of positive values, "
                   "arccosh of values above 1, arctanh, arcsin and arccos of values in "

@@ -12,14 +12,15 @@ from funcgrad.backend import kernels as K
 from funcgrad.backend import target
 
 NAMES = ("exp", "expm1", "log", "log1p", "tanh", "logistic", "sin", "cos", "sinh", "cosh",
-         "arcsinh", "arccosh", "arctanh", "exp2", "arctan", "arcsin", "arccos", "tan")
+         "arcsinh", "arccosh", "arctanh", "exp2", "arctan", "arcsin", "arccos", "tan", "cbrt")
 KERNELS = (K.exp_, K.expm1_, K.log_, K.log1p_, K.tanh_, K.logistic_, K.sin_, K.cos_, K.sinh_,
-           K.cosh_, K.asinh_, K.acosh_, K.atanh_, K.exp2_, K.atan_, K.asin_, K.acos_, K.tan_)
+           K.cosh_, K.asinh_, K.acosh_, K.atanh_, K.exp2_, K.atan_, K.asin_, K.acos_, K.tan_,
+           K.cbrt_)
 
 
 def _apply_all(cast):
     (exp_, expm1_, log_, log1p_, tanh_, logistic_, sin_, cos_, sinh_, cosh_, asinh_, acosh_,
-     atanh_, exp2_, atan_, asin_, acos_, tan_) = KERNELS
+     atanh_, exp2_, atan_, asin_, acos_, tan_, cbrt_) = KERNELS
 
     @njit(error_model="numpy")
     def run(x, out):
@@ -43,6 +44,7 @@ def _apply_all(cast):
             out[15, i] = cast(asin_(v))
             out[16, i] = cast(acos_(v))
             out[17, i] = cast(tan_(v))
+            out[18, i] = cast(cbrt_(v))
         return out
     return run
 
@@ -235,11 +237,39 @@ def test_sinh_and_cosh_within_an_ulp_where_e_to_the_minus_x_counts():
         assert err[worst] <= bound, f"{f.__name__}: {float(err[worst]):.2f} ulp at x={x[worst]!r}"
 
 
+def test_cbrt_within_0_6_ulp_of_long_double_and_exact_at_perfect_cubes():
+    # its last step is Newton's on an exact residual: nearly correctly rounded (NumPy's own
+    # reaches 0.56 ulp), and every perfect cube's root exact, as libm's; float32's too
+    rng = np.random.default_rng(3)
+    bands = [rng.uniform(-1, 1, 100_000), rng.uniform(-1e3, 1e3, 100_000)] + [
+        np.exp(rng.uniform(np.log(lo), np.log(hi), 100_000)) for lo, hi in (
+            (5e-324, 2.3e-308), (2.3e-308, 2.0 ** -760), (2.0 ** -770, 1e-200), (1e300, 1.79e308))]
+    x = np.concatenate(bands)
+
+    @njit(error_model="numpy")
+    def run(kernel, x, out):
+        for i in range(x.shape[0]):
+            out[i] = kernel(x[i])
+        return out
+
+    got = run(K.cbrt_, x, np.empty_like(x))
+    want = np.cbrt(x.astype(np.longdouble))
+    err = np.abs((got.astype(np.longdouble) - want) / np.spacing(np.abs(got)))
+    worst = int(np.argmax(err))
+    assert err[worst] < 0.6, f"{float(err[worst]):.3f} ulp at x={x[worst]!r}"
+    # n^3 < 2^53 (float32: 2^24), so every cube below is exact
+    for dtype, kernel, n in ((np.float64, K.cbrt_, 200_000), (np.float32, K.cbrt_f32_, 250)):
+        roots = (np.arange(-n, n + 1).astype(dtype)
+                 * dtype(2.0) ** np.arange(-24, 25, 6).astype(dtype)[:, None]).ravel()
+        cubes = roots ** 3
+        np.testing.assert_array_equal(run(kernel, cubes, np.empty_like(cubes)), roots)
+
+
 F32_TWINS = {"exp": K.exp_f32_, "log": K.log_f32_, "tanh": K.tanh_f32_,
              "logistic": K.logistic_f32_, "expm1": K.expm1_f32_, "log1p": K.log1p_f32_,
              "sin": K.sin_f32_, "cos": K.cos_f32_, "tan": K.tan_f32_, "sinh": K.sinh_f32_,
              "cosh": K.cosh_f32_, "arctan": K.atan_f32_, "arcsin": K.asin_f32_,
-             "arccos": K.acos_f32_}
+             "arccos": K.acos_f32_, "cbrt": K.cbrt_f32_}
 
 
 @pytest.mark.parametrize("name", sorted(F32_TWINS))
@@ -366,14 +396,15 @@ def test_jit_calls_the_float32_twins_for_float32_and_the_float64_kernels_otherwi
 VECTORIZED = [(k, np.float64) for k in (
     K.exp_, K.expm1_, K.log_, K.log1p_, K.tanh_, K.logistic_, K.sin_fast_, K.cos_fast_,
     K.trig_big_, K.log_fast_, K.log_subnormal_, K.sinh_, K.cosh_, K.asinh_, K.acosh_, K.atanh_,
-    K.exp2_, K.atan_, K.asin_, K.acos_, K.tan_fast_, njit(lambda v: K.atan2_(v, 0.75)),
+    K.exp2_, K.atan_, K.asin_, K.acos_, K.tan_fast_, K.cbrt_, njit(lambda v: K.atan2_(v, 0.75)),
     # (inlined, as generated code's calls of logaddexp_ are: LLVM's inliner would leave this
     # wrapper a call)
     njit(forceinline=True)(lambda v: K.logaddexp_(v, 0.75)))] + [(k, np.float32) for k in (
         K.exp_f32_, K.log_f32_, K.log_fast_f32_, K.log_subnormal_f32_, K.tanh_f32_,
         K.logistic_f32_, K.expm1_f32_, K.log1p_f32_, K.sin_fast_f32_, K.cos_fast_f32_,
         K.tan_fast_f32_, K.trig_big_f32_, K.sinh_f32_, K.cosh_f32_, K.atan_f32_, K.asin_f32_,
-        K.acos_f32_, njit(forceinline=True)(lambda v: K.atan2_f32_(v, np.float32(0.75))),
+        K.acos_f32_, K.cbrt_f32_,
+        njit(forceinline=True)(lambda v: K.atan2_f32_(v, np.float32(0.75))),
         njit(forceinline=True)(lambda v: K.logaddexp_f32_(v, np.float32(0.75))))]
 
 

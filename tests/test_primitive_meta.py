@@ -148,7 +148,7 @@ def test_the_worked_example_adds_a_primitive_in_three_files(monkeypatch):
     for row in table_math.ROWS:
         args = row.args(np.random.default_rng(0), np.dtype("float64"))
         assert new_p in {e.prim for e in fg.make_ir(row.fun)(*args).eqns}
-        assert "np.cbrt(" in fg.jit(row.fun).source(*args)
+        assert "cbrt_(" in fg.jit(row.fun).source(*args)
         test_table.test_value_matches_numpy(row)
         test_table.test_derivatives_match_finite_differences(row)
         test_table.test_float32_derivatives_match_float64(row)

@@ -1081,6 +1081,120 @@ def exp2_(x):
     return res if x == x else x
 
 
+# --- cbrt: a guess at a^(-1/3), refined without division -------------------------------------
+# libm's cbrt is a scalar call (15x NumPy's time in a loop). r = a^(-1/3) is guessed from a's
+# bits (its exponent and significand divided by 3 at once, to 2^-4.8), two third-order steps take
+# it to 2^-33, and cbrt(a) = a r^2, refined once by Newton's step.
+
+CBRT_MAGIC = 10506860547256022.0  # 2^53 + (a tuned C): bits(a^(-1/3)) ~ C - bits(a) / 3
+# below TINY_CBRT, a is scaled by 2^765 = (2^255)^3 (and its root by 2^-255), else by 1/8
+TINY_CBRT, CBRT_UP, CBRT_DOWN = 2.0 ** -768, 2.0 ** 765, 2.0 ** -255
+
+
+@helper
+def _cbrt_step(a, r):
+    """r closer to a^(-1/3), from r = a^(-1/3) (1 - d)^(1/3): the series of (1 - d)^(-1/3)
+    to d^2 (the relative error e goes to ~4.7 e^3). a r^3 is taken as (a r) r^2, which neither
+    overflows nor underflows for 2^-310 < a < 2^1022."""
+    d = 1.0 - (a * r) * (r * r)
+    return r + (r * d) * (1.0 / 3.0 + d * (2.0 / 9.0))
+
+
+@helper
+def _cbrt_scaled(a):
+    """r = a^(-1/3) to 2^-33 and y = a r^2 = a^(1/3) to 2^-32, for 2^-310 < a < 2^1022 (y is
+    0 for a = 0, and a nan for a nan)."""
+    # the bits of a over 2^12 as a float (1.5 2^52 + n), and C - n / 3 rounded to an integer
+    # in the low bits of a float in [2^52, 2^53)
+    g = _from_bits((_bits(a) >> 12) + SHIFTER_BITS) * (-1.0 / 3.0) + CBRT_MAGIC
+    r = _from_bits((_bits(g) - SHIFTER_BITS) << 12)
+    r = _cbrt_step(a, _cbrt_step(a, r))
+    return r, a * (r * r)
+
+
+@intrinsic
+def _fma(typingctx, a, b, c):
+    """a b + c rounded once (LLVM's fma; one instruction where the CPU has FMA)."""
+    sig = a(a, b, c)
+
+    def codegen(context, builder, signature, args):
+        fp = context.get_value_type(signature.return_type)
+        fn = builder.module.declare_intrinsic("llvm.fma", [fp], lir.FunctionType(fp, [fp] * 3))
+        return builder.call(fn, args)
+    return sig, codegen
+
+
+if target.has_fma():
+    @helper
+    def _two_prod(a, b):
+        """p, e with p = fl(a b) and p + e = a b exactly (either float width)."""
+        p = a * b
+        return p, _fma(a, b, -p)
+    _two_prod32 = _two_prod
+else:  # elsewhere LLVM's fma is a libm call, and nothing fuses: Dekker's product
+    def _dekker(split):
+        """Dekker's two-product, each factor split into halves by Veltkamp's method with
+        ``split`` = 2^s + 1 (s: half its width's significand bits, rounded up)."""
+        @helper
+        def two_prod(a, b):
+            """p, e with p = fl(a b) and p + e = a b exactly."""
+            p = a * b
+            ca, cb = split * a, split * b
+            ah, bh = ca - (ca - a), cb - (cb - b)
+            al, bl = a - ah, b - bh
+            return p, (((ah * bh - p) + ah * bl) + al * bh) + al * bl
+        return two_prod
+    _two_prod = _dekker(134217729.0)
+    _two_prod32 = _dekker(F32(4097.0))
+
+
+@inlined
+def cbrt_(x):
+    x = np.float64(x)
+    a = abs(x)
+    tiny = a < TINY_CBRT
+    a = a * (CBRT_UP if tiny else 0.125)
+    r, y = _cbrt_scaled(a)
+    # one Newton step, y + (a - y^3) / (3 y^2), with y^3 = c + ce + pe y to 2^-100: nearly
+    # correctly rounded (0.5 ulp in tests/test_kernels.py), and perfect cubes exact
+    p, pe = _two_prod(y, y)
+    c, ce = _two_prod(p, y)
+    y = y + (((a - c) - ce) - pe * y) * (r * r * (1.0 / 3.0))
+    res = np.copysign(y * (CBRT_DOWN if tiny else 2.0), x)
+    return res if a < np.inf else x  # +-inf and nan (+-0 is 0 y = 0 above)
+
+
+CBRT_MAGIC32 = F32(19550488.0)  # CBRT_MAGIC for float32's bits (over 2^9)
+# below TINY_CBRT32, a is scaled by 2^72 = (2^24)^3, else by 1/8
+TINY_CBRT32, CBRT_UP32, CBRT_DOWN32 = F32(2.0 ** -64), F32(2.0 ** 72), F32(2.0 ** -24)
+
+
+@helper
+def _cbrt_scaled32(a):
+    """``_cbrt_scaled`` in float32, for 2^-78 < a < 2^126: the second step is Newton's
+    (r + r d / 3, to 2^-23: float32's precision, which a third-order step would not beat)."""
+    g = _from_bits32((_bits(a) >> 9) + SHIFTER32_BITS) * F32(-1.0 / 3.0) + CBRT_MAGIC32
+    r = _from_bits32((_bits(g) - SHIFTER32_BITS) << 9)
+    d = F32(1.0) - (a * r) * (r * r)
+    r = r + (r * d) * (F32(1.0 / 3.0) + d * F32(2.0 / 9.0))
+    r = r + (r * F32(1.0 / 3.0)) * (F32(1.0) - (a * r) * (r * r))
+    return r, a * (r * r)
+
+
+@inlined
+def cbrt_f32_(x):
+    x = F32(x)
+    a = abs(x)
+    tiny = a < TINY_CBRT32
+    a = a * (CBRT_UP32 if tiny else F32(0.125))
+    r, y = _cbrt_scaled32(a)
+    p, pe = _two_prod32(y, y)
+    c, ce = _two_prod32(p, y)
+    y = y + (((a - c) - ce) - pe * y) * (r * r * F32(1.0 / 3.0))
+    res = np.copysign(y * (CBRT_DOWN32 if tiny else F32(2.0)), x)
+    return res if a < F32(np.inf) else x  # as cbrt_: its Newton step in float32
+
+
 # --- the rest: libm (scalar), or one-liners ---------------------------------------------------
 
 @jit

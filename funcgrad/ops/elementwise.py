@@ -456,8 +456,8 @@ arccosh_p = unary("arccosh", np.arccosh,
                   scalar=K.acosh_)
 arctanh_p = unary("arctanh", np.arctanh, lambda x, out: 1.0 / (1.0 - x * x),
                   scalar=K.atanh_)
-# cbrt: exact at perfect cubes (27 ** (1/3) is 3.0000000000000004) and one call in a loop
-cbrt_p = unary("cbrt", np.cbrt, lambda x, out: 1.0 / (3.0 * out * out), scalar=np.cbrt)
+# cbrt: exact at perfect cubes (27 ** (1/3) is 3.0000000000000004) and one kernel in a loop
+cbrt_p = unary("cbrt", np.cbrt, lambda x, out: 1.0 / (3.0 * out * out), scalar=K.cbrt_)
 
 
 def _logistic_impl(x):

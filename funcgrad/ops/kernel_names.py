@@ -38,6 +38,7 @@ asinh_ = Kernel("asinh_")
 acosh_ = Kernel("acosh_")
 atanh_ = Kernel("atanh_")
 exp2_ = Kernel("exp2_")  # 2 ** x: pow_p with a literal base 2
+cbrt_ = Kernel("cbrt_", float32=Kernel("cbrt_f32_"))
 atan2_ = Kernel("atan2_", float32=Kernel("atan2_f32_"))
 pow_ = Kernel("pow_")
 max_ = Kernel("max_")  # NaN propagates, as in np.maximum
