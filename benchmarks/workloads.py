@@ -498,7 +498,8 @@ def k_kernels(have, timer):
     fns["softplus"] = (nn.softplus, lambda v: np.logaddexp(v, 0.0))
     rows["softplus"] = measure("softplus", x)
     for name in ("softplus", "exp", "expm1", "log", "log1p", "tanh", "logistic", "sin", "cos",
-                 "tan", "sinh", "cosh", "arctan", "arcsin", "arccos", "cbrt"):
+                 "tan", "sinh", "cosh", "arctan", "arcsin", "arccos", "cbrt", "arcsinh",
+                 "arccosh", "arctanh", "exp2"):
         rows[f"{name}, float32"] = measure(name, args.get(name, x).astype(np.float32))
     return rows, ("Milliseconds for 1e6 float64 values in [-5, 5] (logs of positive values, "
                   "arccosh of values above 1, arctanh, arcsin and arccos of values in "

@@ -269,7 +269,8 @@ F32_TWINS = {"exp": K.exp_f32_, "log": K.log_f32_, "tanh": K.tanh_f32_,
              "logistic": K.logistic_f32_, "expm1": K.expm1_f32_, "log1p": K.log1p_f32_,
              "sin": K.sin_f32_, "cos": K.cos_f32_, "tan": K.tan_f32_, "sinh": K.sinh_f32_,
              "cosh": K.cosh_f32_, "arctan": K.atan_f32_, "arcsin": K.asin_f32_,
-             "arccos": K.acos_f32_, "cbrt": K.cbrt_f32_}
+             "arccos": K.acos_f32_, "cbrt": K.cbrt_f32_, "arcsinh": K.asinh_f32_,
+             "arccosh": K.acosh_f32_, "arctanh": K.atanh_f32_, "exp2": K.exp2_f32_}
 
 
 @pytest.mark.parametrize("name", sorted(F32_TWINS))
@@ -372,9 +373,9 @@ def test_float32_fast_log_flags_exactly_the_positive_subnormals():
 def test_jit_calls_the_float32_twins_for_float32_and_the_float64_kernels_otherwise():
     import funcgrad as fg
     import funcgrad.numpy as fnp
-    f = fg.jit(lambda v: fnp.tanh(v) + fnp.exp(v) * fnp.log(v))
-    for dt, names in ((np.float32, ("tanh_f32_(", "exp_f32_(", "log_fast_f32_(")),
-                      (np.float64, ("tanh_(", "exp_(", "log_fast_("))):
+    f = fg.jit(lambda v: fnp.tanh(v) + fnp.exp(v) * fnp.log(v) + 0.0 * fnp.exp2(v))
+    for dt, names in ((np.float32, ("tanh_f32_(", "exp_f32_(", "log_fast_f32_(", "exp2_f32_(")),
+                      (np.float64, ("tanh_(", "exp_(", "log_fast_(", "exp2_("))):
         x = np.linspace(0.1, 4.0, 1000, dtype=dt)
         src = f.source(x)
         assert all(n in src for n in names), src
@@ -403,7 +404,7 @@ VECTORIZED = [(k, np.float64) for k in (
         K.exp_f32_, K.log_f32_, K.log_fast_f32_, K.log_subnormal_f32_, K.tanh_f32_,
         K.logistic_f32_, K.expm1_f32_, K.log1p_f32_, K.sin_fast_f32_, K.cos_fast_f32_,
         K.tan_fast_f32_, K.trig_big_f32_, K.sinh_f32_, K.cosh_f32_, K.atan_f32_, K.asin_f32_,
-        K.acos_f32_, K.cbrt_f32_,
+        K.acos_f32_, K.cbrt_f32_, K.asinh_f32_, K.acosh_f32_, K.atanh_f32_, K.exp2_f32_,
         njit(forceinline=True)(lambda v: K.atan2_f32_(v, np.float32(0.75))),
         njit(forceinline=True)(lambda v: K.logaddexp_f32_(v, np.float32(0.75))))]
 

@@ -392,13 +392,19 @@ def _reduce_ln2_32(x):
 
 
 @helper
-def _expm1_parts32(x):
-    """k, e^r - 1 with x = k ln2 + r, |r| <= ln2/2, for -104 <= x <= 89 in float32: expm1's
-    polynomial to r^7 (the next term is 2^-28 of the result)."""
-    k, r = _reduce_ln2_32(x)
+def _expm1_reduced32(r):
+    """e^r - 1 for |r| <= ln2/2 in float32: expm1's polynomial to r^7 (the next term is
+    2^-28 of the result)."""
     r2 = r * r
     q = (E0_32 + r * E1_32) + r2 * ((E2_32 + r * E3_32) + r2 * (E4_32 + r * E5_32))
-    return k, r + r2 * q
+    return r + r2 * q
+
+
+@helper
+def _expm1_parts32(x):
+    """k, e^r - 1 with x = k ln2 + r, |r| <= ln2/2, for -104 <= x <= 89 in float32."""
+    k, r = _reduce_ln2_32(x)
+    return k, _expm1_reduced32(r)
 
 
 @inlined
@@ -1078,6 +1084,51 @@ def exp2_(x):
     k = np.int64((_bits(t) << 44) >> 44)  # xc rounded to an integer (as in _reduce_ln2)
     r = (xc - (t - SHIFTER)) * LN2  # |r| <= ln2 / 2: 2^x = 2^k e^r
     res = _times_2k(1.0 + (r + _expm1_tail(r)), k)
+    return res if x == x else x
+
+
+# float32: the same identities on log1p_f32_ (x^2 overflows float32 far sooner: past 2^24 the
+# results come from log1p(x) + ln2, to 2^-24 there), and exp2 on expm1's float32 polynomial
+
+HUGE_ASINH32 = F32(16777216.0)  # 2^24
+LN2_32 = F32(LN2)
+
+
+@inlined
+def asinh_f32_(x):
+    x = F32(x)
+    a = abs(x)
+    huge = a > HUGE_ASINH32
+    u = a + a * a / (F32(1.0) + np.sqrt(F32(1.0) + a * a))
+    r = log1p_f32_(a if huge else u)
+    return np.copysign(r + LN2_32 if huge else r, x)
+
+
+@inlined
+def acosh_f32_(x):
+    x = F32(x)
+    huge = x > HUGE_ASINH32
+    t = x - F32(1.0)  # exact for 1 <= x <= 2^24, where t (t + 2) < 2^49 cannot overflow
+    # one root (two, each rounded, reached 3 ulp near x = 1), of a negative number (so a nan)
+    # for every x < 1: t |t + 2|
+    r = log1p_f32_(x if huge else t + np.sqrt(t * abs(t + F32(2.0))))
+    return r + LN2_32 if huge else r
+
+
+@inlined
+def atanh_f32_(x):
+    x = F32(x)
+    a = abs(x)
+    return np.copysign(F32(0.5) * log1p_f32_((a + a) / (F32(1.0) - a)), x)
+
+
+@inlined
+def exp2_f32_(x):
+    x = F32(x)
+    xc = min(max(x, F32(-151.0)), F32(129.0))  # beyond, 2^x rounds to 0 or overflows
+    t = xc + SHIFTER32
+    k = np.int64(_bits(t)) - SHIFTER32_BITS  # xc rounded to an integer
+    res = _times_2k32(F32(1.0) + _expm1_reduced32((xc - (t - SHIFTER32)) * LN2_32), k)
     return res if x == x else x
 
 

@@ -211,10 +211,12 @@ def _pow_special(e, args, lit):
     """A float raised to a literal 2, 0.5, -1 or 3: products or a square root, not pow (a
     power of 1 is gone before: ``units``, ``passes.simplify``); 2 raised to a float (exp2):
     the vectorizable ``exp2_``, not pow."""
-    if e.outvars[0].aval.dtype.kind != "f":
+    dt = e.outvars[0].aval.dtype
+    if dt.kind != "f":
         return None
     if isinstance(e.inputs[0], Lit) and float(e.inputs[0].val) == 2.0:
-        return K.exp2_(args[1])
+        # the float32 twin where the exponent is float32 too, as a declared kernel's
+        return (K.exp2_.of(dt) if e.inputs[1].aval.dtype == dt else K.exp2_)(args[1])
     if not isinstance(e.inputs[1], Lit):
         return None
     y, x = float(e.inputs[1].val), args[0]
