@@ -360,6 +360,19 @@ E0_32, E1_32, E2_32, E3_32, E4_32, E5_32 = (F32(E0), F32(E1), F32(E2), F32(E3), 
 
 
 @intrinsic
+def _sub32(typingctx, a, b):
+    """a - b for int32s, in 32-bit arithmetic. Numba widens int32 arithmetic to 64 bits, and
+    LLVM narrows it back only where it can tell the 32-bit result is the same: after a 64-bit
+    difference of bits it could not, and kept the float32 log, log1p and sinh loops' integer
+    work in 64-bit lanes (a fifth of their operations, converting back and forth)."""
+    sig = types.int32(types.int32, types.int32)
+
+    def codegen(context, builder, signature, args):
+        return builder.sub(args[0], args[1])
+    return sig, codegen
+
+
+@intrinsic
 def _from_bits32(typingctx, i):
     sig = types.float32(i)
 
@@ -386,7 +399,7 @@ else:  # as _times_2k: LLVM's ldexp would be scalar code here
 def _reduce_ln2_32(x):
     """k, r with x = k ln2 + r, |r| <= ln2/2, for |x| <= 150 in float32."""
     t = x * LOG2E32 + SHIFTER32
-    k = np.int64(_bits(t)) - SHIFTER32_BITS
+    k = _sub32(_bits(t), SHIFTER32_BITS)
     kf = t - SHIFTER32
     return k, (x - kf * LN2_HI32) - kf * LN2_LO32
 
@@ -420,7 +433,7 @@ def exp_f32_(x):
 def _log_parts32(u):
     """e, f with u = 2^e (1 + f), sqrt(1/2) <= 1 + f < sqrt(2), for a normal float32 u > 0:
     ``_log_parts`` in 32-bit integers."""
-    t = _bits(u) - np.int32(0x3F3504F3)  # sqrt(1/2)'s bits
+    t = _sub32(_bits(u), 0x3F3504F3)  # sqrt(1/2)'s bits
     e = F32(t >> np.int32(23))
     return e, _from_bits32((t & np.int32(0x7FFFFF)) + np.int32(0x3F3504F3)) - F32(1.0)
 
