@@ -465,7 +465,7 @@ def k_kernels(have, timer):
             "arctanh": lambda v: math.atanh(v), "exp2": lambda v: math.pow(2.0, v),
             "tan": lambda v: math.tan(v), "arctan": lambda v: math.atan(v),
             "arcsin": lambda v: math.asin(v), "arccos": lambda v: math.acos(v),
-            "cbrt": lambda v: math.cbrt(v)}
+            "cbrt": lambda v: np.cbrt(v)}  # (Numba has no math.cbrt: libm's cbrt either way)
     fns = {"exp": (fnp.exp, np.exp), "expm1": (fnp.expm1, np.expm1), "log": (fnp.log, np.log),
            "log1p": (fnp.log1p, np.log1p), "tanh": (fnp.tanh, np.tanh),
            "logistic": (nn.sigmoid, lambda v: 1.0 / (1.0 + np.exp(-v))),
