@@ -465,7 +465,8 @@ def k_kernels(have, timer):
             "arctanh": lambda v: math.atanh(v), "exp2": lambda v: math.pow(2.0, v),
             "tan": lambda v: math.tan(v), "arctan": lambda v: math.atan(v),
             "arcsin": lambda v: math.asin(v), "arccos": lambda v: math.acos(v),
-            "cbrt": lambda v: np.cbrt(v)}  # (Numba has no math.cbrt: libm's cbrt either way)
+            "cbrt": lambda v: np.cbrt(v),  # (Numba has no math.cbrt: libm's cbrt either way)
+            "power": lambda v: v ** 1.7}
     fns = {"exp": (fnp.exp, np.exp), "expm1": (fnp.expm1, np.expm1), "log": (fnp.log, np.log),
            "log1p": (fnp.log1p, np.log1p), "tanh": (fnp.tanh, np.tanh),
            "logistic": (nn.sigmoid, lambda v: 1.0 / (1.0 + np.exp(-v))),
@@ -474,10 +475,11 @@ def k_kernels(have, timer):
            "arccosh": (fnp.arccosh, np.arccosh), "arctanh": (fnp.arctanh, np.arctanh),
            "exp2": (fnp.exp2, np.exp2), "tan": (fnp.tan, np.tan),
            "arctan": (fnp.arctan, np.arctan), "arcsin": (fnp.arcsin, np.arcsin),
-           "arccos": (fnp.arccos, np.arccos), "cbrt": (fnp.cbrt, np.cbrt)}
+           "arccos": (fnp.arccos, np.arccos), "cbrt": (fnp.cbrt, np.cbrt),
+           "power": (lambda v: v ** 1.7, lambda v: v ** 1.7)}
     unit = x / 5.001  # in (-1, 1)
-    args = {"log": pos, "log1p": pos, "arccosh": pos + 1.0, "arctanh": unit, "arcsin": unit,
-            "arccos": unit}
+    args = {"log": pos, "log1p": pos, "power": pos, "arccosh": pos + 1.0, "arctanh": unit,
+            "arcsin": unit, "arccos": unit}
 
     def measure(name, a):
         """(funcgrad, NumPy, Numba loop over libm) times of ``name`` on ``a``."""
@@ -499,11 +501,11 @@ def k_kernels(have, timer):
     rows["softplus"] = measure("softplus", x)
     for name in ("softplus", "exp", "expm1", "log", "log1p", "tanh", "logistic", "sin", "cos",
                  "tan", "sinh", "cosh", "arctan", "arcsin", "arccos", "cbrt", "arcsinh",
-                 "arccosh", "arctanh", "exp2"):
+                 "arccosh", "arctanh", "exp2", "power"):
         rows[f"{name}, float32"] = measure(name, args.get(name, x).astype(np.float32))
     return rows, ("Milliseconds for 1e6 float64 values in [-5, 5] (logs of positive values, "
                   "arccosh of values above 1, arctanh, arcsin and arccos of values in "
-                  "(-1, 1)): funcgrad's "
+                  "(-1, 1), power is x ** 1.7 of positive x): funcgrad's "
                   "kernel in compiled code (a fresh output array, as fg.jit returns), NumPy's "
                   "ufunc, and a Numba loop over libm's math.*. softplus is logaddexp(x, 0) "
                   "(NumPy's, which Numba compiles too, calls libm). The float32 rows: the "

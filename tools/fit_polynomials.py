@@ -51,6 +51,11 @@ POLYNOMIALS = {
              lambda z, p: _root(z) + _root(z) * z * p, lambda z: mp.asin(_root(z)), 12),
     # float32 (``log_f32_``): log(1 + f) = f - f^2/2 + f^3 p(f) on log's whole reduced
     # interval, with no division
+    # ``pow_``'s log in double-double: log(1 + f) = 2s + (2/3) s^3 + s z^2 p(z), z = s^2, the
+    # s^3 term carried in two parts by the kernel
+    "logdd": (lambda z: (2 * mp.atanh(_root(z)) / _root(z) - 2 - 2 * _nz(z) / 3) / _nz(z) ** 2,
+              (0.0, 0.0295), lambda z, p: 2 * _root(z) + _root(z) * (2 * z / 3 + z * z * p),
+              lambda z: 2 * mp.atanh(_root(z)), 6),
     "log32": (lambda f: (mp.log1p(_nz(f)) - _nz(f) + _nz(f) ** 2 / 2) / _nz(f) ** 3,
               (-0.29290, 0.41422), lambda f, p: f - f * f / 2 + f ** 3 * p,
               lambda f: mp.log1p(_nz(f)), 7),

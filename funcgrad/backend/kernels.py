@@ -694,7 +694,7 @@ def _trig_reduced32(x):
     """(quadrant k, sin(r), cos(r)) in float32 with x = k pi/2 + r, for |x| <=
     TRIG_FAST_LIMIT32 (beyond, as ``_trig_reduced``: values that mean nothing)."""
     t = x * TWO_OVER_PI32 + SHIFTER32
-    k = np.int64(_bits(t)) - SHIFTER32_BITS
+    k = _sub32(_bits(t), SHIFTER32_BITS)
     r = _minus_k_pio2_32(x, t - SHIFTER32)
     z = r * r
     z2 = z * z
@@ -1140,7 +1140,7 @@ def exp2_f32_(x):
     x = F32(x)
     xc = min(max(x, F32(-151.0)), F32(129.0))  # beyond, 2^x rounds to 0 or overflows
     t = xc + SHIFTER32
-    k = np.int64(_bits(t)) - SHIFTER32_BITS  # xc rounded to an integer
+    k = _sub32(_bits(t), SHIFTER32_BITS)  # xc rounded to an integer
     res = _times_2k32(F32(1.0) + _expm1_reduced32((xc - (t - SHIFTER32)) * LN2_32), k)
     return res if x == x else x
 
@@ -1257,6 +1257,92 @@ def cbrt_f32_(x):
     y = y + (((a - c) - ce) - pe * y) * (r * r * F32(1.0 / 3.0))
     res = np.copysign(y * (CBRT_DOWN32 if tiny else F32(2.0)), x)
     return res if a < F32(np.inf) else x  # as cbrt_: its Newton step in float32
+
+
+# --- pow: e^(y log x) with log x in two parts ---------------------------------------------------
+# libm's pow is a scalar call (4x NumPy's time in a loop). An error d in y log x is a relative
+# error d in the result, and y log x reaches 745 before the result overflows or underflows, so
+# log x is carried as hi + lo to ~2^-63: log(1 + f) = 2 atanh(s), s = f / (2 + f) in two
+# parts, its (2/3) s^3 term in two parts; y (hi + lo) as a fused two-product; and exp_'s
+# reduction takes the low part into its own correction term.
+
+C2_3, C2_3_LO = 0.6666666666666666, 3.700743415417188e-17  # 2/3 = C2_3 + C2_3_LO to 2^-107
+
+
+@helper
+def _log_two_parts(a, shift):
+    """hi, lo with hi + lo = log(a 2^-shift) to ~2^-63, for a normal a > 0."""
+    e, f = _log_parts(a)
+    e = e - shift
+    d = 2.0 + f
+    dl = f - (d - 2.0)  # d + dl = 2 + f exactly (Fast2Sum: |f| < 2)
+    s = f / d
+    p, pe = _two_prod(s, d)
+    # s + sl = f / (2 + f): the residual f - s (d + dl) is exact to 2^-106, and 1/d to 0.3%
+    # is enough for its quotient (a correction 2^-53 of s)
+    rd = _from_bits(0x7FDE623822FC16E6 - _bits(d))  # 1/d to 5%, from the bits
+    sl = (((f - p) - pe) - s * dl) * (rd * (2.0 - d * rd))
+    z, zl = _two_prod(s, s)
+    t, tl = _two_prod(s, z)  # s^3 = t + tl + s zl
+    c, cl = _two_prod(C2_3, t)  # (2/3) s^3 = c + cl
+    cl = cl + (C2_3 * (tl + s * zl) + C2_3_LO * t)
+    z2 = z * z
+    q = ((0.40000000000002284 + z * 0.2857142857008563)
+         + z2 * (0.22222222522573287 + z * 0.18181784122186656)) + (z2 * z2) * (
+        (0.15386769169742837 + z * 0.1325653005620628) + z2 * 0.13199102892224987)
+    # log(1 + f) = 2 atanh(s + sl) = 2s + (2/3) s^3 + s z^2 q(z) + 2 sl (1 + s^2), q fitted
+    # (tools/fit_polynomials.py logdd, 2^-66)
+    # 2s + c, then e ln2 + that, each in two parts: c is up to 1% of 2s, and rounding it
+    # into a low part would lose 2^-60 of the sum
+    v = 2.0 * s + c
+    vl = c - (v - 2.0 * s)  # Fast2Sum: |2s| > |c|
+    hi, hl = _two_diff(e * LN2_HI, -v)
+    # sl's terms: 2 sl of 2s, and 2 s^2 sl of (2/3) s^3
+    lo = hl + (vl + (((e * LN2_LO + (s * z2) * q) + cl) + (2.0 * sl) * (1.0 + z)))
+    h = hi + lo  # renormalized, so that y lo is a correction to y h
+    return h, lo - (h - hi)
+
+
+@inlined
+def powf_(x, y):
+    """x ** y for floats: e^(y log |x|), negated for a negative x and an odd integer y, nan for
+    a negative finite x and y not an integer, and NumPy's (C99's) special cases, most of which
+    IEEE arithmetic on log 0 = -inf and log inf = inf gives."""
+    x, y = np.float64(x), np.float64(y)
+    a = abs(x)
+    tiny = a < 2.2250738585072014e-308
+    hi, lo = _log_two_parts(a * 18014398509481984.0 if tiny else a, 54.0 if tiny else 0.0)
+    hi = hi if (a > 0.0) & (a < np.inf) else (-np.inf if a == 0.0 else a)  # inf and nan: a
+    # beyond 2^64 y log a saturates unless a is 1: y = +-inf gives 1 there, not nan
+    yc = min(max(y, -1.8446744073709552e19), 1.8446744073709552e19)
+    zh, ze = _two_prod(yc, hi)
+    zc = min(max(zh, -746.0), 710.0)  # beyond, the result is 0 or inf, whatever zl is
+    k, r, c = _reduce_ln2(zc)
+    em1 = r + _expm1_tail(r)
+    c = c + ((ze + yc * lo) if zc == zh else 0.0)
+    res = _times_2k(1.0 + (em1 + c * (1.0 + em1)), k)
+    return _pow_signs(x, y, res)
+
+
+@helper
+def _pow_signs(x, y, res):
+    """x ** y from res = |x| ** y: negated for a negative x and an odd integer y, nan for a
+    negative finite x and y not an integer, and 1 for y = 0 or x = 1 (even for a nan)."""
+    whole = np.floor(y) == y  # (so are +-inf)
+    res = -res if whole & np.signbit(x) & (np.floor(0.5 * y) != 0.5 * y) else res  # odd y
+    res = np.nan if (x < 0.0) & (x > -np.inf) & ~whole else res
+    return 1.0 if (y == 0.0) | (x == 1.0) else res
+
+
+@inlined
+def powf_f32_(x, y):
+    """float32 x ** y, in float64 (where every float32 is normal) but with log |x| in one
+    part: to 2^-53, y log |x| is good to 2^-45 wherever the result is a finite float32."""
+    x, y = np.float64(x), np.float64(y)
+    a = abs(x)
+    lg = _log_scaled(a, a, 0.0)  # -inf for 0, inf for inf
+    yc = min(max(y, -1.8446744073709552e19), 1.8446744073709552e19)  # as in powf_
+    return F32(_pow_signs(x, y, exp_(yc * lg)))
 
 
 # --- the rest: libm (scalar), or one-liners ---------------------------------------------------

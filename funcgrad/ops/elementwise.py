@@ -210,15 +210,17 @@ def _pow_partials(x, y, out):
 def _pow_special(e, args, lit):
     """A float raised to a literal 2, 0.5, -1 or 3: products or a square root, not pow (a
     power of 1 is gone before: ``units``, ``passes.simplify``); 2 raised to a float (exp2):
-    the vectorizable ``exp2_``, not pow."""
+    the vectorizable ``exp2_``; any other float power: the vectorizable ``powf_`` (``pow_``,
+    Numba's ``**``, stays for integers and complex numbers)."""
     dt = e.outvars[0].aval.dtype
     if dt.kind != "f":
         return None
     if isinstance(e.inputs[0], Lit) and float(e.inputs[0].val) == 2.0:
         # the float32 twin where the exponent is float32 too, as a declared kernel's
         return (K.exp2_.of(dt) if e.inputs[1].aval.dtype == dt else K.exp2_)(args[1])
+    powf_ = K.powf_.of(dt) if all(v.aval.dtype == dt for v in e.inputs) else K.powf_
     if not isinstance(e.inputs[1], Lit):
-        return None
+        return powf_(*args)
     y, x = float(e.inputs[1].val), args[0]
     if y == 2.0:
         return f"({x} * {x})"
@@ -228,7 +230,7 @@ def _pow_special(e, args, lit):
         return f"({lit(1.0)} / {x})"
     if y == 3.0:
         return f"({x} * {x} * {x})"
-    return None
+    return powf_(*args)
 
 
 pow_p = binary("pow", np.power, K.pow_, partials=_pow_partials, special=_pow_special,

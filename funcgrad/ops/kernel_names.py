@@ -41,6 +41,7 @@ exp2_ = Kernel("exp2_", float32=Kernel("exp2_f32_"))  # 2 ** x: pow_p with a lit
 cbrt_ = Kernel("cbrt_", float32=Kernel("cbrt_f32_"))
 atan2_ = Kernel("atan2_", float32=Kernel("atan2_f32_"))
 pow_ = Kernel("pow_")
+powf_ = Kernel("powf_", float32=Kernel("powf_f32_"))  # pow_ for floats, written to vectorize
 max_ = Kernel("max_")  # NaN propagates, as in np.maximum
 min_ = Kernel("min_")
 abs_ = Kernel("abs_")
