@@ -1291,9 +1291,8 @@ def _log_two_parts(a, shift):
          + z2 * (0.22222222522573287 + z * 0.18181784122186656)) + (z2 * z2) * (
         (0.15386769169742837 + z * 0.1325653005620628) + z2 * 0.13199102892224987)
     # log(1 + f) = 2 atanh(s + sl) = 2s + (2/3) s^3 + s z^2 q(z) + 2 sl (1 + s^2), q fitted
-    # (tools/fit_polynomials.py logdd, 2^-66)
-    # 2s + c, then e ln2 + that, each in two parts: c is up to 1% of 2s, and rounding it
-    # into a low part would lose 2^-60 of the sum
+    # (tools/fit_polynomials.py logdd, 2^-66). 2s + c, then e ln2 + that, each in two parts:
+    # c is up to 1% of 2s, and rounding it into a low part would lose 2^-60 of the sum
     v = 2.0 * s + c
     vl = c - (v - 2.0 * s)  # Fast2Sum: |2s| > |c|
     hi, hl = _two_diff(e * LN2_HI, -v)
@@ -1301,6 +1300,16 @@ def _log_two_parts(a, shift):
     lo = hl + (vl + (((e * LN2_LO + (s * z2) * q) + cl) + (2.0 * sl) * (1.0 + z)))
     h = hi + lo  # renormalized, so that y lo is a correction to y h
     return h, lo - (h - hi)
+
+
+@helper
+def _pow_signs(x, y, res):
+    """x ** y from res = |x| ** y: negated for a negative x and an odd integer y, nan for a
+    negative finite x and y not an integer, and 1 for y = 0 or x = 1 (even for a nan)."""
+    whole = np.floor(y) == y  # (so are +-inf)
+    res = -res if whole & np.signbit(x) & (np.floor(0.5 * y) != 0.5 * y) else res  # odd y
+    res = np.nan if (x < 0.0) & (x > -np.inf) & ~whole else res
+    return 1.0 if (y == 0.0) | (x == 1.0) else res
 
 
 @inlined
@@ -1324,16 +1333,6 @@ def powf_(x, y):
     return _pow_signs(x, y, res)
 
 
-@helper
-def _pow_signs(x, y, res):
-    """x ** y from res = |x| ** y: negated for a negative x and an odd integer y, nan for a
-    negative finite x and y not an integer, and 1 for y = 0 or x = 1 (even for a nan)."""
-    whole = np.floor(y) == y  # (so are +-inf)
-    res = -res if whole & np.signbit(x) & (np.floor(0.5 * y) != 0.5 * y) else res  # odd y
-    res = np.nan if (x < 0.0) & (x > -np.inf) & ~whole else res
-    return 1.0 if (y == 0.0) | (x == 1.0) else res
-
-
 @inlined
 def powf_f32_(x, y):
     """float32 x ** y, in float64 (where every float32 is normal) but with log |x| in one
@@ -1354,6 +1353,7 @@ def sqrt_(x):
 
 @jit
 def pow_(x, y):
+    # integers and complex numbers (floats: powf_)
     return x ** y
 
 
