@@ -4,8 +4,9 @@ Each kernel reduces its argument to a small interval and evaluates one polynomia
 ``_expm1_tail`` (e^r - 1 = r + r^2 P(r)), ``_log1p_reduced`` (log(1 + f) = 2s + s z Q(z),
 z = s^2), ``_sin_poly`` (sin r = r + r z p(z)), ``_cos_poly`` (cos r = 1 - z/2 + z^2 q(z)),
 ``_atan_tail`` (atan r = r + r z a(z), |r| <= 7/16), ``_asin_tail`` (asin r = r + r z p(z),
-|r| <= 1/2), ``powf_``'s log in two parts (log(1 + f) = 2s + (2/3) s^3 + s z^2 p(z)) and
-float32's ``log_f32_`` (log(1 + f) = f - f^2/2 + f^3 p(f)).
+|r| <= 1/2), ``powf_``'s log in two parts (log(1 + f) = 2s + (2/3) s^3 + s z^2 p(z)), and
+float32's ``_atan_parts32`` (atan r, |r| <= 1) and ``log_f32_`` (log(1 + f) = f - f^2/2 +
+f^3 p(f)).
 A minimax fit needs fewer terms than the Taylor series for the same accuracy, and each term
 saved is one fused multiply-add and one constant less in every loop that calls the kernel.
 
@@ -55,6 +56,9 @@ POLYNOMIALS = {
     "logdd": (lambda z: (2 * mp.atanh(_root(z)) / _root(z) - 2 - 2 * _nz(z) / 3) / _nz(z) ** 2,
               (0.0, 0.0295), lambda z, p: 2 * _root(z) + _root(z) * (2 * z / 3 + z * z * p),
               lambda z: 2 * mp.atanh(_root(z)), 6),
+    # float32 (``_atan_parts32``): atan r = r + r z p(z) on [0, 1], one interval
+    "atan32": (lambda z: (mp.atan(_root(z)) - _root(z)) / (_root(z) * _nz(z)), (0.0, 1.0),
+               lambda z, p: _root(z) + _root(z) * z * p, lambda z: mp.atan(_root(z)), 8),
     # float32 (``log_f32_``): log(1 + f) = f - f^2/2 + f^3 p(f) on log's whole reduced
     # interval, with no division
     "log32": (lambda f: (mp.log1p(_nz(f)) - _nz(f) + _nz(f) ** 2 / 2) / _nz(f) ** 3,

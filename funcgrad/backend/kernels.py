@@ -886,45 +886,34 @@ def _split32(v):
     return F32(v), F32(v - float(F32(v)))
 
 
-ATAN_HALF32, ATAN_HALF_LO32 = _split32(ATAN_HALF)
 ATAN_ONE32, ATAN_ONE_LO32 = _split32(ATAN_ONE)
-ATAN_3HALF32, ATAN_3HALF_LO32 = _split32(ATAN_3HALF)
 PI_2_32, PI_2_LO32 = _split32(PI_2)
 
 
 @helper
-def _atan_tail32(r):
-    """``_atan_tail`` in float32, to a8."""
+def _atan_parts32(n, d):
+    """hi, low with atan(n / d) = hi + low for n, d >= 0, in float32 with one division:
+    atan(n / d) = pi/2 - atan(d / n) takes n > d to [0, 1], where an odd polynomial of degree
+    17 is fitted (tools/fit_polynomials.py atan32, 2^-28.5; float64's five centres and its
+    longer polynomial cost float32 a second division and eleven selects)."""
+    big = n > d
+    r = (d if big else n) / (n if big else d)
     z = r * r
     z2 = z * z
     z4 = z2 * z2
-    a03 = ((F32(-0.33333333333333315) + z * F32(0.1999999999999298))
-           + z2 * (F32(-0.1428571428483391) + z * F32(0.11111111055660515)))
-    a47 = ((F32(-0.0909090703922119) + z * F32(0.07692259195636926))
-           + z2 * (F32(-0.06665898411707116) + z * F32(0.05873984746768665)))
-    return r * z * ((a03 + z4 * a47) + (z4 * z4) * F32(-0.05199918588812172))
-
-
-@helper
-def _atan_parts32(a):
-    """``_atan_parts`` in float32."""
-    mid = a < F32(19.0 / 16.0)
-    small = a < F32(7.0 / 16.0)
-    low_half = a < F32(11.0 / 16.0)
-    c = (F32(0.0) if small else F32(0.5)) if low_half else (F32(1.0) if mid else F32(1.5))
-    hi = (F32(0.0) if small else ATAN_HALF32) if low_half else (
-        ATAN_ONE32 if mid else ATAN_3HALF32)
-    lo = (F32(0.0) if small else ATAN_HALF_LO32) if low_half else (
-        ATAN_ONE_LO32 if mid else ATAN_3HALF_LO32)
-    big = a >= F32(39.0 / 16.0)
-    r = (F32(-1.0) if big else a - c) / (a if big else F32(1.0) + a * c)
-    return (PI_2_32 if big else hi), r + (_atan_tail32(r) + (PI_2_LO32 if big else lo))
+    p = ((((F32(-0.33333299084178036) + z * F32(0.1999854812095432))
+           + z2 * (F32(-0.14264239812596705) + z * F32(0.10952175397431067)))
+          + z4 * ((F32(-0.08403418375496524) + z * F32(0.05795702016549852))
+                  + z2 * (F32(-0.031177249263774617) + z * F32(0.010914272305001712))))
+         + (z4 * z4) * F32(-0.001793544288084032))
+    t = r + (r * z) * p
+    return (PI_2_32 if big else F32(0.0)), ((PI_2_LO32 - t) if big else t)
 
 
 @inlined
 def atan_f32_(x):
     x = F32(x)
-    hi, low = _atan_parts32(abs(x))
+    hi, low = _atan_parts32(abs(x), F32(1.0))
     return np.copysign(hi + low, x)
 
 
@@ -933,7 +922,7 @@ def atan2_f32_(y, x):
     """``atan2_`` in float32."""
     y, x = F32(y), F32(x)
     ax, ay = abs(x), abs(y)
-    hi, low = _atan_parts32(ay / ax)
+    hi, low = _atan_parts32(ay, ax)
     zeros = (ax == F32(0.0)) & (ay == F32(0.0))
     infs = (ax == F32(np.inf)) & (ay == F32(np.inf))
     hi = F32(0.0) if zeros else (ATAN_ONE32 if infs else hi)
