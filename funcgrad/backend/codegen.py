@@ -416,11 +416,8 @@ class Writer:
 
 
 def _for_operands(kernel, e):
-    """``kernel``, or its twin for ``e``'s dtype where every operand has that dtype."""
-    dt = e.outvars[0].aval.dtype
-    if isinstance(kernel, str) or any(x.aval.dtype != dt for x in e.inputs):
-        return kernel
-    return kernel.of(dt)
+    """``kernel`` (a template or a ``Kernel``), or its twin for ``e``'s operands."""
+    return kernel if isinstance(kernel, str) else kernel.for_eqn(e)
 
 
 def _name_vars(ir, names, gen):

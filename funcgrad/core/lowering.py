@@ -39,6 +39,12 @@ class Kernel:
         """The kernel for operands of ``dtype``: the float32 twin for float32, if any."""
         return self.float32 if dtype == np.float32 and self.float32 is not None else self
 
+    def for_eqn(self, e):
+        """The kernel for equation ``e``: its twin for the result's dtype where every operand
+        has that dtype too (a float32 result of mixed operands is computed in float64)."""
+        dt = e.outvars[0].aval.dtype
+        return self if any(x.aval.dtype != dt for x in e.inputs) else self.of(dt)
+
     @classmethod
     def numpy(cls, ufunc):
         """A NumPy ufunc, called in generated code as ``np.<name>`` (Numba compiles it)."""

@@ -216,11 +216,9 @@ def _pow_special(e, args, lit):
     if dt.kind != "f":
         return None
     if isinstance(e.inputs[0], Lit) and float(e.inputs[0].val) == 2.0:
-        # the float32 twin where the exponent is float32 too, as a declared kernel's
-        return (K.exp2_.of(dt) if e.inputs[1].aval.dtype == dt else K.exp2_)(args[1])
-    powf_ = K.powf_.of(dt) if all(v.aval.dtype == dt for v in e.inputs) else K.powf_
+        return K.exp2_.for_eqn(e)(args[1])  # (a float32 twin as a declared kernel's)
     if not isinstance(e.inputs[1], Lit):
-        return powf_(*args)
+        return K.powf_.for_eqn(e)(*args)
     y, x = float(e.inputs[1].val), args[0]
     if y == 2.0:
         return f"({x} * {x})"
@@ -230,7 +228,7 @@ def _pow_special(e, args, lit):
         return f"({lit(1.0)} / {x})"
     if y == 3.0:
         return f"({x} * {x} * {x})"
-    return powf_(*args)
+    return K.powf_.for_eqn(e)(*args)
 
 
 pow_p = binary("pow", np.power, K.pow_, partials=_pow_partials, special=_pow_special,
