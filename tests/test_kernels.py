@@ -162,6 +162,17 @@ def special_pairs_then(special, wide, rng, dtype):
         return y.astype(dtype), x.astype(dtype)
 
 
+def run_unary(kernel, x):
+    """``kernel(x[i])`` for each i, in one compiled loop (the output has x's dtype)."""
+    @njit(error_model="numpy")
+    def run(x, out):
+        for i in range(x.shape[0]):
+            out[i] = kernel(x[i])
+        return out
+
+    return run(x, np.empty_like(x))
+
+
 def run_binary(kernel, y, x):
     """``kernel(y[i], x[i])`` for each i, in one compiled loop."""
     @njit(error_model="numpy")
@@ -241,14 +252,7 @@ def test_expm1_within_an_ulp_where_its_reduction_gives_k_of_one():
     assert np.finfo(np.longdouble).nmant >= 63, "needs x87 extended precision for a reference"
     rng = np.random.default_rng(3)
     x = np.concatenate([rng.uniform(0.3, 0.45, 20_000), rng.uniform(-0.45, -0.3, 20_000)])
-
-    @njit(error_model="numpy")
-    def run(x, out):
-        for i in range(x.shape[0]):
-            out[i] = K.expm1_(x[i])
-        return out
-
-    got = run(x, np.empty_like(x))
+    got = run_unary(K.expm1_, x)
     want = np.expm1(x.astype(np.longdouble))
     err = np.abs((got.astype(np.longdouble) - want) / np.spacing(want.astype(np.float64)))
     assert err.max() <= 1.25, f"{float(err.max()):.2f} ulp at x={x[np.argmax(err)]!r}"
@@ -289,14 +293,7 @@ def test_cbrt_within_0_6_ulp_of_long_double_and_exact_at_perfect_cubes():
         np.exp(rng.uniform(np.log(lo), np.log(hi), 100_000)) for lo, hi in (
             (5e-324, 2.3e-308), (2.3e-308, 2.0 ** -760), (2.0 ** -770, 1e-200), (1e300, 1.79e308))]
     x = np.concatenate(bands)
-
-    @njit(error_model="numpy")
-    def run(kernel, x, out):
-        for i in range(x.shape[0]):
-            out[i] = kernel(x[i])
-        return out
-
-    got = run(K.cbrt_, x, np.empty_like(x))
+    got = run_unary(K.cbrt_, x)
     want = np.cbrt(x.astype(np.longdouble))
     err = np.abs((got.astype(np.longdouble) - want) / np.spacing(np.abs(got)))
     worst = int(np.argmax(err))
@@ -306,7 +303,7 @@ def test_cbrt_within_0_6_ulp_of_long_double_and_exact_at_perfect_cubes():
         roots = (np.arange(-n, n + 1).astype(dtype)
                  * dtype(2.0) ** np.arange(-24, 25, 6).astype(dtype)[:, None]).ravel()
         cubes = roots ** 3
-        np.testing.assert_array_equal(run(kernel, cubes, np.empty_like(cubes)), roots)
+        np.testing.assert_array_equal(run_unary(kernel, cubes), roots)
 
 
 F32_TWINS = {"exp": K.exp_f32_, "log": K.log_f32_, "tanh": K.tanh_f32_,
@@ -322,15 +319,7 @@ def test_float32_twins_within_2_ulp_of_the_float64_result_rounded(name):
     # the twins compute in float32; the reference is float64's NumPy rounded once (2 ulp where
     # NumPy's own float32 tanh is 1, its exp 2 and its log 3; tan 3, as NumPy's own)
     x = samples(np.float32, np.random.default_rng(6))
-    kernel = F32_TWINS[name]
-
-    @njit(error_model="numpy")
-    def run(x, out):
-        for i in range(x.shape[0]):
-            out[i] = kernel(x[i])
-        return out
-
-    got = run(x, np.empty_like(x))
+    got = run_unary(F32_TWINS[name], x)
     assert got.dtype == np.float32
     with np.errstate(over="ignore"):  # float64 results beyond float32's range: inf
         want = reference(name, x.astype(np.float64)).astype(np.float32)
