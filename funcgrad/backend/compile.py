@@ -7,6 +7,7 @@ it instead of compiling. Numba's own cache files are guarded: an unreadable one 
 a warning (and the function recompiled); one that cannot be written is skipped with a warning.
 """
 import importlib.util
+import linecache
 import os
 import re
 import sys
@@ -95,8 +96,10 @@ def _import(modname, path, source):
 
 def _exec(modname, source):
     mod = types.ModuleType(modname)
-    exec(compile(source.file_text(cached=False), f"<funcgrad {modname}>", "exec"),
-         mod.__dict__)
+    text, filename = source.file_text(cached=False), f"<funcgrad {modname}>"
+    # where ``nests`` reads a loop nest's source (``inspect``), as it does from a file
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    exec(compile(text, filename, "exec"), mod.__dict__)
     return _main(mod, source)
 
 
@@ -247,8 +250,10 @@ def explain_numba_error(err, path):
     comment above the failing line of the generated source)."""
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(err))  # Numba colours it when colorama is installed
     msgs = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    detail = next((m for m in msgs if not m.startswith(("Failed in", "During:"))),
-                  msgs[0] if msgs else type(err).__name__)
+    said = [m for m in msgs if re.match(r"\w+(Error|Exception): ", m) and "Failed in" not in m]
+    detail = said[-1] if said else next(
+        (m for m in msgs if not m.startswith(("Failed in", "During:"))),
+        msgs[0] if msgs else type(err).__name__)
     lines = []
     if path and os.path.exists(path):
         with open(path) as f:

@@ -105,6 +105,10 @@ def _nonneg_impl(i):
         return lambda i: _assume_nonneg(i)
 
 
+# an overload Numba inlines into its IR has no implementation a loop nest (``nests``) can call
+nonneg_.nest_lowering = _assume_nonneg
+
+
 # --- exp, expm1 -------------------------------------------------------------------------------
 
 LOG2E = 1.4426950408889634

@@ -54,7 +54,8 @@ class Block:
 
 class Function:
     """One function of a generated module: its name, its text, and whether Numba compiles it
-    (``native``; a main function cut into pieces runs in Python and calls the compiled ones)."""
+    (``native``; a main function cut into pieces runs in Python and calls the compiled ones; a
+    loop nest, ``outline``'s, is compiled into its caller and carries its own decorator)."""
 
     __slots__ = ("name", "text", "native")
 
