@@ -30,7 +30,6 @@ from numba.core import cgutils
 from numba.core.errors import NumbaError, TypingError
 from numba.core.ir import Loc
 from numba.extending import intrinsic
-from numba.np.arrayobj import fix_integer_index, load_item, make_array, store_item
 
 from . import config
 
@@ -340,6 +339,7 @@ def _constant_type(value):
 
 
 def _unpacked(context, builder, aty, value):
+    from numba.np.arrayobj import make_array
     ary = make_array(aty)(context, builder, value)
     return (ary.data, cgutils.unpack_tuple(builder, ary.shape, aty.ndim),
             cgutils.unpack_tuple(builder, ary.strides, aty.ndim))
@@ -349,7 +349,10 @@ class _Lower:
     """Emits a typed nest's LLVM IR at the caller's builder."""
 
     def __init__(self, context, builder, typer, args):
-        self.c, self.b, self.t = context, builder, typer
+        # Numba's array code, imported only to compile: ~35 ms that loading compiled code
+        # from the disk cache does not need
+        from numba.np import arrayobj
+        self.c, self.b, self.t, self.arrayobj = context, builder, typer, arrayobj
         self.values = dict(zip(typer.tree.params, args))
         self.slots = {}  # assigned name -> its stack slot (LLVM promotes them to registers)
         # array name -> (data, shape, strides), read here: this block runs before every loop
@@ -372,7 +375,7 @@ class _Lower:
                 b.store(c.cast(b, value, t, self.t.types[tgt.id]), self.slots[tgt.id])
             else:
                 aty, ptr = self.element(tgt)
-                store_item(c, b, aty, c.cast(b, value, t, aty.dtype), ptr)
+                self.arrayobj.store_item(c, b, aty, c.cast(b, value, t, aty.dtype), ptr)
         elif isinstance(s, ast.For):
             self.loop(s)
         elif isinstance(s, ast.Expr):
@@ -406,7 +409,7 @@ class _Lower:
         a negative (signed) index counts from the end."""
         aty = self.t.types[node.value.id]
         data, shape, strides = self.arrays[node.value.id]
-        idx = [fix_integer_index(self.c, self.b, t, v, n)
+        idx = [self.arrayobj.fix_integer_index(self.c, self.b, t, v, n)
                for (v, t), n in zip(map(self.expr, _indices(node)), shape)]
         return aty, cgutils.get_item_pointer2(self.c, self.b, data, shape, strides, aty.layout,
                                               idx)
@@ -440,7 +443,7 @@ class _Lower:
             return values[0], types.boolean
         if isinstance(e, ast.Subscript):
             aty, ptr = self.element(e)
-            return load_item(c, b, aty, ptr), aty.dtype
+            return self.arrayobj.load_item(c, b, aty, ptr), aty.dtype
         value, t = self.expr(e.value)  # an attribute of a value: (z).real
         rt = self.t.tyctx.resolve_getattr(t, e.attr)
         return c.get_getattr(t, e.attr)(c, b, t, value, e.attr), rt
