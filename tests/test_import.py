@@ -72,3 +72,33 @@ def test_the_evaluators_first_answer_imports_no_compiler(tmp_path):
     assert float(first) == pytest.approx(want, rel=1e-14)
     assert float(compiled) == pytest.approx(want, rel=1e-14)
     assert special == "False"
+
+
+COMPILE_PROG = textwrap.dedent("""
+    import sys
+    import numpy as np
+    import funcgrad as fg, funcgrad.numpy as fnp
+    f = fg.jit(lambda x: fnp.sum(fnp.tanh(x) ** 2))
+    x = np.linspace(-1.0, 1.0, 5)
+    value = f(x)
+    import numba.np.arraymath as arraymath
+    print(repr(float(value)), "scipy.linalg" in sys.modules, arraymath._HAVE_BLAS)
+    import scipy.linalg  # Numba's own linear algebra still finds SciPy's BLAS when it compiles
+    print(repr(float(fg.jit(lambda a: fnp.sum(a.dot(a)))(np.arange(3.0)))))
+""")
+
+
+def test_a_first_compile_imports_no_scipy_linalg(tmp_path):
+    """Numba's NumPy support checks at its import (the first compile in a process) that SciPy's
+    BLAS is there by importing scipy.linalg, 0.25 s here; funcgrad answers the check from
+    SciPy's files. Numba sees BLAS all the same."""
+    env = dict(os.environ, FUNCGRAD_TIERED="0", FUNCGRAD_CACHE_DIR=str(tmp_path))
+    r = subprocess.run([sys.executable, "-c", COMPILE_PROG], capture_output=True, text=True,
+                       timeout=300, env=env)
+    assert r.returncode == 0, r.stderr
+    first, second = r.stdout.splitlines()
+    value, linalg, blas = first.split()
+    x = np.linspace(-1.0, 1.0, 5)
+    assert float(value) == pytest.approx(np.sum(np.tanh(x) ** 2), rel=1e-14)
+    assert (linalg, blas) == ("False", "True")
+    assert float(second) == 5.0

@@ -6,6 +6,7 @@ then keeps the machine code next to it, and a new process that generates the sam
 it instead of compiling. Numba's own cache files are guarded: an unreadable one is deleted with
 a warning (and the function recompiled); one that cannot be written is skipped with a warning.
 """
+import glob
 import importlib.util
 import linecache
 import os
@@ -21,6 +22,7 @@ import numba
 from . import cache, config, kernels, parallel
 
 _lock = threading.RLock()
+_blas_checked = False  # _check_blas_without_scipy_linalg has run
 NUMBA_ERRORS = (numba.core.errors.TypingError, numba.core.errors.LoweringError,
                 numba.core.errors.UnsupportedError)
 
@@ -75,9 +77,35 @@ def _load(source, text, key, reason):
             path = "<memory>"
     if fn is None:
         fn = _exec(modname, source)
+    if not earlier:  # Numba will compile it
+        _check_blas_without_scipy_linalg()
     fn.__funcgrad_info__ = {"path": path, "reason": reason or "new structure",
                             "earlier": earlier}
     return fn
+
+
+def _check_blas_without_scipy_linalg():
+    """The first compile in a process imports Numba's NumPy support, which checks that SciPy's
+    BLAS is there by importing ``scipy.linalg`` (its whole package: 0.25 s of CPU here, a
+    quarter of a first compile of W3); generated code calls NumPy's own BLAS, or Numba's
+    linear algebra, which imports it when it compiles. The check is answered from SciPy's files
+    instead. Nothing changes where Numba's NumPy support was imported already."""
+    global _blas_checked
+    if _blas_checked or "numba.np.arraymath" in sys.modules:
+        return
+    import numba.np.linalg as linalg
+    _blas_checked = True
+    real = linalg.ensure_blas
+
+    def ensure_blas():
+        importing = sys.modules.get("numba.np.arraymath")
+        if importing is None or hasattr(importing, "_HAVE_BLAS"):
+            return real()
+        spec = importlib.util.find_spec("scipy")  # finds, does not import
+        if spec is None or not glob.glob(os.path.join(os.path.dirname(spec.origin), "linalg",
+                                                       "cython_blas.*")):
+            raise ImportError("scipy.linalg.cython_blas is not installed")
+    linalg.ensure_blas = ensure_blas
 
 
 def _import(modname, path, source):
