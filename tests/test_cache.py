@@ -180,6 +180,27 @@ def test_key_ignores_comments_and_includes_versions_and_kernels():
     assert f"nb{numba.__version__}" in tag and f"np{np.__version__}" in tag and "-k" in tag
 
 
+def test_key_includes_the_compiler_of_loop_nests(tmp_path, monkeypatch):
+    """Machine code made by an earlier nests.py (which writes the loops' LLVM IR) is not
+    loaded: its source is in the cache directory's name, as the kernels' is."""
+    here = os.path.dirname(cache.__file__)
+    copy = tmp_path / "backend"
+    copy.mkdir()
+    for name in cache.COMPILED_BY:
+        text = open(os.path.join(here, name + ".py")).read()
+        (copy / (name + ".py")).write_text(text + ("# changed\n" if name == "nests" else ""))
+    cache._kernels_hash.cache_clear()
+    try:
+        before = cache._kernels_hash()
+        monkeypatch.setattr(cache, "__file__", str(copy / "cache.py"))
+        cache._kernels_hash.cache_clear()
+        after = cache._kernels_hash()
+    finally:
+        monkeypatch.undo()
+        cache._kernels_hash.cache_clear()
+    assert before != after and cache._kernels_hash() == before
+
+
 KERNEL_PROG = textwrap.dedent("""
     import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
     from funcgrad.backend import kernels

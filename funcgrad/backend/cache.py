@@ -46,13 +46,17 @@ on_clear = []  # callables that drop caches built on top of this one (jit plans)
 
 STALE_AFTER_DAYS = 30
 KERNEL_MODULES = ("kernels", "blas")  # in this package; their source keys their machine code
+# and what else makes a generated module's machine code: the loop nests' compiler (``nests``
+# writes their LLVM IR; a change there must not load machine code it made before)
+COMPILED_BY = KERNEL_MODULES + ("nests",)
 
 
 @functools.cache
 def _kernels_hash():
-    """Hash of the compiled code that generated modules import (their other dependency)."""
+    """Hash of the compiled code that generated modules import and of the compiler of their
+    loop nests (their other dependencies)."""
     h = hashlib.sha256()
-    for name in KERNEL_MODULES:
+    for name in COMPILED_BY:
         with open(os.path.join(os.path.dirname(__file__), name + ".py"), "rb") as f:
             h.update(f.read())
     return h.hexdigest()[:12]
