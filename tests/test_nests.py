@@ -3,6 +3,7 @@
 compile where a nest holds what ``nests`` does not type."""
 import ast
 import glob
+import inspect
 import os
 
 import numpy as np
@@ -71,42 +72,21 @@ def _partial_index(n, a, out):
         out[i] = row[0] + row[1]
 
 
-elementwise = nests.nest(_elementwise)
-blocked_sum = nests.nest(_blocked_sum)
-complex_nest = nests.nest(_complex)
-indexing = nests.nest(_indexing)
-centred_rows = nests.nest(_centred_rows)
-partial_index = nests.nest(_partial_index)
+def _called(py_func):
+    """A Numba function calling ``py_func`` made a nest (a nest runs where compiled code calls
+    it), taking the same arguments."""
+    params = ", ".join(inspect.signature(py_func).parameters)
+    scope = {"nested": nests.nest(py_func)}
+    exec(f"def call({params}):\n    return nested({params})\n", scope)
+    return njit(scope["call"])
 
 
-@njit
-def call_elementwise(n, m, a, b32, out, out32, flags):
-    elementwise(n, m, a, b32, out, out32, flags)
-
-
-@njit
-def call_blocked_sum(n, a, total):
-    return blocked_sum(n, a, total)
-
-
-@njit
-def call_complex(n, z, out, mag):
-    complex_nest(n, z, out, mag)
-
-
-@njit
-def call_indexing(n, a, out):
-    indexing(n, a, out)
-
-
-@njit
-def call_centred_rows(n, m, a, out):
-    centred_rows(n, m, a, out)
-
-
-@njit
-def call_partial_index(n, a, out):
-    partial_index(n, a, out)
+call_elementwise = _called(_elementwise)
+call_blocked_sum = _called(_blocked_sum)
+call_complex = _called(_complex)
+call_indexing = _called(_indexing)
+call_centred_rows = _called(_centred_rows)
+call_partial_index = _called(_partial_index)
 
 
 def _both(nested, plain, *args):
