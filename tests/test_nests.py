@@ -5,6 +5,7 @@ import ast
 import glob
 import inspect
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -195,3 +196,23 @@ def test_generated_modules_compile_their_loops_as_nests(private_cache):
     e[1, 0] = 1.0
     fd = (loss(w + eps * e, x) - loss(w - eps * e, x)) / (2 * eps)
     assert grad[1, 0] == pytest.approx(fd, rel=1e-6)
+
+
+def test_nests_compile_when_the_module_file_went_after_its_import(private_cache, monkeypatch):
+    """A nest's source is read when Numba first types it; another process may have evicted the
+    module's file from the disk cache by then. The text the module ran from is kept."""
+    from funcgrad.backend import compile as fg_compile
+
+    real = fg_compile._import
+
+    def import_then_lose_the_file(modname, path, *rest):
+        fn = real(modname, path, *rest)
+        os.remove(path)
+        return fn
+
+    monkeypatch.setattr(fg_compile, "_import", import_then_lose_the_file)
+    f = fg.jit(lambda x: fnp.sum(fnp.exp(x) * 2.0 - x))
+    x = np.linspace(0.0, 1.0, 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Numba cannot write its cache beside a missing file
+        assert f(x) == pytest.approx(np.sum(np.exp(x) * 2.0 - x), rel=1e-13)

@@ -62,7 +62,7 @@ def _load(source, text, key, reason):
                 path = "<memory>"
             elif exists and cache.code_key(on_disk) == key:  # comments: sizes
                 cache.touch(path)
-                fn = _import(modname, path, source)
+                fn = _import(modname, path, source, on_disk)
                 earlier = True  # so an earlier process compiled it, most likely
             else:
                 if exists:
@@ -71,7 +71,7 @@ def _load(source, text, key, reason):
                     cache.remove_entry(path)
                 cache.write_atomic(path, text)
                 cache.enforce_cap(root)
-                fn = _import(modname, path, source)
+                fn = _import(modname, path, source, text)
         except OSError as err:
             cache.disable(root, err)
             path = "<memory>"
@@ -108,7 +108,8 @@ def _check_blas_without_scipy_linalg():
     linalg.ensure_blas = ensure_blas
 
 
-def _import(modname, path, source):
+def _import(modname, path, source, text):
+    _remember_source(path, text)
     spec = importlib.util.spec_from_file_location(modname, path)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[modname] = mod  # Numba's disk cache finds the function through its module
@@ -124,11 +125,19 @@ def _import(modname, path, source):
 
 def _exec(modname, source):
     mod = types.ModuleType(modname)
-    text, filename = source.file_text(cached=False), f"<funcgrad {modname}>"
-    # where ``nests`` reads a loop nest's source (``inspect``), as it does from a file
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    text = source.file_text(cached=False)
+    filename = _remember_source(f"<funcgrad {modname}>", text)
     exec(compile(text, filename, "exec"), mod.__dict__)
     return _main(mod, source)
+
+
+def _remember_source(filename, text):
+    """Keep the text a module runs from where ``inspect`` reads it (``linecache``, with no
+    time stamp: kept even if the file goes): ``nests`` reads a loop nest's source when Numba
+    first types it, which may be after another process evicted the file from the disk cache
+    (or there is no file). Dropped with the module (``_forget``)."""
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    return filename
 
 
 def _main(mod, source):
@@ -144,6 +153,8 @@ def _forget(key, fn):
     freed once no plan holds it. A plan that still does and meets new argument types compiles
     them without the disk cache (Numba's cache finds a function through its module)."""
     sys.modules.pop(f"fg_{key}", None)
+    linecache.cache.pop(fn.__funcgrad_info__["path"], None)
+    linecache.cache.pop(f"<funcgrad fg_{key}>", None)
     for d in dispatchers(fn):
         d._cache = numba.core.caching.NullCache()
 
