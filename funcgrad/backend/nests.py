@@ -69,7 +69,7 @@ def nest(py_func):
             return _through_numba(py_func, state, tyctx, argtys, err)
         return typer.signature, typer.codegen
 
-    params = ", ".join(p for p in inspect.signature(py_func).parameters)
+    params = ", ".join(inspect.signature(py_func).parameters)
     scope = {"define": define}
     # an intrinsic's parameters are its call's: a function of exactly these names
     exec(f"def {py_func.__name__}(tyctx, {params}):\n"
@@ -110,7 +110,7 @@ def _through_numba(py_func, state, tyctx, argtys, why):
     try:
         state["numba"].compile(tuple(argtys))
     except NumbaError as err:
-        code = py_func.__code__  # its first line is the decorator's, as the parsed source's
+        code = py_func.__code__  # its first line is the parsed source's (the decorator's)
         line = code.co_firstlineno + (why.node.lineno - 1 if why.node is not None else 1)
         raise TypingError(str(err), loc=Loc(code.co_filename, line)) from None
     fnty = tyctx.resolve_value_type(state["numba"])
