@@ -162,15 +162,20 @@ def special_pairs_then(special, wide, rng, dtype):
         return y.astype(dtype), x.astype(dtype)
 
 
-def run_unary(kernel, x):
-    """``kernel(x[i])`` for each i, in one compiled loop (the output has x's dtype)."""
+def unary_loop(kernel):
+    """A compiled loop ``run(x, out)`` writing ``kernel(x[i])`` into ``out[i]``."""
     @njit(error_model="numpy")
     def run(x, out):
         for i in range(x.shape[0]):
             out[i] = kernel(x[i])
         return out
 
-    return run(x, np.empty_like(x))
+    return run
+
+
+def run_unary(kernel, x):
+    """``kernel(x[i])`` for each i, in one compiled loop (the output has x's dtype)."""
+    return unary_loop(kernel)(x, np.empty_like(x))
 
 
 def run_binary(kernel, y, x):
@@ -448,12 +453,7 @@ VECTORIZED = [(k, np.float64) for k in (
 def test_each_math_kernel_inlines_into_a_loop_that_vectorizes(kernel, dtype):
     # LLVM vectorizes a loop only if the kernel is inlined into it; its inliner gives up on
     # functions past a size threshold (sin_fast_ once was, and its loop ran 10x slower)
-    @njit(error_model="numpy")
-    def run(x, out):
-        for i in range(x.shape[0]):
-            out[i] = kernel(x[i])
-        return out
-
+    run = unary_loop(kernel)
     x = np.linspace(0.5, 2.0, 64, dtype=dtype)
     run(x, np.empty_like(x))
     llvm = run.inspect_llvm(run.signatures[0])
